@@ -1,0 +1,1 @@
+"""Users, credentials, bearer tokens, roles and seller memberships."""

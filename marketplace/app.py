@@ -1,0 +1,78 @@
+"""The application factory."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from flask import Flask
+
+from marketplace import tables  # noqa: F401  (complete metadata before anything uses it)
+from marketplace.config import load_settings
+from marketplace.embedded import embedded_database_url, embedded_redis_url
+from marketplace.errors import MarketplaceApi, register_error_handlers
+from marketplace.extensions import redis_client, shards
+from marketplace.logging import configure_logging, init_request_ids
+
+API_SETTINGS = {
+    "API_TITLE": "Marketplace API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api",
+    "OPENAPI_JSON_PATH": "v1/openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "docs",
+    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+}
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. `config` overrides settings read from the environment (tests use it)."""
+    settings = load_settings(overrides=config)
+    if settings["DATABASE_URL"] is None:
+        settings["DATABASE_URL"] = embedded_database_url(settings["VAR_DIR"])
+    if settings["REDIS_URL"] is None:
+        settings["REDIS_URL"] = embedded_redis_url(settings["VAR_DIR"])
+    configure_logging(settings["LOG_LEVEL"])
+
+    app = Flask(__name__)
+    app.config.update(API_SETTINGS)
+    app.config.update(settings)
+    app.json.sort_keys = False
+
+    shards.init_app(app)
+    redis_client.init_app(app)
+    # One Api per app: flask-smorest keeps the app's OpenAPI spec on it.
+    api = MarketplaceApi(app)
+    app.extensions["marketplace_api"] = api
+    register_error_handlers(app)
+    init_request_ids(app)
+    _register_blueprints(app, api)
+    _register_commands(app)
+    _install_outbox_relay(app)
+    return app
+
+
+def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
+    from marketplace.accounts.api import blp as accounts_blp
+    from marketplace.accounts.auth import init_auth
+    from marketplace.health import blp as health_blp
+    from marketplace.notifications.api import blp as notifications_blp
+
+    init_auth(app)
+    app.register_blueprint(health_blp)
+    api.register_blueprint(accounts_blp, url_prefix="/api/v1")
+    api.register_blueprint(notifications_blp, url_prefix="/api/v1")
+
+
+def _register_commands(app: Flask) -> None:
+    from marketplace.accounts.cli import operators_cli
+    from marketplace.cli import db_cli, seed_cli
+    from tenants.cli import tenants_cli
+
+    for group in (db_cli, operators_cli, seed_cli, tenants_cli):
+        app.cli.add_command(group)
+
+
+def _install_outbox_relay(app: Flask) -> None:
+    from workers.relay import install_commit_relay
+
+    if app.config["OUTBOX_RELAY_ON_COMMIT"]:
+        install_commit_relay()

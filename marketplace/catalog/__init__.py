@@ -1,0 +1,1 @@
+"""Products, variants, stock, categories and reviews: each seller's catalog, in its own schema."""

@@ -1,0 +1,41 @@
+"""`flask db …` and `flask seed …`."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from migrations import alembic_config, upgrade_shared
+
+db_cli = AppGroup("db", help="Migrations of the shared schema (tenants: `flask tenants migrate`).")
+seed_cli = AppGroup("seed", help="Demo data.")
+
+
+@db_cli.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Bring the shared `platform` schema to a revision."""
+    upgrade_shared(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"shared schema at {revision}")
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Print the shared schema's revision."""
+    from alembic import command
+
+    command.current(alembic_config("shared", current_app.config["DATABASE_URL"]))
+
+
+@db_cli.command("revision")
+@click.option("--tree", type=click.Choice(["shared", "tenant"]), required=True)
+@click.option("-m", "--message", required=True)
+@click.option("--autogenerate", is_flag=True, help="shared tree only: diff the models against the database")
+def db_revision(tree: str, message: str, autogenerate: bool) -> None:
+    """Write a new revision file in a tree."""
+    from alembic import command
+
+    if autogenerate and tree != "shared":
+        raise click.UsageError("write tenant revisions by hand; the parity test checks them against the models")
+    command.revision(alembic_config(tree, current_app.config["DATABASE_URL"]), message=message,
+                     autogenerate=autogenerate)

@@ -1,0 +1,40 @@
+"""Module-level extensions, bound to an app with `init_app` (one place to find them)."""
+from __future__ import annotations
+
+import redis
+from flask import Flask
+
+from tenants.shards import shards
+
+class RedisClient:
+    """The process's Redis connection pool, built from REDIS_URL."""
+
+    def __init__(self) -> None:
+        self._client: redis.Redis | None = None
+        self._url: str | None = None
+
+    def init_app(self, app: Flask) -> None:
+        self.configure(app.config["REDIS_URL"])
+        app.extensions["redis"] = self
+
+    def configure(self, url: str) -> None:
+        if url != self._url:
+            self._client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+            self._url = url
+
+    @property
+    def url(self) -> str:
+        if self._url is None:
+            raise RuntimeError("Redis is not configured; create the app first")
+        return self._url
+
+    @property
+    def client(self) -> redis.Redis:
+        if self._client is None:
+            raise RuntimeError("Redis is not configured; create the app first")
+        return self._client
+
+
+redis_client = RedisClient()
+
+__all__ = ["redis_client", "shards"]

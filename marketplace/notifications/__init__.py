@@ -1,0 +1,1 @@
+"""Notifications to users (welcome, approvals, order news), recorded and delivered by jobs."""

@@ -1,0 +1,4 @@
+"""Tenancy core: the registry, provisioning, per-transaction binding, fleet migrations, the shard map.
+
+Nothing here knows about catalog, orders or money; those areas build on it.
+"""

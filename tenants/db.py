@@ -1,0 +1,50 @@
+"""Declarative bases for the two kinds of table.
+
+Shared tables live in the `platform` schema. Tenant tables are declared in the
+symbolic schema `tenant`, which never exists in the database: a unit of work
+bound to a tenant translates it to that tenant's real schema. A tenant table
+used with no tenant bound therefore fails instead of reading the wrong rows.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import MetaData, DateTime, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+SHARED_SCHEMA = "platform"
+TENANT_SCHEMA_TOKEN = "tenant"
+
+# Stable constraint names, so that migrations and provisioning name things alike.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class SharedBase(DeclarativeBase):
+    """Base of the platform tables (one copy for the whole marketplace)."""
+
+    metadata = MetaData(schema=SHARED_SCHEMA, naming_convention=NAMING_CONVENTION)
+
+
+class TenantBase(DeclarativeBase):
+    """Base of the tables every seller has a copy of in its own schema."""
+
+    metadata = MetaData(schema=TENANT_SCHEMA_TOKEN, naming_convention=NAMING_CONVENTION)
+
+
+class Timestamps:
+    """created_at / updated_at columns kept by the database clock."""
+
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )

@@ -1,0 +1,79 @@
+"""The tenant registry (shared schema)."""
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Enum, ForeignKey, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tenants.db import SharedBase, Timestamps
+from tenants.shards import DEFAULT_SHARD
+
+SCHEMA_NAME_PATTERN = re.compile(r"^tenant_[0-9]+$")
+
+
+class TenantStatus(str, enum.Enum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    CLOSED = "closed"
+
+
+class Tenant(Timestamps, SharedBase):
+    """A seller: one row here, one schema of its own."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    status: Mapped[TenantStatus] = mapped_column(
+        Enum(TenantStatus, name="tenant_status", native_enum=False, create_constraint=True, length=20,
+             values_callable=lambda e: [m.value for m in e]),
+        default=TenantStatus.PENDING,
+        server_default=TenantStatus.PENDING.value,
+    )
+    # Set by provisioning from the id; never taken from input.
+    schema_name: Mapped[str | None] = mapped_column(String(63), unique=True)
+    shard_key: Mapped[str] = mapped_column(String(40), default=DEFAULT_SHARD, server_default=DEFAULT_SHARD)
+    plan_code: Mapped[str | None] = mapped_column(String(40))
+
+    domains: Mapped[list["TenantDomain"]] = relationship(back_populates="tenant", cascade="all, delete-orphan")
+
+    __table_args__ = (
+        CheckConstraint(r"schema_name ~ '^tenant_[0-9]+$'", name="schema_name_format"),
+    )
+
+    def ref(self) -> "TenantRef":
+        return TenantRef(id=self.id, slug=self.slug, schema_name=self.schema_name, shard_key=self.shard_key,
+                         status=TenantStatus(self.status))
+
+
+class TenantDomain(Timestamps, SharedBase):
+    """A host name that resolves to a tenant's storefront."""
+
+    __tablename__ = "tenant_domains"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    hostname: Mapped[str] = mapped_column(String(253), unique=True)
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+    tenant: Mapped[Tenant] = relationship(back_populates="domains")
+
+
+@dataclass(frozen=True)
+class TenantRef:
+    """What a unit of work needs to bind a tenant: detached from any session."""
+
+    id: int
+    slug: str
+    schema_name: str
+    shard_key: str
+    status: TenantStatus
+
+    def __post_init__(self) -> None:
+        if not SCHEMA_NAME_PATTERN.match(self.schema_name or ""):
+            raise ValueError(f"not a tenant schema name: {self.schema_name!r}")

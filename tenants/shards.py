@@ -1,0 +1,84 @@
+"""The shard map: which PostgreSQL database holds which tenants.
+
+Today there is one database, the shard key `default`. Code never picks an
+engine itself: it asks this map with the tenant's shard key, so a tenant can
+later move to another server by changing its registry row and this map.
+"""
+from __future__ import annotations
+
+from sqlalchemy import Engine, create_engine, event
+
+DEFAULT_SHARD = "default"
+
+
+class UnknownShard(LookupError):
+    def __init__(self, shard_key: str):
+        self.shard_key = shard_key
+        super().__init__(f"no database configured for shard {shard_key!r}")
+
+
+class ShardMap:
+    """Engines by shard key; the `default` shard also holds the shared schema."""
+
+    def __init__(self) -> None:
+        self._urls: dict[str, str] = {}
+        self._engines: dict[str, Engine] = {}
+        self._pool_size = 10
+
+    def configure(self, urls: dict[str, str], pool_size: int = 10) -> None:
+        """Set the database URL of every shard, disposing engines of a previous configuration."""
+        if DEFAULT_SHARD not in urls:
+            raise ValueError("the shard map needs a 'default' database")
+        if urls == self._urls and pool_size == self._pool_size:
+            return
+        self.dispose()
+        self._urls = dict(urls)
+        self._pool_size = pool_size
+
+    def init_app(self, app) -> None:
+        self.configure({DEFAULT_SHARD: app.config["DATABASE_URL"]}, app.config["DB_POOL_SIZE"])
+        app.extensions["shards"] = self
+
+    @property
+    def is_configured(self) -> bool:
+        return bool(self._urls)
+
+    def engine(self, shard_key: str = DEFAULT_SHARD) -> Engine:
+        if shard_key not in self._engines:
+            if shard_key not in self._urls:
+                raise UnknownShard(shard_key)
+            self._engines[shard_key] = _make_engine(self._urls[shard_key], self._pool_size)
+        return self._engines[shard_key]
+
+    def url(self, shard_key: str = DEFAULT_SHARD) -> str:
+        if shard_key not in self._urls:
+            raise UnknownShard(shard_key)
+        return self._urls[shard_key]
+
+    def dispose(self) -> None:
+        """Close every pooled connection (also needed in a forked child before first use)."""
+        for engine in self._engines.values():
+            engine.dispose()
+        self._engines.clear()
+
+
+def _make_engine(url: str, pool_size: int) -> Engine:
+    # We reset connections ourselves (below), so the pool's own rollback is off.
+    engine = create_engine(
+        url, pool_size=max(pool_size, 1), max_overflow=pool_size, pool_pre_ping=True, pool_reset_on_return=None
+    )
+
+    @event.listens_for(engine, "reset")
+    def _reset_connection(dbapi_connection, record, reset_state):
+        # SET LOCAL already ends with its transaction; RESET ALL makes sure
+        # that a session-level SET done by mistake never follows a pooled
+        # connection to its next user.
+        dbapi_connection.rollback()
+        if not reset_state.terminate_only:
+            dbapi_connection.execute("RESET ALL")
+            dbapi_connection.commit()
+
+    return engine
+
+
+shards = ShardMap()

@@ -1,0 +1,49 @@
+"""The unit of work: one transaction, optionally bound to one tenant.
+
+    with UnitOfWork(tenant) as uow:
+        uow.session.add(...)
+        uow.add_message("marketplace.catalog.jobs.reindex", {"product_id": 1}, queue="search")
+        uow.commit()
+
+Leaving the block without `commit()` rolls everything back, outbox rows
+included. After a commit, the rows written are handed to the relay.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from tenants.binding import bound_tenant, open_session
+from tenants.models import TenantRef
+from tenants.outbox import OutboxMessage, relay_committed
+
+
+class UnitOfWork:
+    def __init__(self, tenant: TenantRef | None = None):
+        self.tenant = tenant
+        self.session: Session
+        self._messages: list[OutboxMessage] = []
+
+    def __enter__(self) -> "UnitOfWork":
+        self.session = open_session(self.tenant)
+        self.session.begin()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def add_message(self, job: str, payload: dict[str, Any], queue: str = "default") -> OutboxMessage:
+        """Record follow-up work; it is enqueued only if this transaction commits."""
+        tenant = bound_tenant(self.session)
+        message = OutboxMessage(job=job, queue=queue, payload=payload, tenant_id=tenant.id if tenant else None)
+        self.session.add(message)
+        self._messages.append(message)
+        return message
+
+    def commit(self) -> None:
+        self.session.commit()
+        committed_ids = [message.id for message in self._messages]
+        self._messages.clear()
+        relay_committed(committed_ids)
