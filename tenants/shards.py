@@ -24,16 +24,22 @@ class ShardMap:
         self._urls: dict[str, str] = {}
         self._engines: dict[str, Engine] = {}
         self._pool_size = 10
+        self._max_overflow = 10
 
-    def configure(self, urls: dict[str, str], pool_size: int = 10) -> None:
-        """Set the database URL of every shard, disposing engines of a previous configuration."""
+    def configure(self, urls: dict[str, str], pool_size: int = 10, max_overflow: int | None = None) -> None:
+        """Set the database URL of every shard, disposing engines of a previous configuration.
+
+        `max_overflow` defaults to `pool_size`: bursts may double the pool.
+        """
         if DEFAULT_SHARD not in urls:
             raise ValueError("the shard map needs a 'default' database")
-        if urls == self._urls and pool_size == self._pool_size:
+        max_overflow = pool_size if max_overflow is None else max_overflow
+        if (urls, pool_size, max_overflow) == (self._urls, self._pool_size, self._max_overflow):
             return
         self.dispose()
         self._urls = dict(urls)
         self._pool_size = pool_size
+        self._max_overflow = max_overflow
 
     def init_app(self, app) -> None:
         self.configure({DEFAULT_SHARD: app.config["DATABASE_URL"]}, app.config["DB_POOL_SIZE"])
@@ -47,7 +53,7 @@ class ShardMap:
         if shard_key not in self._engines:
             if shard_key not in self._urls:
                 raise UnknownShard(shard_key)
-            self._engines[shard_key] = _make_engine(self._urls[shard_key], self._pool_size)
+            self._engines[shard_key] = _make_engine(self._urls[shard_key], self._pool_size, self._max_overflow)
         return self._engines[shard_key]
 
     def url(self, shard_key: str = DEFAULT_SHARD) -> str:
@@ -62,10 +68,10 @@ class ShardMap:
         self._engines.clear()
 
 
-def _make_engine(url: str, pool_size: int) -> Engine:
+def _make_engine(url: str, pool_size: int, max_overflow: int) -> Engine:
     # We reset connections ourselves (below), so the pool's own rollback is off.
     engine = create_engine(
-        url, pool_size=max(pool_size, 1), max_overflow=pool_size, pool_pre_ping=True, pool_reset_on_return=None
+        url, pool_size=max(pool_size, 1), max_overflow=max_overflow, pool_pre_ping=True, pool_reset_on_return=None
     )
 
     @event.listens_for(engine, "reset")

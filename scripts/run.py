@@ -1,0 +1,116 @@
+"""`make run`: the whole platform on one machine, with nothing installed beyond Python.
+
+Starts the embedded PostgreSQL and Redis (unless DATABASE_URL / REDIS_URL are
+given), migrates the shared schema and every tenant, seeds the demo data once,
+then serves the web app (gunicorn), one RQ worker and the scheduler until
+Ctrl-C, which stops all of them and the embedded servers.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from marketplace.config import ConfigError, load_settings
+from marketplace.embedded import EmbeddedRedis, embedded_database_url
+
+CHILD_STOP_SECONDS = 10
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    embedded_redis = None
+    if settings["DATABASE_URL"] is None:
+        settings["DATABASE_URL"] = embedded_database_url(settings["VAR_DIR"])
+    if settings["REDIS_URL"] is None:
+        embedded_redis = EmbeddedRedis(settings["VAR_DIR"])
+        settings["REDIS_URL"] = embedded_redis.start()
+    child_env = dict(os.environ, DATABASE_URL=settings["DATABASE_URL"], REDIS_URL=settings["REDIS_URL"])
+
+    _run_step([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], child_env)
+    _run_step([sys.executable, "-m", "flask", "--app", "wsgi", "tenants", "migrate"], child_env)
+    _run_step([sys.executable, "-m", "flask", "--app", "wsgi", "seed", "demo"], child_env)
+
+    children = _start_services(settings["PORT"], child_env)
+    _print_banner(settings["PORT"])
+    try:
+        return _wait_for_first_exit(children)
+    finally:
+        _stop(children)
+        if embedded_redis is not None:
+            embedded_redis.stop()
+
+
+def _run_step(command: list[str], env: dict) -> None:
+    completed = subprocess.run(command, env=env)
+    if completed.returncode != 0:
+        raise SystemExit(f"`{' '.join(command[2:])}` failed with exit code {completed.returncode}")
+
+
+def _start_services(port: int, env: dict) -> dict[str, subprocess.Popen]:
+    python = sys.executable
+    return {
+        "web": subprocess.Popen([python, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+                                 "--access-logfile", "-", "wsgi:app"], env=env),
+        "worker": subprocess.Popen([python, "-m", "workers.worker"], env=env),
+        "scheduler": subprocess.Popen([python, "-m", "workers.scheduler"], env=env),
+    }
+
+
+def _print_banner(port: int) -> None:
+    base = f"http://127.0.0.1:{port}"
+    print(f"""
+Marketplace is running.
+  API docs       {base}/api/docs
+  OpenAPI        {base}/api/v1/openapi.json
+  Health         {base}/healthz   {base}/readyz
+Demo logins (password demo-pass-123):
+  operator@demo.test, buyer@demo.test,
+  owner@aurora-ceramics.demo.test, owner@brightline-cycles.demo.test, owner@cedar-and-wick.demo.test
+Get a token:  curl -s -X POST {base}/api/v1/auth/token -H 'Content-Type: application/json' \\
+                -d '{{"email": "buyer@demo.test", "password": "demo-pass-123"}}'
+Ctrl-C stops everything.
+""", flush=True)
+
+
+def _wait_for_first_exit(children: dict[str, subprocess.Popen]) -> int:
+    """Block until Ctrl-C / SIGTERM or until one service dies (then stop the rest)."""
+    stop_requested = False
+
+    def request_stop(signum, frame):
+        nonlocal stop_requested
+        stop_requested = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        while not stop_requested:
+            for name, process in children.items():
+                if process.poll() is not None:
+                    print(f"{name} exited with code {process.returncode}; stopping", file=sys.stderr)
+                    return process.returncode or 1
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _stop(children: dict[str, subprocess.Popen]) -> None:
+    for process in children.values():
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + CHILD_STOP_SECONDS
+    for process in children.values():
+        try:
+            process.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""Configuration fails fast with a message naming every bad setting."""
+import pytest
+
+from marketplace.config import ConfigError, load_settings
+
+
+def test_defaults_are_valid_with_an_empty_environment():
+    settings = load_settings(environ={})
+
+    assert settings["DATABASE_URL"] is None
+    assert settings["PORT"] == 8000
+
+
+@pytest.mark.parametrize("name, value", [
+    ("DATABASE_URL", "mysql://localhost/db"),
+    ("REDIS_URL", "localhost:6379"),
+    ("PORT", "eighty"),
+    ("PORT", "-1"),
+    ("LOG_LEVEL", "LOUD"),
+    ("OUTBOX_RELAY_ON_COMMIT", "maybe"),
+])
+def test_a_malformed_setting_is_refused_by_name(name, value):
+    with pytest.raises(ConfigError) as error:
+        load_settings(environ={name: value})
+
+    assert name in str(error.value)
+
+
+def test_every_problem_is_reported_at_once():
+    with pytest.raises(ConfigError) as error:
+        load_settings(environ={"PORT": "x", "DB_POOL_SIZE": "y"})
+
+    assert len(error.value.problems) == 2
