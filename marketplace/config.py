@@ -26,6 +26,13 @@ def _parse_int(raw: str) -> int:
     return value
 
 
+def _parse_positive_int(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise ValueError("must be 1 or more")
+    return value
+
+
 def _parse_bool(raw: str) -> bool:
     lowered = raw.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
@@ -68,17 +75,17 @@ SETTINGS: tuple[Setting, ...] = (
             "Redis URL; unset starts the embedded server under VAR_DIR"),
     Setting("VAR_DIR", "var", str, "folder for embedded server data"),
     Setting("SECRET_KEY", "dev-only-secret-change-me", str, "Flask secret key"),
-    Setting("PORT", "8000", _parse_int, "HTTP port of `make run`"),
+    Setting("PORT", "8000", _parse_positive_int, "HTTP port of `make run`"),
     Setting("LOG_LEVEL", "INFO", _parse_log_level, "log level of the JSON logs"),
-    Setting("DB_POOL_SIZE", "10", _parse_int, "connections per process in the pool"),
-    Setting("MAX_CONTENT_LENGTH", str(1024 * 1024), _parse_int, "largest accepted request body in bytes"),
-    Setting("TOKEN_TTL_SECONDS", str(14 * 24 * 3600), _parse_int, "lifetime of a bearer token"),
+    Setting("DB_POOL_SIZE", "10", _parse_positive_int, "connections per process in the pool"),
+    Setting("MAX_CONTENT_LENGTH", str(1024 * 1024), _parse_positive_int, "largest accepted request body in bytes"),
+    Setting("TOKEN_TTL_SECONDS", str(14 * 24 * 3600), _parse_positive_int, "lifetime of a bearer token"),
     Setting("LOGIN_MAX_FAILURES_PER_ACCOUNT", "5", _parse_int,
             "failed logins for one account before it is locked for LOGIN_LOCKOUT_SECONDS"),
     Setting("LOGIN_MAX_ATTEMPTS_PER_IP", "30", _parse_int,
             "login attempts from one IP address within LOGIN_LOCKOUT_SECONDS"),
-    Setting("LOGIN_LOCKOUT_SECONDS", "900", _parse_int, "window of the login rate limits"),
-    Setting("OUTBOX_SWEEP_SECONDS", "10", _parse_int, "how often the sweeper relays undispatched outbox rows"),
+    Setting("LOGIN_LOCKOUT_SECONDS", "900", _parse_positive_int, "window of the login rate limits"),
+    Setting("OUTBOX_SWEEP_SECONDS", "10", _parse_positive_int, "how often the sweeper relays undispatched outbox rows"),
     Setting("OUTBOX_RELAY_ON_COMMIT", "true", _parse_bool,
             "enqueue outbox rows right after their transaction commits (the sweeper is the fallback)"),
     Setting("TENANT_LOCK_TIMEOUT_MS", "5000", _parse_int, "lock timeout of one tenant's migration"),

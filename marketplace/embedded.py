@@ -18,6 +18,8 @@ from pathlib import Path
 
 import psycopg
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +73,16 @@ class EmbeddedRedis:
         return f"unix://{self.socket_path}"
 
     def is_up(self) -> bool:
+        if not self.socket_path.exists():
+            return False
+        # No retries: the client's default backoff would turn "not yet" into seconds.
+        probe = redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=1, retry=Retry(NoBackoff(), 0))
         try:
-            return bool(redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=1).ping())
+            return bool(probe.ping())
         except (redis.ConnectionError, redis.TimeoutError, FileNotFoundError):
             return False
+        finally:
+            probe.close()
 
     def start(self) -> str:
         """Start the server unless one already answers on our socket; return its URL."""

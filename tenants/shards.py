@@ -61,10 +61,16 @@ class ShardMap:
             raise UnknownShard(shard_key)
         return self._urls[shard_key]
 
-    def dispose(self) -> None:
-        """Close every pooled connection (also needed in a forked child before first use)."""
+    def dispose(self, close: bool = True) -> None:
+        """Drop every engine and its pooled connections.
+
+        A forked child (an RQ work horse) passes `close=False`: its pooled
+        connections share their sockets with the parent, so closing them would
+        end the parent's sessions; they are only dereferenced, and psycopg
+        never closes a connection garbage-collected in another process.
+        """
         for engine in self._engines.values():
-            engine.dispose()
+            engine.dispose(close=close)
         self._engines.clear()
 
 

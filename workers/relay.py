@@ -1,5 +1,130 @@
-"""Outbox relay (stub until the workers work lands)."""
+"""The outbox relay: committed outbox rows become RQ jobs.
+
+Two paths move a row. The fast path runs right after the unit of work that
+wrote it commits; the sweeper, run periodically by the scheduler, takes every
+row still undispatched (Redis was down, the process died between commit and
+enqueue). Both lock the rows they take with FOR UPDATE SKIP LOCKED and mark
+them dispatched in the same transaction, so two relays never take the same
+row. RQ does not deduplicate by job id (enqueuing an id already queued runs it
+twice, seen with rq 3.0.0), and a crash between enqueue and commit can still
+enqueue a row twice: delivery is at least once and every job is idempotent.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Iterable
+
+from redis import RedisError
+from sqlalchemy import Select, select
+
+from tenants.db import utcnow
+from tenants.outbox import OutboxMessage, set_commit_relay
+from tenants.uow import UnitOfWork
+from workers.queues import RETRY_POLICY, UnknownQueue, get_queue
+
+log = logging.getLogger(__name__)
+
+SWEEP_BATCH_SIZE = 100
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    taken_count: int
+    dispatched_count: int
+    last_taken_id: int
+    redis_failed: bool
 
 
 def install_commit_relay() -> None:
-    pass
+    """Relay outbox rows to RQ as soon as the transaction that wrote them commits."""
+    set_commit_relay(relay_committed_messages)
+
+
+def relay_committed_messages(message_ids: Iterable[int]) -> None:
+    """The fast path: enqueue the rows a unit of work has just committed.
+
+    Never raises: the caller's business transaction is already committed, and
+    a row left pending is the sweeper's to deliver.
+    """
+    try:
+        _relay_batch(_pending_messages().where(OutboxMessage.id.in_(list(message_ids))))
+    except Exception:
+        log.exception("outbox relay after commit failed; the sweeper will deliver the rows")
+
+
+def sweep_outbox(batch_size: int = SWEEP_BATCH_SIZE) -> int:
+    """Enqueue every undispatched outbox row, oldest first; return how many were enqueued.
+
+    One transaction per batch keeps locks short. Paging by id makes the sweep
+    end even when rows cannot be enqueued (they stay pending for the next
+    sweep); a Redis failure ends it at once, as every further row would fail too.
+    """
+    dispatched_count = 0
+    after_id = 0
+    while True:
+        batch = _relay_batch(_pending_messages().where(OutboxMessage.id > after_id).limit(batch_size))
+        dispatched_count += batch.dispatched_count
+        if batch.redis_failed or batch.taken_count < batch_size:
+            return dispatched_count
+        after_id = batch.last_taken_id
+
+
+def _pending_messages() -> Select:
+    # SKIP LOCKED: rows another relay holds are its to deliver, not ours to wait for.
+    return (
+        select(OutboxMessage)
+        .where(OutboxMessage.dispatched_at.is_(None))
+        .order_by(OutboxMessage.id)
+        .with_for_update(skip_locked=True)
+    )
+
+
+def _relay_batch(pending_messages: Select) -> BatchOutcome:
+    with UnitOfWork() as uow:
+        messages = uow.session.scalars(pending_messages).all()
+        dispatched_count, redis_failed = _dispatch(messages)
+        uow.commit()
+    return BatchOutcome(
+        taken_count=len(messages),
+        dispatched_count=dispatched_count,
+        last_taken_id=messages[-1].id if messages else 0,
+        redis_failed=redis_failed,
+    )
+
+
+def _dispatch(messages: list[OutboxMessage]) -> tuple[int, bool]:
+    """Enqueue `messages` in order; return how many were enqueued and whether Redis failed."""
+    dispatched_count = 0
+    for message in messages:
+        message.dispatch_attempts += 1
+        try:
+            _enqueue(message)
+        except UnknownQueue as error:
+            _record_failure(message, error)
+            continue
+        except RedisError as error:
+            _record_failure(message, error)
+            return dispatched_count, True
+        message.dispatched_at = utcnow()
+        dispatched_count += 1
+    return dispatched_count, False
+
+
+def _enqueue(message: OutboxMessage) -> None:
+    # The payload goes in `kwargs=` so that its keys never clash with RQ's own options.
+    get_queue(message.queue).enqueue(
+        message.job,
+        kwargs=message.payload,
+        job_id=message.job_id,
+        meta={"outbox_id": message.id, "tenant_id": message.tenant_id},
+        retry=RETRY_POLICY,
+    )
+
+
+def _record_failure(message: OutboxMessage, error: Exception) -> None:
+    message.last_error = f"{type(error).__name__}: {error}"
+    log.warning(
+        "outbox message %s not enqueued, left pending: %s", message.id, message.last_error,
+        extra={"outbox_id": message.id, "job": message.job, "queue": message.queue},
+    )

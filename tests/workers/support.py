@@ -1,0 +1,59 @@
+"""Helpers of the worker tests: write outbox messages, run queued jobs in-process, count what jobs did."""
+from __future__ import annotations
+
+from rq import SimpleWorker
+from sqlalchemy import func, select
+
+from marketplace.extensions import redis_client
+from tenants.models import TenantRef
+from tenants.outbox import OutboxMessage
+from tenants.shards import shards
+from tenants.uow import UnitOfWork
+from tests.workers import jobs
+from workers.queues import QUEUE_NAMES, get_queue
+from workers.worker import AppJobs
+
+
+class InProcessWorker(AppJobs, SimpleWorker):
+    """Runs jobs in the test process, the way the real worker runs them in its work horses."""
+
+
+def write_message(job: str, payload: dict, queue: str = "default", tenant: TenantRef | None = None) -> int:
+    with UnitOfWork(tenant) as uow:
+        message = uow.add_message(job, payload, queue=queue)
+        uow.commit()
+    return message.id
+
+
+def load_message(message_id: int) -> OutboxMessage | None:
+    with UnitOfWork() as uow:
+        message = uow.session.get(OutboxMessage, message_id)
+        # Detached now, so that leaving the block (a rollback) does not expire what was read.
+        uow.session.expunge_all()
+    return message
+
+
+def count_messages() -> int:
+    with UnitOfWork() as uow:
+        return uow.session.scalar(select(func.count()).select_from(OutboxMessage))
+
+
+def count_queued_jobs() -> int:
+    return sum(get_queue(name).count for name in QUEUE_NAMES)
+
+
+def run_jobs(app) -> None:
+    """Run every queued job in this process, then return."""
+    queues = [get_queue(name) for name in QUEUE_NAMES]
+    worker = InProcessWorker(queues, app=app, connection=redis_client.client)
+    worker.work(burst=True, logging_level=app.config["LOG_LEVEL"])
+
+
+def count_runs(run_key: str) -> int:
+    with shards.engine().connect() as connection:
+        return connection.scalar(select(func.count()).where(jobs.job_runs.c.run_key == run_key))
+
+
+def count_deliveries(delivery_key: str) -> int:
+    with shards.engine().connect() as connection:
+        return connection.scalar(select(func.count()).where(jobs.deliveries.c.delivery_key == delivery_key))

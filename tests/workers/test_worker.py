@@ -1,0 +1,84 @@
+"""The worker and scheduler processes: forked work horses, the command line, periodic sweeps."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from marketplace.extensions import redis_client
+from tenants.provisioning import provision_tenant
+from tenants.shards import shards
+from tests.workers import jobs
+from tests.workers.support import count_runs, load_message, run_jobs, write_message
+from workers.queues import get_queue
+from workers.scheduler import build_scheduler
+from workers.worker import AppWorker, parse_arguments
+
+ROOT = Path(__file__).resolve().parents[2]
+RECORD_RUN = "tests.workers.jobs.record_run"
+
+
+def idle_backend_pids(engine: Engine) -> set[int]:
+    """Server process ids of every connection idle in the pool (all checked out at once, then returned)."""
+    connections = [engine.connect() for _ in range(engine.pool.checkedin())]
+    try:
+        return {connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() for connection in connections}
+    finally:
+        for connection in connections:
+            connection.close()
+
+
+def test_work_horse_uses_database_connections_of_its_own(app):
+    write_message(RECORD_RUN, {"run_key": "forked"})
+    parent_backend_pids = idle_backend_pids(shards.engine())
+    worker = AppWorker([get_queue("default")], app=app, connection=redis_client.client)
+
+    worker.work(burst=True, logging_level=app.config["LOG_LEVEL"])
+
+    with shards.engine().connect() as connection:
+        horse_backend_pid = connection.scalar(select(jobs.job_runs.c.backend_pid))
+    assert parent_backend_pids
+    assert horse_backend_pid not in parent_backend_pids
+    assert idle_backend_pids(shards.engine()) == parent_backend_pids
+
+
+def test_worker_command_runs_queued_jobs_and_logs_their_job_and_tenant(app, database_url):
+    tenant = provision_tenant("acme-tools", "Acme Tools")
+    message_id = write_message(RECORD_RUN, {"run_key": "from-command"}, queue="orders", tenant=tenant)
+    environment = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_client.url, "LOG_LEVEL": "INFO"}
+
+    finished = subprocess.run(
+        [sys.executable, "-m", "workers.worker", "--burst", "orders"],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120,
+    )
+
+    log_lines = [json.loads(line) for line in finished.stderr.splitlines() if line.startswith("{")]
+    assert finished.returncode == 0, finished.stderr
+    assert count_runs("from-command") == 1
+    assert {"message": "run recorded", "job_id": f"outbox-{message_id}", "tenant": tenant.id} in [
+        {key: line.get(key) for key in ("message", "job_id", "tenant")} for line in log_lines
+    ]
+
+
+def test_worker_command_refuses_an_unknown_queue(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        parse_arguments(["orders", "emails"])
+
+    assert exit_info.value.code == 2
+    assert "unknown queue(s): emails" in capsys.readouterr().err
+
+
+def test_scheduled_sweep_delivers_messages_the_fast_path_missed(app, fast_path_off):
+    message_id = write_message(RECORD_RUN, {"run_key": "missed"})
+    scheduler = build_scheduler(app.config)
+
+    scheduler.enqueue_jobs()
+    run_jobs(app)
+
+    assert load_message(message_id).dispatched_at is not None
+    assert count_runs("missed") == 1

@@ -1,0 +1,45 @@
+"""Periodic work: `python -m workers.scheduler`.
+
+RQ's CronScheduler enqueues each periodic job on its queue when it is due;
+workers run it like any other job. Run one scheduler process: two would
+enqueue every periodic job twice (harmless, since periodic jobs are
+idempotent sweeps, but wasted work).
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from rq.cron import CronScheduler
+
+from marketplace.app import create_app
+from marketplace.extensions import redis_client
+from workers.relay import sweep_outbox
+
+
+def periodic_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every periodic job, as keyword arguments of `CronScheduler.register`.
+
+    Later periodic work (reservation expiry, SLA cancellation, transfers due,
+    payout runs, invoices) is added to this one list.
+    """
+    sweep_seconds = config["OUTBOX_SWEEP_SECONDS"]
+    return [
+        # A sweep still queued after one period is dropped (ttl): the next one is due anyway.
+        {"func": sweep_outbox, "queue_name": "default", "interval": sweep_seconds, "ttl": sweep_seconds},
+    ]
+
+
+def build_scheduler(config: Mapping[str, Any]) -> CronScheduler:
+    scheduler = CronScheduler(connection=redis_client.client, logging_level=config["LOG_LEVEL"])
+    for registration in periodic_jobs(config):
+        scheduler.register(**registration)
+    return scheduler
+
+
+def main() -> None:
+    app = create_app()
+    build_scheduler(app.config).start()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""The RQ worker: `python -m workers.worker [--burst] [QUEUE ...]`.
+
+It builds the app once, then serves the given queues (default: all of them,
+highest priority first). Every job runs inside the app context with its job id
+and tenant in the log context, so its log lines can be traced. The worker runs
+RQ's scheduler too, which moves retries whose backoff has elapsed back onto
+their queue.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+from contextlib import contextmanager
+from typing import Iterator
+
+from flask import Flask
+from rq import Queue, Worker
+from rq.executions import Execution
+from rq.job import Job
+
+from marketplace.app import create_app
+from marketplace.extensions import redis_client
+from marketplace.logging import log_context
+from tenants.shards import shards
+from workers.queues import QUEUE_NAMES, get_queue
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def job_log_context(job: Job) -> Iterator[None]:
+    """Put the job's id and tenant on every log line written inside the block."""
+    token = log_context.set({"job_id": job.id, "tenant": job.meta.get("tenant_id")})
+    try:
+        yield
+    finally:
+        log_context.reset(token)
+
+
+class AppJobs:
+    """Worker mixin: jobs run in a fresh app context, and a job out of retries is logged.
+
+    Mixed into RQ's forking `Worker` here and into its in-process
+    `SimpleWorker` by the tests, so both run jobs the same way.
+    """
+
+    def __init__(self, *args, app: Flask, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.app = app
+
+    def perform_job(self, job: Job, queue: Queue, execution: Execution) -> bool:
+        with job_log_context(job), self.app.app_context():
+            return super().perform_job(job, queue, execution)
+
+    def handle_job_failure(self, job: Job, queue: Queue, started_job_registry=None, exc_string: str = "",
+                           execution: Execution | None = None) -> None:
+        # Read before RQ decrements the count of retries left.
+        out_of_retries = not job.should_retry
+        super().handle_job_failure(job, queue, started_job_registry, exc_string, execution)
+        if out_of_retries:
+            with job_log_context(job):
+                log.error(
+                    "job %s failed with no retry left; it is kept in the failed job registry", job.id,
+                    extra={"job": job.func_name, "queue": job.origin, "outbox_id": job.meta.get("outbox_id")},
+                )
+
+
+class AppWorker(AppJobs, Worker):
+    """RQ's forking worker: each job runs in a work horse, a child process forked for it."""
+
+    def main_work_horse(self, job: Job, queue: Queue) -> None:
+        # The first code RQ runs in the forked child. Pooled connections
+        # inherited from the parent share its sockets: the child must open
+        # its own, and must not close the parent's (close=False). Doing it
+        # here rather than in os.register_at_fork limits it to work horses,
+        # without a process-wide hook that cannot be removed.
+        shards.dispose(close=False)
+        super().main_work_horse(job, queue)
+
+
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m workers.worker", description="Run an RQ worker.")
+    parser.add_argument(
+        "queues", nargs="*", metavar="QUEUE",
+        help=f"queues to serve, from {', '.join(QUEUE_NAMES)} (default: all); always served in that order",
+    )
+    parser.add_argument("--burst", action="store_true", help="process the jobs queued now, then exit")
+    arguments = parser.parse_args(argv)
+    unknown = sorted(set(arguments.queues) - set(QUEUE_NAMES))
+    if unknown:
+        parser.error(f"unknown queue(s): {', '.join(unknown)}")
+    return arguments
+
+
+def main(argv: list[str] | None = None) -> None:
+    arguments = parse_arguments(argv)
+    app = create_app()
+    chosen = arguments.queues or QUEUE_NAMES
+    queues = [get_queue(name) for name in QUEUE_NAMES if name in chosen]
+    worker = AppWorker(queues, app=app, connection=redis_client.client)
+    # The scheduler is what moves a retry back onto its queue once its backoff has elapsed.
+    worker.work(burst=arguments.burst, with_scheduler=True, logging_level=app.config["LOG_LEVEL"])
+
+
+if __name__ == "__main__":
+    main()
