@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.CheckConstraint("status IN ('draft', 'published', 'archived')", name="ck_products_product_status"),
+        sa.CheckConstraint("status IN ('draft', 'published', 'archived')", name=op.f("ck_products_product_status")),
         sa.PrimaryKeyConstraint("id", name="pk_products"),
         sa.UniqueConstraint("slug", name="uq_products_slug"),
     )
