@@ -12,7 +12,8 @@ import logging
 
 from flask import Flask, jsonify
 from flask_smorest import Api
-from sqlalchemy.exc import DataError
+from redis import RedisError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from tenants.provisioning import SlugTaken
@@ -146,6 +147,12 @@ def register_error_handlers(app: Flask) -> None:
         log.warning("database rejected a value: %s", error.orig)
         return jsonify(error_body(422, "A value is out of range for its field.")), 422
 
+    def dependency_down(error: Exception):
+        # PostgreSQL or Redis unreachable: the client may retry later.
+        log.error("a backing service is unavailable: %s", error)
+        return jsonify(error_body(503, "A backing service is unavailable; try again shortly.")), 503, \
+            {"Retry-After": "5"}
+
     def unhandled(error: Exception):
         if isinstance(error, HTTPException):
             return app.extensions["marketplace_api"].handle_http_exception(error)
@@ -156,4 +163,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(SlugTaken, slug_taken)
     app.register_error_handler(InvalidSlug, invalid_slug)
     app.register_error_handler(DataError, data_error)
+    app.register_error_handler(RedisError, dependency_down)
+    app.register_error_handler(OperationalError, dependency_down)
     app.register_error_handler(Exception, unhandled)

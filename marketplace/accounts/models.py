@@ -11,9 +11,22 @@ from tenants.db import SharedBase, Timestamps
 
 
 class MemberRole(str, enum.Enum):
+    """A member's role in a tenant; each role may do everything the roles below it may."""
+
     OWNER = "owner"
     MANAGER = "manager"
     STAFF = "staff"
+
+    @property
+    def rank(self) -> int:
+        return _ROLE_RANKS[self]
+
+    def includes(self, required: "MemberRole") -> bool:
+        """True if this role may do what `required` may (owner ⊃ manager ⊃ staff)."""
+        return self.rank >= required.rank
+
+
+_ROLE_RANKS = {MemberRole.STAFF: 1, MemberRole.MANAGER: 2, MemberRole.OWNER: 3}
 
 
 class User(Timestamps, SharedBase):

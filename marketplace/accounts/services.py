@@ -1,0 +1,332 @@
+"""Account use cases: registration, tokens, the profile, passwords, operators and memberships.
+
+Every function takes plain values, runs its own unit of work and returns
+frozen dataclasses that outlive the session. Password hashing is slow on
+purpose (argon2id), so it runs outside any transaction: a login reads the
+hash, verifies it with no connection held, then writes in a short second
+transaction that first checks the hash is still the one verified.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, case, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from marketplace.accounts.models import ApiToken, MemberRole, Membership, User
+from marketplace.accounts.passwords import hash_password, needs_rehash, verify_password
+from marketplace.accounts.tokens import TOKEN_TYPE, new_token, token_digest
+from marketplace.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from marketplace.pagination import Page, PageRequest, fetch_page
+from tenants.db import utcnow
+from tenants.models import Tenant
+from tenants.uow import UnitOfWork
+
+WELCOME_JOB = "marketplace.notifications.jobs.send_welcome"
+_EMAIL_UNIQUE_INDEX = "uq_users_email_lower"
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+
+    def __init__(self, email: str):
+        super().__init__("An account with this email already exists.",
+                         errors={"email": ["An account with this email already exists."]})
+        self.email = email
+
+
+class InvalidCredentials(Unauthorized):
+    """Wrong password, unknown or disabled account: one answer for all, so emails cannot be probed."""
+
+    def __init__(self) -> None:
+        super().__init__("The email or password is wrong.")
+
+
+class InvalidToken(Unauthorized):
+    def __init__(self) -> None:
+        super().__init__("The bearer token is unknown, expired or revoked.",
+                         headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+
+class WrongCurrentPassword(ValidationFailed):
+    def __init__(self) -> None:
+        super().__init__("The current password is wrong.",
+                         errors={"current_password": ["Does not match your password."]})
+
+
+class AccountNotFound(NotFound):
+    def __init__(self, user_id: int):
+        super().__init__("The account no longer exists.")
+        self.user_id = user_id
+
+
+class PasswordRequired(ValidationFailed):
+    def __init__(self) -> None:
+        super().__init__("A new account needs a password.", errors={"password": ["Missing data for required field."]})
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    email: str
+    full_name: str
+    is_operator: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> "Account":
+        return cls(id=user.id, email=user.email, full_name=user.full_name, is_operator=user.is_operator,
+                   created_at=user.created_at)
+
+
+@dataclass(frozen=True)
+class TenantMembership:
+    slug: str
+    display_name: str
+    role: MemberRole
+
+
+@dataclass(frozen=True)
+class Profile(Account):
+    memberships: tuple[TenantMembership, ...]
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    expires_at: datetime
+    token_type: str = TOKEN_TYPE
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who presented a valid token: what permission checks and logs need."""
+
+    user_id: int
+    token_id: int
+    email: str
+    is_operator: bool
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: int
+    email: str
+    full_name: str
+    role: MemberRole
+    member_since: datetime
+
+
+# Registration and operators
+
+def register_user(email: str, password: str, full_name: str) -> Account:
+    """Create a buyer account and queue its welcome notification.
+
+    Raises EmailTaken if the email is in use in any letter case.
+    """
+    password_hash = hash_password(password)
+    with UnitOfWork() as uow:
+        user = _create_user(uow, email, password_hash, full_name)
+        account = Account.of(user)
+        uow.commit()
+    return account
+
+
+def find_account(email: str) -> Account | None:
+    with UnitOfWork() as uow:
+        user = _user_by_email(uow.session, email)
+        return Account.of(user) if user else None
+
+
+def make_operator(email: str, password: str | None, full_name: str = "") -> tuple[Account, bool]:
+    """Create an operator account, or promote the existing account with this email.
+
+    An existing account keeps its password and name. Returns the account and
+    whether it was created.
+    """
+    password_hash = hash_password(password) if password else None
+    with UnitOfWork() as uow:
+        user = _user_by_email(uow.session, email)
+        created = user is None
+        if created:
+            if password_hash is None:
+                raise PasswordRequired()
+            user = _create_user(uow, email, password_hash, full_name)
+        user.is_operator = True
+        uow.session.flush()
+        account = Account.of(user)
+        uow.commit()
+    return account, created
+
+
+def _create_user(uow: UnitOfWork, email: str, password_hash: str, full_name: str) -> User:
+    user = User(email=email, password_hash=password_hash, full_name=full_name)
+    uow.session.add(user)
+    try:
+        uow.session.flush()
+    except IntegrityError as error:
+        # The unique index on lower(email) decides, so two concurrent sign-ups cannot both win.
+        if error.orig is not None and getattr(error.orig.diag, "constraint_name", None) == _EMAIL_UNIQUE_INDEX:
+            raise EmailTaken(email) from error
+        raise
+    uow.add_message(WELCOME_JOB, {"user_id": user.id}, queue="default")
+    return user
+
+
+# Tokens
+
+def issue_token(email: str, password: str, ttl_seconds: int) -> IssuedToken:
+    """Log in: a new bearer token for the right email and password, else InvalidCredentials.
+
+    A hash made with older argon2 parameters is replaced by one with today's.
+    """
+    with UnitOfWork() as uow:
+        user = _user_by_email(uow.session, email)
+        user_id, checked_hash = (user.id, user.password_hash) if user and user.is_active else (None, None)
+    if not verify_password(checked_hash, password):
+        raise InvalidCredentials()
+    fresh_hash = hash_password(password) if needs_rehash(checked_hash) else None
+    with UnitOfWork() as uow:
+        user = _lock_user_with_hash(uow.session, user_id, checked_hash)
+        if user is None or not user.is_active:
+            raise InvalidCredentials()
+        if fresh_hash:
+            user.password_hash = fresh_hash
+        issued = _add_token(uow.session, user_id, ttl_seconds)
+        uow.commit()
+    return issued
+
+
+def authenticate_token(token: str) -> Principal:
+    """The principal of a live token (not expired, not revoked, account active), else InvalidToken."""
+    query = (
+        select(ApiToken.id, User.id, User.email, User.is_operator)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None),
+               ApiToken.expires_at > func.now(), User.is_active.is_(True))
+    )
+    with UnitOfWork() as uow:
+        row = uow.session.execute(query).one_or_none()
+    if row is None:
+        raise InvalidToken()
+    token_id, user_id, email, is_operator = row
+    return Principal(user_id=user_id, token_id=token_id, email=email, is_operator=is_operator)
+
+
+def revoke_token(token_id: int) -> None:
+    with UnitOfWork() as uow:
+        uow.session.execute(
+            update(ApiToken).where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None)).values(revoked_at=func.now())
+        )
+        uow.commit()
+
+
+def _add_token(session: Session, user_id: int, ttl_seconds: int) -> IssuedToken:
+    token = new_token()
+    expires_at = utcnow() + timedelta(seconds=ttl_seconds)
+    session.add(ApiToken(user_id=user_id, token_hash=token_digest(token), expires_at=expires_at))
+    return IssuedToken(access_token=token, expires_at=expires_at)
+
+
+# The profile and the password
+
+def get_profile(user_id: int) -> Profile:
+    with UnitOfWork() as uow:
+        return _profile(uow.session, _get_user(uow.session, user_id))
+
+
+def update_profile(user_id: int, full_name: str) -> Profile:
+    with UnitOfWork() as uow:
+        user = _get_user(uow.session, user_id)
+        user.full_name = full_name
+        uow.session.flush()
+        profile = _profile(uow.session, user)
+        uow.commit()
+    return profile
+
+
+def change_password(user_id: int, current_token_id: int, current_password: str, new_password: str) -> None:
+    """Set a new password and revoke every token of the account but the one in use.
+
+    Raises WrongCurrentPassword if `current_password` is not the password.
+    """
+    with UnitOfWork() as uow:
+        checked_hash = _get_user(uow.session, user_id).password_hash
+    if not verify_password(checked_hash, current_password):
+        raise WrongCurrentPassword()
+    new_hash = hash_password(new_password)
+    with UnitOfWork() as uow:
+        user = _lock_user_with_hash(uow.session, user_id, checked_hash)
+        if user is None:
+            raise WrongCurrentPassword()
+        user.password_hash = new_hash
+        user.password_changed_at = func.now()
+        uow.session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user_id, ApiToken.id != current_token_id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=func.now())
+        )
+        uow.commit()
+
+
+def _get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise AccountNotFound(user_id)
+    return user
+
+
+def _profile(session: Session, user: User) -> Profile:
+    rows = session.execute(
+        select(Tenant.slug, Tenant.display_name, Membership.role)
+        .join(Membership, Membership.tenant_id == Tenant.id)
+        .where(Membership.user_id == user.id)
+        .order_by(Tenant.slug)
+    ).all()
+    memberships = tuple(TenantMembership(slug=slug, display_name=name, role=role) for slug, name, role in rows)
+    return Profile(**asdict(Account.of(user)), memberships=memberships)
+
+
+# Look-ups for operators and permission checks
+
+def list_users(page_request: PageRequest, email_contains: str | None = None) -> Page[Account]:
+    """Every account, oldest first, optionally only those whose email contains a text (any case)."""
+    query: Select = select(User).order_by(User.id)
+    if email_contains:
+        query = query.where(User.email.icontains(email_contains, autoescape=True))
+    with UnitOfWork() as uow:
+        return fetch_page(uow.session, query, page_request).map(Account.of)
+
+
+def list_members(tenant_id: int, page_request: PageRequest) -> Page[Member]:
+    """A tenant's members, owners first, then managers, then staff; by email within a role."""
+    role_rank = case({role: role.rank for role in MemberRole}, value=Membership.role)
+    query = (
+        select(User.id, User.email, User.full_name, Membership.role, Membership.created_at)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.tenant_id == tenant_id)
+        .order_by(role_rank.desc(), func.lower(User.email), User.id)
+    )
+    with UnitOfWork() as uow:
+        return fetch_page(uow.session, query, page_request).map(lambda row: Member(*row))
+
+
+def role_in_tenant(user_id: int, tenant_id: int) -> MemberRole | None:
+    with UnitOfWork() as uow:
+        return uow.session.scalar(
+            select(Membership.role).where(Membership.user_id == user_id, Membership.tenant_id == tenant_id)
+        )
+
+
+def _user_by_email(session: Session, email: str) -> User | None:
+    # Matches the unique index on lower(email), which also serves this look-up.
+    return session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+
+
+def _lock_user_with_hash(session: Session, user_id: int | None, password_hash: str | None) -> User | None:
+    """The user, locked, if the password hash is still the one just verified (no change in between)."""
+    return session.scalar(
+        select(User).where(User.id == user_id, User.password_hash == password_hash).with_for_update()
+    )
