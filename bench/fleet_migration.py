@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from bench.support import bench_database, figure_line, goal_line, median_and_p95, timed
-from migrations import MIGRATIONS_DIR
+from migrations import MIGRATIONS_DIR, head_revision
 from tenants.fleet import FleetReport, MigrationStatus, load_tenants, migrate_fleet
 from tenants.provisioning import provision_tenant
 from tenants.shards import shards
@@ -84,7 +84,7 @@ def measure_at_head(schema_names: list[str]) -> None:
 
 def measure_revision(schema_names: list[str], tree: Path) -> None:
     run_seconds, anchor_seconds, tenant_seconds = [], [], []
-    revision = "t0001"
+    revision = head_revision("tenant")
     for number in range(1, REVISION_RUNS + 1):
         anchor_seconds.append(timed(lambda: anchor_alter_tables(schema_names, f"anchor_note_{number}")))
         revision = add_revision(tree, number, revision)

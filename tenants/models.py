@@ -39,6 +39,10 @@ class Tenant(Timestamps, SharedBase):
     schema_name: Mapped[str | None] = mapped_column(String(63), unique=True)
     shard_key: Mapped[str] = mapped_column(String(40), default=DEFAULT_SHARD, server_default=DEFAULT_SHARD)
     plan_code: Mapped[str | None] = mapped_column(String(40))
+    # ISO 4217: every price of this seller is in this currency.
+    currency: Mapped[str] = mapped_column(String(3), default="USD", server_default="USD")
+    # ISO 3166-1 alpha-2
+    country: Mapped[str | None] = mapped_column(String(2))
 
     domains: Mapped[list["TenantDomain"]] = relationship(back_populates="tenant", cascade="all, delete-orphan")
 
@@ -48,7 +52,7 @@ class Tenant(Timestamps, SharedBase):
 
     def ref(self) -> "TenantRef":
         return TenantRef(id=self.id, slug=self.slug, schema_name=self.schema_name, shard_key=self.shard_key,
-                         status=TenantStatus(self.status))
+                         status=TenantStatus(self.status), currency=self.currency)
 
 
 class TenantDomain(Timestamps, SharedBase):
@@ -73,6 +77,7 @@ class TenantRef:
     schema_name: str
     shard_key: str
     status: TenantStatus
+    currency: str = "USD"
 
     def __post_init__(self) -> None:
         if not SCHEMA_NAME_PATTERN.match(self.schema_name or ""):

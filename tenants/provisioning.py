@@ -36,6 +36,8 @@ def provision_tenant(
     *,
     plan_code: str | None = None,
     status: TenantStatus = TenantStatus.ACTIVE,
+    currency: str = "USD",
+    country: str | None = None,
     uow: UnitOfWork | None = None,
 ) -> TenantRef:
     """Create a tenant with its schema at head.
@@ -45,17 +47,18 @@ def provision_tenant(
     its own.
     """
     validate_slug(slug)
+    registry_row = Tenant(slug=slug, display_name=display_name, plan_code=plan_code, status=status,
+                          currency=currency, country=country)
     if uow is not None:
-        return _provision(uow.session, slug, display_name, plan_code, status)
+        return _provision(uow.session, registry_row)
     with UnitOfWork() as own_uow:
-        tenant = _provision(own_uow.session, slug, display_name, plan_code, status)
+        tenant = _provision(own_uow.session, registry_row)
         own_uow.commit()
         return tenant
 
 
-def _provision(session: Session, slug: str, display_name: str, plan_code: str | None,
-               status: TenantStatus) -> TenantRef:
-    tenant = _create_registry_row(session, slug, display_name, plan_code, status)
+def _provision(session: Session, registry_row: Tenant) -> TenantRef:
+    tenant = _create_registry_row(session, registry_row)
     connection = session.connection()
     _create_schema(connection, tenant.schema_name)
     _create_tables(connection, tenant.schema_name, TenantBase.metadata)
@@ -63,15 +66,13 @@ def _provision(session: Session, slug: str, display_name: str, plan_code: str | 
     return tenant.ref()
 
 
-def _create_registry_row(session: Session, slug: str, display_name: str, plan_code: str | None,
-                         status: TenantStatus) -> Tenant:
-    tenant = Tenant(slug=slug, display_name=display_name, plan_code=plan_code, status=status)
+def _create_registry_row(session: Session, tenant: Tenant) -> Tenant:
     session.add(tenant)
     try:
         with session.begin_nested():
             session.flush()
     except IntegrityError as error:
-        raise SlugTaken(slug) from error
+        raise SlugTaken(tenant.slug) from error
     tenant.schema_name = schema_name_for(tenant.id)
     session.flush()
     return tenant

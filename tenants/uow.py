@@ -10,7 +10,7 @@ included. After a commit, the rows written are handed to the relay.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,7 @@ class UnitOfWork:
         self.tenant = tenant
         self.session: Session
         self._messages: list[OutboxMessage] = []
+        self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> "UnitOfWork":
         self.session = open_session(self.tenant)
@@ -42,8 +43,20 @@ class UnitOfWork:
         self._messages.append(message)
         return message
 
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once this transaction has committed (e.g. drop cache entries it made stale).
+
+        For best-effort, in-process effects only: work that must happen goes
+        through `add_message`, which survives a crash after the commit.
+        """
+        self._after_commit.append(callback)
+
     def commit(self) -> None:
         self.session.commit()
         committed_ids = [message.id for message in self._messages]
+        callbacks = list(self._after_commit)
         self._messages.clear()
+        self._after_commit.clear()
         relay_committed(committed_ids)
+        for callback in callbacks:
+            callback()

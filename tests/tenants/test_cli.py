@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from migrations import head_revision
 from tenants.provisioning import provision_tenant
 from tenants.shards import shards
 
@@ -77,7 +78,7 @@ def test_provision_then_list_shows_the_tenant_at_head(runner):
     row = listed.output.splitlines()[1].split()
     assert row[:2] == ["acme-tools", "active"]
     assert row[2].startswith("tenant_")
-    assert row[4:] == ["t0001", "Acme", "Tools"]
+    assert row[4:] == [head_revision("tenant"), "Acme", "Tools"]
 
 
 @pytest.mark.parametrize("arguments, message", [

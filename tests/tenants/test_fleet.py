@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from migrations import MIGRATIONS_DIR
+from migrations import MIGRATIONS_DIR, head_revision
 from tenants.fleet import MigrationStatus, migrate_fleet, read_versions
 from tenants.provisioning import provision_tenant
 from tenants.shards import shards
@@ -15,16 +15,20 @@ from tenants.shards import shards
 TENANT_COUNT = 50
 LOCK_TIMEOUT_MS = 300
 
-ADDITIVE_REVISION = '''"""catalog: product notes and subtitles
+# The tree's head when the test runs, and the additive revision the test adds on top of it.
+HEAD = head_revision("tenant")
+NEW_REVISION = "tfleettest"
 
-Revision ID: t0002
-Revises: t0001
+ADDITIVE_REVISION = f'''"""catalog: product notes and subtitles
+
+Revision ID: {NEW_REVISION}
+Revises: {HEAD}
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "t0002"
-down_revision = "t0001"
+revision = "{NEW_REVISION}"
+down_revision = "{HEAD}"
 branch_labels = None
 depends_on = None
 
@@ -46,10 +50,10 @@ def downgrade() -> None:
 
 @pytest.fixture
 def tenant_tree_with_new_revision(tmp_path) -> Path:
-    """A copy of the tenant tree with one more, additive revision (t0002)."""
+    """A copy of the tenant tree with one more, additive revision."""
     tree = tmp_path / "tenant"
     shutil.copytree(MIGRATIONS_DIR / "tenant", tree, ignore=shutil.ignore_patterns("__pycache__"))
-    (tree / "versions" / "0002_product_notes.py").write_text(ADDITIVE_REVISION)
+    (tree / "versions" / "9999_product_notes.py").write_text(ADDITIVE_REVISION)
     return tree
 
 
@@ -85,13 +89,13 @@ def test_a_busy_tenant_fails_alone_and_the_others_migrate(fleet, products_table_
 
     assert len(report.migrated) == TENANT_COUNT - 1
     [failure] = report.failed
-    assert (failure.slug, failure.from_revision, failure.to_revision) == (busy_tenant.slug, "t0001", "t0001")
+    assert (failure.slug, failure.from_revision, failure.to_revision) == (busy_tenant.slug, HEAD, HEAD)
     assert "lock timeout" in failure.error
     others = {tenant.schema_name for tenant in fleet} - {busy_tenant.schema_name}
     assert _schemas_with("products", "subtitle") == others
     # Its transaction rolled back whole: not even the table created before the lock wait survived.
     assert _schemas_with("product_notes", "body") == others
-    assert read_versions(fleet)[busy_tenant.schema_name] == ("t0001",)
+    assert read_versions(fleet)[busy_tenant.schema_name] == (HEAD,)
 
 
 def test_rerun_completes_the_failed_tenant_and_a_third_run_skips_all(
@@ -105,7 +109,7 @@ def test_rerun_completes_the_failed_tenant_and_a_third_run_skips_all(
     third_run = migrate_fleet(lock_timeout_ms=LOCK_TIMEOUT_MS, jobs=2, tenant_tree=tenant_tree_with_new_revision)
 
     assert [(tenant.slug, tenant.from_revision, tenant.to_revision) for tenant in rerun.migrated] == [
-        (busy_tenant.slug, "t0001", "t0002")]
+        (busy_tenant.slug, HEAD, NEW_REVISION)]
     assert len(rerun.skipped) == TENANT_COUNT - 1
     assert rerun.failed == []
     assert len(third_run.skipped) == TENANT_COUNT
@@ -117,7 +121,7 @@ def test_report_lists_every_tenant_with_its_revisions(fleet, tenant_tree_with_ne
 
     assert [tenant.slug for tenant in report.tenants] == [tenant.slug for tenant in fleet]
     assert {(t.status, t.from_revision, t.to_revision, t.error) for t in report.tenants} == {
-        (MigrationStatus.MIGRATED, "t0001", "t0002", None)}
+        (MigrationStatus.MIGRATED, HEAD, NEW_REVISION, None)}
     assert all(tenant.seconds > 0 for tenant in report.tenants)
 
 

@@ -1,0 +1,1 @@
+"""Cart, checkout, stock reservations and the buyer's marketplace order."""

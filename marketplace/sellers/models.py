@@ -1,0 +1,84 @@
+"""Seller tables: applications and invites (shared schema), storefront settings (tenant schema)."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Enum, ForeignKey, Index, Integer, String, Text, func, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketplace.accounts.models import MemberRole
+from tenants.db import SharedBase, TenantBase, Timestamps
+
+
+class ApplicationStatus(str, enum.Enum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class SellerApplication(Timestamps, SharedBase):
+    """A user's request to open a shop; approval provisions the tenant."""
+
+    __tablename__ = "seller_applications"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    applicant_user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    shop_name: Mapped[str] = mapped_column(String(120))
+    wanted_slug: Mapped[str] = mapped_column(String(40))
+    contact_email: Mapped[str] = mapped_column(String(254))
+    country: Mapped[str] = mapped_column(String(2))
+    currency: Mapped[str] = mapped_column(String(3))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    status: Mapped[ApplicationStatus] = mapped_column(
+        Enum(ApplicationStatus, name="application_status", native_enum=False, create_constraint=True, length=20,
+             values_callable=lambda members: [member.value for member in members]),
+        default=ApplicationStatus.PENDING, server_default=ApplicationStatus.PENDING.value,
+    )
+    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="SET NULL"))
+
+    __table_args__ = (
+        # Two pending applications may not want the same slug.
+        Index("uq_seller_applications_pending_slug", "wanted_slug", unique=True,
+              postgresql_where=text("status = 'pending'")),
+    )
+
+
+class MemberInvite(SharedBase):
+    """An invitation to join a tenant with a role; only the token's SHA-256 is stored."""
+
+    __tablename__ = "member_invites"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[MemberRole] = mapped_column(
+        Enum(MemberRole, name="invite_role", native_enum=False, create_constraint=True, length=20,
+             values_callable=lambda members: [member.value for member in members]),
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StorefrontSettings(Timestamps, TenantBase):
+    """The storefront's face and policies: one row per tenant (id is always 1)."""
+
+    __tablename__ = "storefront_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1, autoincrement=False)
+    display_name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    logo_url: Mapped[str | None] = mapped_column(String(2000))
+    banner_url: Mapped[str | None] = mapped_column(String(2000))
+    shipping_policy: Mapped[str] = mapped_column(Text, default="", server_default="")
+    returns_policy: Mapped[str] = mapped_column(Text, default="", server_default="")
+    support_email: Mapped[str | None] = mapped_column(String(254))
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
