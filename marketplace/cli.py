@@ -39,3 +39,11 @@ def db_revision(tree: str, message: str, autogenerate: bool) -> None:
         raise click.UsageError("write tenant revisions by hand; the parity test checks them against the models")
     command.revision(alembic_config(tree, current_app.config["DATABASE_URL"]), message=message,
                      autogenerate=autogenerate)
+
+
+@seed_cli.command("demo")
+def seed_demo_command() -> None:
+    """Create the demo accounts, sellers and products (once)."""
+    from marketplace.demo import seed_demo
+
+    click.echo("demo data created" if seed_demo() else "demo data already present")

@@ -14,6 +14,7 @@ import os
 import subprocess
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import psycopg
@@ -29,7 +30,10 @@ _MAX_SOCKET_PATH = 100
 
 def embedded_database_url(var_dir: str | os.PathLike, database: str = "marketplace") -> str:
     """Start (or join) the embedded PostgreSQL server and return a URL to `database`, created if missing."""
-    import pgserver  # imported here: production never loads it
+    with warnings.catch_warnings():
+        # platformdirs warns that XDG_RUNTIME_DIR is unset (always, as root); pgserver copes.
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        import pgserver  # imported here: production never loads it
 
     pgdata = Path(var_dir).resolve() / "pg"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
@@ -102,7 +106,9 @@ class EmbeddedRedis:
             "--daemonize", "no",
             "--logfile", str(self.data_dir / "redis.log"),
         ]
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+        # Its own session: a Ctrl-C meant for `make run` must not stop Redis
+        # before the worker has unregistered itself; we stop it last.
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
         atexit.register(self.stop)
         deadline = time.monotonic() + 15
         while not self.is_up():

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import ProgrammingError
 
+from marketplace.accounts.models import MemberRole
 from marketplace.catalog.models import Product
 from tenants.binding import TenantNotBound
 from tenants.provisioning import provision_tenant
@@ -148,4 +149,19 @@ def test_connection_comes_back_to_the_pool_with_the_default_search_path(single_c
     _session_level_set_by_mistake(tenants[0], random.Random(0))
     _raw_read(tenants[1], random.Random(0))
 
+    assert _default_search_path() == '"$user", public'
+
+
+def test_after_requests_the_pooled_connection_has_the_default_search_path(
+        single_connection_pool, client, sign_up, make_seller):
+    owner = sign_up("owner@example.com")
+    seller = make_seller("acme", {owner.user_id: MemberRole.OWNER})
+    responses = [
+        client.get("/api/v1/me", headers=owner.headers),
+        client.get(f"/api/v1/sellers/{seller.slug}/members", headers=owner.headers),
+        client.get("/api/v1/sellers/no-such-seller/members", headers=owner.headers),
+        client.post("/api/v1/auth/register", data="{not json", content_type="application/json"),
+    ]
+
+    assert [response.status_code for response in responses] == [200, 200, 404, 400]
     assert _default_search_path() == '"$user", public'

@@ -1,0 +1,73 @@
+"""Demo data for `make run`: an operator, a buyer and three approved sellers with a dozen products each.
+
+Created once: a second run finds the demo operator and does nothing. The
+accounts are the ones the README lists, all with the password below.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from marketplace.accounts.models import MemberRole, Membership
+from marketplace.accounts.services import find_account, make_operator, register_user
+from tenants.provisioning import provision_tenant
+from tenants.uow import UnitOfWork
+
+DEMO_PASSWORD = "demo-pass-123"
+OPERATOR_EMAIL = "operator@demo.test"
+BUYER_EMAIL = "buyer@demo.test"
+
+
+@dataclass(frozen=True)
+class DemoSeller:
+    slug: str
+    display_name: str
+    country: str
+    currency: str
+    # (title, price in minor units)
+    products: tuple[tuple[str, int], ...]
+
+    @property
+    def owner_email(self) -> str:
+        return f"owner@{self.slug}.demo.test"
+
+
+DEMO_SELLERS = (
+    DemoSeller("aurora-ceramics", "Aurora Ceramics", "PT", "EUR", (
+        ("Stoneware Mug, Sea Glaze", 2400), ("Stoneware Mug, Sand Glaze", 2400), ("Espresso Cup Pair", 2900),
+        ("Serving Bowl, Large", 6800), ("Pasta Plate Set of Four", 8900), ("Bud Vase, Speckled", 1900),
+        ("Teapot, Ash Glaze", 7400), ("Dinner Plate", 2600), ("Side Plate", 1800),
+        ("Olive Dish", 1500), ("Planter with Saucer", 3900), ("Butter Dish", 3200),
+    )),
+    DemoSeller("brightline-cycles", "Brightline Cycles", "NL", "EUR", (
+        ("City Bike Lights, Front and Rear", 4900), ("Frame Bag", 5900), ("Mini Pump", 2900),
+        ("Folding Lock", 8900), ("Commuter Pannier", 9900), ("Bell, Brass", 1900), ("Bottle Cage", 1500),
+        ("Multi-tool, 16 Functions", 3400), ("Saddle, Touring", 6900), ("Mudguard Set", 3900),
+        ("Puncture Repair Kit", 900), ("Cycling Cap", 2200),
+    )),
+    DemoSeller("cedar-and-wick", "Cedar & Wick", "US", "USD", (
+        ("Cedarwood Candle, 8 oz", 2800), ("Fig Leaf Candle, 8 oz", 2800), ("Sea Salt Candle, 8 oz", 2800),
+        ("Travel Tin Trio", 3600), ("Reed Diffuser, Cedar", 3400), ("Wick Trimmer", 1800),
+        ("Candle Snuffer", 1600), ("Matches in a Jar", 1200), ("Room Spray, Pine", 2000),
+        ("Wax Melts, Amber", 1400), ("Gift Box, Three Candles", 7900), ("Pillar Candle, Unscented", 2200),
+    )),
+)
+
+
+def seed_demo() -> bool:
+    """Create the demo data unless it exists; return whether it was created."""
+    if find_account(OPERATOR_EMAIL) is not None:
+        return False
+    make_operator(OPERATOR_EMAIL, DEMO_PASSWORD, "Olive Operator")
+    register_user(BUYER_EMAIL, DEMO_PASSWORD, "Bea Buyer")
+    for seller in DEMO_SELLERS:
+        _seed_seller(seller)
+    return True
+
+
+def _seed_seller(seller: DemoSeller) -> None:
+    owner = register_user(seller.owner_email, DEMO_PASSWORD, f"{seller.display_name} Owner")
+    with UnitOfWork() as uow:
+        tenant = provision_tenant(seller.slug, seller.display_name, currency=seller.currency,
+                                  country=seller.country, uow=uow)
+        uow.session.add(Membership(user_id=owner.id, tenant_id=tenant.id, role=MemberRole.OWNER))
+        uow.commit()
