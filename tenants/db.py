@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import MetaData, DateTime, func
+import enum
+
+from sqlalchemy import DateTime, Enum, MetaData, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 SHARED_SCHEMA = "platform"
@@ -23,6 +25,16 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def checked_enum(enum_class: type[enum.Enum], name: str) -> Enum:
+    """A VARCHAR column limited to the enum's values by a CHECK constraint named `name`.
+
+    Not a PostgreSQL enum type: adding a state later is a one-line
+    migration, not ALTER TYPE across every tenant schema.
+    """
+    return Enum(enum_class, name=name, native_enum=False, create_constraint=True, length=20,
+                values_callable=lambda members: [member.value for member in members])
 
 
 def utcnow() -> datetime:

@@ -5,10 +5,10 @@ import enum
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Enum, ForeignKey, String, text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tenants.db import SharedBase, Timestamps
+from tenants.db import SharedBase, Timestamps, checked_enum
 from tenants.shards import DEFAULT_SHARD
 
 SCHEMA_NAME_PATTERN = re.compile(r"^tenant_[0-9]+$")
@@ -30,8 +30,7 @@ class Tenant(Timestamps, SharedBase):
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
     status: Mapped[TenantStatus] = mapped_column(
-        Enum(TenantStatus, name="tenant_status", native_enum=False, create_constraint=True, length=20,
-             values_callable=lambda e: [m.value for m in e]),
+        checked_enum(TenantStatus, "tenant_status"),
         default=TenantStatus.PENDING,
         server_default=TenantStatus.PENDING.value,
     )

@@ -4,10 +4,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Enum, ForeignKey, Index, String, UniqueConstraint, func, text
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, String, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tenants.db import SharedBase, Timestamps
+from tenants.db import SharedBase, Timestamps, checked_enum
 
 
 class MemberRole(str, enum.Enum):
@@ -53,8 +53,7 @@ class Membership(Timestamps, SharedBase):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     role: Mapped[MemberRole] = mapped_column(
-        Enum(MemberRole, name="member_role", native_enum=False, create_constraint=True, length=20,
-             values_callable=lambda e: [m.value for m in e]),
+        checked_enum(MemberRole, "member_role"),
     )
 
     __table_args__ = (UniqueConstraint("user_id", "tenant_id"),)

@@ -13,20 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger, Boolean, CheckConstraint, DateTime, Enum, ForeignKey, Index, Integer, SmallInteger, String, Text,
+    BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text,
     UniqueConstraint, text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tenants.db import SharedBase, TenantBase, Timestamps
-
-
-def _checked_enum(enum_class: type[enum.Enum], name: str) -> Enum:
-    # A checked VARCHAR rather than a PostgreSQL enum type: adding a state
-    # later is a one-line migration, not ALTER TYPE across every tenant.
-    return Enum(enum_class, name=name, native_enum=False, create_constraint=True, length=20,
-                values_callable=lambda members: [member.value for member in members])
+from tenants.db import SharedBase, TenantBase, Timestamps, checked_enum
 
 
 class ProductStatus(str, enum.Enum):
@@ -73,7 +66,7 @@ class Product(Timestamps, TenantBase):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
     status: Mapped[ProductStatus] = mapped_column(
-        _checked_enum(ProductStatus, "product_status"),
+        checked_enum(ProductStatus, "product_status"),
         default=ProductStatus.DRAFT,
         server_default=ProductStatus.DRAFT.value,
     )
@@ -143,7 +136,7 @@ class StockMovement(TenantBase):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     variant_id: Mapped[int] = mapped_column(ForeignKey("variants.id", ondelete="CASCADE"), index=True)
     quantity_delta: Mapped[int] = mapped_column(Integer)
-    reason: Mapped[StockReason] = mapped_column(_checked_enum(StockReason, "stock_reason"))
+    reason: Mapped[StockReason] = mapped_column(checked_enum(StockReason, "stock_reason"))
     note: Mapped[str] = mapped_column(String(300), default="", server_default="")
     created_by_user_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
@@ -177,7 +170,7 @@ class CatalogImport(Timestamps, TenantBase):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     status: Mapped[ImportStatus] = mapped_column(
-        _checked_enum(ImportStatus, "import_status"), default=ImportStatus.QUEUED,
+        checked_enum(ImportStatus, "import_status"), default=ImportStatus.QUEUED,
         server_default=ImportStatus.QUEUED.value,
     )
     filename: Mapped[str] = mapped_column(String(255), default="", server_default="")
@@ -203,7 +196,7 @@ class ProductListing(SharedBase):
     product_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     product_slug: Mapped[str] = mapped_column(String(120))
     title: Mapped[str] = mapped_column(String(200))
-    status: Mapped[ProductStatus] = mapped_column(_checked_enum(ProductStatus, "listing_status"))
+    status: Mapped[ProductStatus] = mapped_column(checked_enum(ProductStatus, "listing_status"))
     category_id: Mapped[int | None] = mapped_column(BigInteger)
     min_price_amount: Mapped[int | None] = mapped_column(BigInteger)
     max_price_amount: Mapped[int | None] = mapped_column(BigInteger)
