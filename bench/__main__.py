@@ -1,10 +1,12 @@
 """`python -m bench` (`make bench`): every benchmark, one after the other."""
-from bench import fleet_migration, provisioning
+from bench import catalog_http, csv_import, fleet_migration, provisioning
 
 
 def main() -> None:
     provisioning.main()
     fleet_migration.main()
+    csv_import.main()
+    catalog_http.main()
 
 
 if __name__ == "__main__":

@@ -1,24 +1,32 @@
 """Read-through cache of hot reads in Redis, invalidated by generation counters.
 
 Every key carries the tenant it belongs to (or `market` for marketplace-wide
-reads) and that scope's generation number:
+reads); each entry is stored with the generation of its scope at the time it
+was computed:
 
-    cache:tenant:42:g7:product:mug-blue      one seller's product detail
-    cache:market:g93:listing:<hash of query>  the marketplace listing
+    cache:tenant:42:product:mug-blue       "7:{...}"   one seller's product detail
+    cache:market:listing:<hash of query>   "93:[...]"  the marketplace listing
 
-Invalidating a scope increments its generation, so every key of the old one
-is unreachable at once and expires by its TTL; nothing is scanned or deleted.
-Invalidation runs after the commit (`UnitOfWork.after_commit`), so a reader
-can never cache data of a transaction that has not committed yet. The TTL is
-the safety net should Redis miss an increment.
+Invalidating a scope increments its generation, so every entry of the old one
+is stale at once; nothing is scanned or deleted. A read fetches the
+generations and the entries it needs in one round trip (MGET) and uses an
+entry only if its generation is current. Invalidation runs after the commit
+(`UnitOfWork.after_commit`), so a reader can never cache data of a transaction
+that has not committed yet. The TTL is the safety net should Redis miss an
+increment.
+
+Whole responses of the public reads are cached the same way
+(`cached_response`, `store_response`), stamped with the generations of every
+scope they depend on.
 """
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
+from dataclasses import dataclass
 from typing import Any, Callable
 
+import orjson
 from redis import RedisError
 
 from marketplace.extensions import redis_client
@@ -38,22 +46,55 @@ def cached(scope: str, name: str, compute: Callable[[], Any], ttl_seconds: int =
 
     Redis trouble never fails a read: the value is then computed every time.
     """
+    return cached_many((scope, name, compute), ttl_seconds=ttl_seconds)[0]
+
+
+def cached_many(*lookups: tuple[str, str, Callable[[], Any]], ttl_seconds: int = DEFAULT_TTL_SECONDS) -> list[Any]:
+    """`cached` for several (scope, name, compute) at once: when all are hits, one round trip in all."""
+    scopes = list(dict.fromkeys(scope for scope, _, _ in lookups))
+    keys = [f"cache:{scope}:{name}" for scope, name, _ in lookups]
     client = redis_client.client
     try:
-        generation = int(client.get(_generation_key(scope)) or 0)
-        key = f"cache:{scope}:g{generation}:{name}"
-        hit = client.get(key)
+        replies = client.mget([_generation_key(scope) for scope in scopes] + keys)
     except RedisError:
-        log.warning("cache unavailable; computing %s %s", scope, name)
-        return compute()
-    if hit is not None:
-        return json.loads(hit)
-    value = compute()
+        log.warning("cache unavailable; computing %s", ", ".join(keys))
+        return [compute() for _, _, compute in lookups]
+    generations = {scope: int(reply or 0) for scope, reply in zip(scopes, replies)}
+    values: list[Any] = []
+    new_entries: dict[str, bytes] = {}
+    for (scope, _, compute), key, entry in zip(lookups, keys, replies[len(scopes):]):
+        generation = generations[scope]
+        value = _current_value(entry, generation)
+        if value is _MISS:
+            value = compute()
+            # A reader that raced an invalidation stores its entry under the old
+            # generation: the next read sees the mismatch and computes afresh.
+            new_entries[key] = f"{generation}:".encode() + orjson.dumps(value, default=str)
+        values.append(value)
+    if new_entries:
+        _store(new_entries, ttl_seconds)
+    return values
+
+
+_MISS = object()
+
+
+def _current_value(entry: bytes | None, generation: int) -> Any:
+    """The value of a stored entry if it was computed in `generation`, else _MISS."""
+    if entry is None:
+        return _MISS
+    entry_generation, _, value = entry.partition(b":")
+    return orjson.loads(value) if int(entry_generation) == generation else _MISS
+
+
+def _store(entries: dict[str, bytes], ttl_seconds: int) -> None:
     try:
-        client.set(key, json.dumps(value, separators=(",", ":"), default=str), ex=ttl_seconds)
+        with redis_client.client.pipeline(transaction=False) as pipe:
+            for key, entry in entries.items():
+                pipe.set(key, entry, ex=ttl_seconds)
+            pipe.execute()
     except RedisError:
-        log.warning("cache unavailable; not storing %s %s", scope, name)
-    return value
+        log.warning("cache unavailable; not storing %s", ", ".join(entries))
 
 
 def invalidate(*scopes: str) -> None:
@@ -69,8 +110,62 @@ def invalidate(*scopes: str) -> None:
 
 def query_name(prefix: str, parameters: dict[str, Any]) -> str:
     """A short stable cache name for a query's parameters."""
-    canonical = json.dumps(parameters, sort_keys=True, separators=(",", ":"), default=str)
-    return f"{prefix}:{hashlib.sha256(canonical.encode()).hexdigest()[:32]}"
+    canonical = orjson.dumps(parameters, option=orjson.OPT_SORT_KEYS, default=str)
+    return f"{prefix}:{hashlib.sha256(canonical).hexdigest()[:32]}"
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    """A response's headers and body as the view built them, stamped with its scopes' generations."""
+
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class ResponseLookup:
+    """What `cached_response` found: the response if current, and the generations to store a new one under."""
+
+    key: str
+    generations: tuple[int, ...] | None
+    response: CachedResponse | None
+
+
+def cached_response(scopes: tuple[str, ...], name: str) -> ResponseLookup:
+    """The response cached under (scopes[0], name) if every scope's generation is still the one it was stored in.
+
+    One round trip. `generations` is None when Redis is unavailable: then nothing is stored.
+    """
+    key = f"cache:{scopes[0]}:response:{name}"
+    try:
+        *generation_replies, entry = redis_client.client.mget([_generation_key(scope) for scope in scopes] + [key])
+    except RedisError:
+        log.warning("cache unavailable; computing %s", key)
+        return ResponseLookup(key, None, None)
+    generations = tuple(int(reply or 0) for reply in generation_replies)
+    if entry is None:
+        return ResponseLookup(key, generations, None)
+    stamp, headers, body = entry.split(b"\n", 2)
+    if stamp != _stamp(generations):
+        return ResponseLookup(key, generations, None)
+    return ResponseLookup(key, generations, CachedResponse([tuple(pair) for pair in orjson.loads(headers)], body))
+
+
+def store_response(lookup: ResponseLookup, response: CachedResponse, ttl_seconds: int = DEFAULT_TTL_SECONDS) -> None:
+    """Store a response computed after `lookup` under the generations it saw.
+
+    A reader that raced an invalidation stores under the old generations, so
+    the next read sees the mismatch and computes afresh.
+    """
+    if lookup.generations is None:
+        return
+    # JSON escapes newlines, so the first two newlines end the stamp and the headers.
+    entry = b"\n".join((_stamp(lookup.generations), orjson.dumps(response.headers), response.body))
+    _store({lookup.key: entry}, ttl_seconds)
+
+
+def _stamp(generations: tuple[int, ...]) -> bytes:
+    return ",".join(map(str, generations)).encode()
 
 
 def _generation_key(scope: str) -> str:

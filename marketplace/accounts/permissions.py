@@ -5,6 +5,11 @@
     @member_required(MemberRole.MANAGER)  members of the tenant in the URL with at least this role
                                         (owner ⊃ manager ⊃ staff)
 
+A suspended tenant's portal is read-only (403 `tenant_suspended` for any
+request that is not a read) and a closed tenant is shut to its members (403
+`tenant_closed`); operators may still read both. The rules themselves live in
+`marketplace.sellers.lifecycle`.
+
 Put them above the flask-smorest decorators, so that an unauthenticated
 caller gets 401 before the request body is even parsed. The tenant always
 comes from the `slug` in the URL, never from a header; the decorators set
@@ -15,7 +20,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import Callable
 
-from flask import g
+from flask import g, request
 from flask_smorest import Blueprint
 
 from marketplace.accounts import services
@@ -23,6 +28,7 @@ from marketplace.accounts.auth import BEARER_SCHEME, authenticate
 from marketplace.accounts.models import MemberRole
 from marketplace.accounts.services import Principal
 from marketplace.errors import Forbidden, NotFound
+from marketplace.sellers.lifecycle import ensure_member_access
 from tenants.models import TenantRef
 from tenants.registry import TenantNotFound, get_tenant_by_slug
 
@@ -49,7 +55,8 @@ def operator_required(view: Callable) -> Callable:
 def member_required(minimum_role: MemberRole = MemberRole.STAFF, *, allow_operators: bool = False) -> Callable:
     """Members of the URL's tenant with `minimum_role` or above; operators too if `allow_operators`.
 
-    An unknown slug is 404, a signed-in non-member 403.
+    An unknown slug is 404, a signed-in non-member 403, a write to a suspended
+    tenant or any request of a member to a closed one 403 too.
     """
 
     def decorator(view: Callable) -> Callable:
@@ -57,8 +64,10 @@ def member_required(minimum_role: MemberRole = MemberRole.STAFF, *, allow_operat
         def wrapper(*args, **kwargs):
             principal = authenticate()
             tenant = _tenant_from_url(kwargs["slug"])
-            if not (allow_operators and principal.is_operator) and not _has_role(principal, tenant, minimum_role):
+            as_operator = allow_operators and principal.is_operator
+            if not as_operator and not _has_role(principal, tenant, minimum_role):
                 raise Forbidden(f"Only members of this seller with the role {minimum_role.value} or above may do this.")
+            _ensure_status_allows(tenant, as_operator)
             return view(*args, **kwargs)
 
         return _documented(wrapper, 401, 403, 404)
@@ -86,6 +95,13 @@ def _tenant_from_url(slug: str) -> TenantRef:
     return tenant
 
 
+def _ensure_status_allows(tenant: TenantRef, as_operator: bool) -> None:
+    writing = request.method not in _READ_METHODS
+    if as_operator and not writing:
+        return  # operators look into suspended and closed sellers, e.g. to decide on them
+    ensure_member_access(tenant.status, writing=writing)
+
+
 def _has_role(principal: Principal, tenant: TenantRef, minimum_role: MemberRole) -> bool:
     role = services.role_in_tenant(principal.user_id, tenant.id)
     return role is not None and role.includes(minimum_role)
@@ -98,6 +114,8 @@ def _documented(view: Callable, *error_statuses: int) -> Callable:
         responses={status: _RESPONSE_NAMES[status] for status in error_statuses},
     )(view)
 
+
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # flask-smorest's shared responses, each with our error schema.
 _RESPONSE_NAMES = {401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND"}

@@ -1,14 +1,14 @@
-"""Seller tables: applications and invites (shared schema), storefront settings (tenant schema)."""
+"""Seller tables: applications, invites and exports (shared schema), storefront settings (tenant schema)."""
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, Enum, ForeignKey, Index, Integer, String, Text, func, text
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.accounts.models import MemberRole
-from tenants.db import SharedBase, TenantBase, Timestamps
+from tenants.db import SharedBase, TenantBase, Timestamps, checked_enum
 
 
 class ApplicationStatus(str, enum.Enum):
@@ -31,8 +31,7 @@ class SellerApplication(Timestamps, SharedBase):
     currency: Mapped[str] = mapped_column(String(3))
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
     status: Mapped[ApplicationStatus] = mapped_column(
-        Enum(ApplicationStatus, name="application_status", native_enum=False, create_constraint=True, length=20,
-             values_callable=lambda members: [member.value for member in members]),
+        checked_enum(ApplicationStatus, "application_status"),
         default=ApplicationStatus.PENDING, server_default=ApplicationStatus.PENDING.value,
     )
     decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -56,8 +55,7 @@ class MemberInvite(SharedBase):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     email: Mapped[str] = mapped_column(String(254))
     role: Mapped[MemberRole] = mapped_column(
-        Enum(MemberRole, name="invite_role", native_enum=False, create_constraint=True, length=20,
-             values_callable=lambda members: [member.value for member in members]),
+        checked_enum(MemberRole, "invite_role"),
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     invited_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -65,6 +63,20 @@ class MemberInvite(SharedBase):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TenantExport(SharedBase):
+    """A job's export of a closed tenant's data; `path` is set once its files are written."""
+
+    __tablename__ = "tenant_exports"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    requested_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The folder holding the JSON and CSV files, e.g. var/exports/acme/20260101T120000Z.
+    path: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class StorefrontSettings(Timestamps, TenantBase):

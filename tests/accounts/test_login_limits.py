@@ -40,13 +40,16 @@ def test_the_lock_holds_from_every_address(limits, register, log_in):
     assert response.status_code == 429
 
 
-def test_the_lock_ends_when_the_window_has_passed(limits, register, log_in, monkeypatch):
-    monkeypatch.setitem(limits, "LOGIN_LOCKOUT_SECONDS", 1)
+def test_the_lock_ends_when_the_window_has_passed(app, limits, register, log_in):
     register("ada@example.com")
     fail_logins(log_in, "ada@example.com", limits["LOGIN_MAX_FAILURES_PER_ACCOUNT"])
     assert log_in("ada@example.com").status_code == 429
 
-    time.sleep(1.5)
+    # Let the window run out now rather than waiting for it: every counter expires in 50 ms.
+    redis = app.extensions["redis"].client
+    for key in redis.scan_iter("ratelimit:login:*"):
+        redis.pexpire(key, 50)
+    time.sleep(0.2)
     response = log_in("ada@example.com")
 
     assert response.status_code == 201

@@ -122,6 +122,19 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_seller_applications_applicant_user_id'), 'seller_applications', ['applicant_user_id'], unique=False, schema='platform')
     op.create_index('uq_seller_applications_pending_slug', 'seller_applications', ['wanted_slug'], unique=True, schema='platform', postgresql_where=sa.text("status = 'pending'"))
+    op.create_table('tenant_exports',
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger(), nullable=False),
+    sa.Column('requested_by_user_id', sa.BigInteger(), nullable=True),
+    sa.Column('path', sa.String(length=1000), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['requested_by_user_id'], ['platform.users.id'], name=op.f('fk_tenant_exports_requested_by_user_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['platform.tenants.id'], name=op.f('fk_tenant_exports_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tenant_exports')),
+    schema='platform'
+    )
+    op.create_index(op.f('ix_tenant_exports_tenant_id'), 'tenant_exports', ['tenant_id'], unique=False, schema='platform')
     op.create_table('marketplace_order_lines',
     sa.Column('id', sa.BigInteger(), nullable=False),
     sa.Column('order_id', sa.BigInteger(), nullable=False),
@@ -146,6 +159,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_column('tenants', 'country', schema='platform')
     op.drop_column('tenants', 'currency', schema='platform')
+    op.drop_index(op.f('ix_tenant_exports_tenant_id'), table_name='tenant_exports', schema='platform')
+    op.drop_table('tenant_exports', schema='platform')
     op.drop_index(op.f('ix_marketplace_order_lines_tenant_id'), table_name='marketplace_order_lines', schema='platform')
     op.drop_index(op.f('ix_marketplace_order_lines_order_id'), table_name='marketplace_order_lines', schema='platform')
     op.drop_table('marketplace_order_lines', schema='platform')

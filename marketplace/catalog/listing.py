@@ -1,0 +1,95 @@
+"""Keeping the marketplace listing (shared schema) in step with each tenant's catalog.
+
+Every change to a product, its variants, its stock or its images calls
+`sync_listings` in the same unit of work: one INSERT … SELECT reads the
+tenant's tables and upserts the listing rows, so the listing commits or rolls
+back with the change itself. Cached reads of the tenant and of the marketplace
+are invalidated once the transaction has committed, and an outbox message asks
+the search queue to re-index the products (the caller has bumped their
+versions, which the index uses to refuse stale writes).
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from sqlalchemy import BigInteger, String, false, func, literal, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from marketplace.cache import MARKET_SCOPE, invalidate, tenant_scope
+from marketplace.catalog.models import Product, ProductImage, ProductListing, Variant
+from tenants.models import TenantRef
+from tenants.uow import UnitOfWork
+
+_LISTING_COLUMNS = (
+    "tenant_id", "product_id", "product_slug", "title", "status", "category_id", "min_price_amount",
+    "max_price_amount", "currency", "in_stock", "image_url", "rating_total", "rating_count", "published_at",
+    "updated_at",
+)
+_INVALIDATION_SCHEDULED = "catalog.listing_invalidation_scheduled"
+SEARCH_INDEX_JOB = "marketplace.search.jobs.index_products"
+
+
+def sync_listing(uow: UnitOfWork, tenant: TenantRef, product_id: int) -> None:
+    """Rewrite one product's listing row from the tenant's catalog (e.g. after a rating change)."""
+    sync_listings(uow, tenant, [product_id])
+
+
+def sync_listings(uow: UnitOfWork, tenant: TenantRef, product_ids: Iterable[int]) -> None:
+    """Rewrite the listing rows of these products, in `uow`'s transaction (a tenant-bound one)."""
+    product_ids = list(product_ids)
+    if not product_ids:
+        return
+    uow.session.flush()
+    upsert = pg_insert(ProductListing).from_select(_LISTING_COLUMNS, _listing_rows(tenant, product_ids))
+    upsert = upsert.on_conflict_do_update(
+        index_elements=["tenant_id", "product_id"],
+        set_={name: upsert.excluded[name] for name in _LISTING_COLUMNS[2:]},
+    )
+    uow.session.execute(upsert)
+    uow.add_message(SEARCH_INDEX_JOB, {"tenant_id": tenant.id, "product_ids": product_ids}, queue="search")
+    _invalidate_after_commit(uow, tenant)
+
+
+def _listing_rows(tenant: TenantRef, product_ids: list[int]):
+    variant_figures = (
+        select(
+            Variant.product_id,
+            func.min(Variant.price_amount).label("min_price_amount"),
+            func.max(Variant.price_amount).label("max_price_amount"),
+            func.bool_or(Variant.stock_on_hand > 0).label("in_stock"),
+        )
+        .where(Variant.product_id.in_(product_ids))
+        .group_by(Variant.product_id)
+        .subquery()
+    )
+    first_image_url = (
+        select(ProductImage.url)
+        .where(ProductImage.product_id == Product.id)
+        .order_by(ProductImage.position, ProductImage.id)
+        .limit(1)
+        .correlate(Product)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            literal(tenant.id, BigInteger), Product.id, Product.slug, Product.title, Product.status,
+            Product.category_id, variant_figures.c.min_price_amount, variant_figures.c.max_price_amount,
+            literal(tenant.currency, String), func.coalesce(variant_figures.c.in_stock, false()), first_image_url,
+            Product.rating_total, Product.rating_count, Product.published_at, func.now(),
+        )
+        .outerjoin(variant_figures, variant_figures.c.product_id == Product.id)
+        .where(Product.id.in_(product_ids))
+    )
+
+
+def _invalidate_after_commit(uow: UnitOfWork, tenant: TenantRef) -> None:
+    # Once per unit of work, however many products it synced.
+    if uow.session.info.get(_INVALIDATION_SCHEDULED):
+        return
+    uow.session.info[_INVALIDATION_SCHEDULED] = True
+
+    def invalidate_tenant_and_market() -> None:
+        uow.session.info.pop(_INVALIDATION_SCHEDULED, None)
+        invalidate(tenant_scope(tenant.id), MARKET_SCOPE)
+
+    uow.after_commit(invalidate_tenant_and_market)

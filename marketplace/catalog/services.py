@@ -1,0 +1,400 @@
+"""Seller-side catalog use cases: products, their status, variants and stock movements.
+
+Every function takes the tenant (from the URL) and plain values, runs one unit
+of work bound to that tenant and commits once. A change locks its product row
+first (then, for stock, the variants: one lock order), bumps the product's
+version and rewrites its listing row in the same transaction (`listing`).
+Results are frozen dataclasses that outlive the session.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from marketplace.catalog.categories import lock_category_for_use
+from marketplace.catalog.listing import sync_listing
+from marketplace.catalog.models import (
+    Product, ProductImage, ProductStatus, StockMovement, StockReason, Variant,
+)
+from marketplace.catalog.stock import StockChange, record_movements
+from marketplace.errors import Conflict, NotFound, ValidationFailed
+from marketplace.pagination import Page, PageRequest, fetch_page
+from tenants.models import TenantRef
+from tenants.uow import UnitOfWork
+
+_PRODUCT_SLUG_CONSTRAINT = "uq_products_slug"
+_VARIANT_SKU_CONSTRAINT = "uq_variants_sku"
+
+
+class ProductNotFound(NotFound):
+    def __init__(self, product_id: int):
+        super().__init__(f"This seller has no product {product_id}.")
+
+
+class VariantNotFound(NotFound):
+    def __init__(self, variant_id: int):
+        super().__init__(f"This product has no variant {variant_id}.")
+
+
+class ProductSlugTaken(Conflict):
+    code = "slug_taken"
+
+    def __init__(self, slug: str):
+        super().__init__(f"Another product of this seller has the slug {slug!r}.",
+                         errors={"slug": ["Already used by another product of this seller."]})
+
+
+class SkuTaken(Conflict):
+    code = "sku_taken"
+
+    def __init__(self, sku: str):
+        super().__init__(f"Another variant of this seller has the SKU {sku!r}.",
+                         errors={"sku": ["Already used by another variant of this seller."]})
+
+
+class WrongCurrency(ValidationFailed):
+    def __init__(self, currency: str, tenant_currency: str):
+        super().__init__(f"Prices of this seller are in {tenant_currency}, not {currency}.",
+                         errors={"currency": [f"Must be {tenant_currency}, the seller's currency."]})
+
+
+class IllegalTransition(Conflict):
+    code = "illegal_transition"
+
+    def __init__(self, action: str, status: ProductStatus):
+        super().__init__(f"A {status.value} product cannot be {_PAST_TENSE[action]}.")
+        self.action = action
+        self.product_status = status
+
+
+class NothingToSell(Conflict):
+    code = "no_variants"
+
+    def __init__(self) -> None:
+        super().__init__("A product needs at least one variant with a price before it can be published.")
+
+
+class LastVariantOfPublishedProduct(Conflict):
+    code = "last_variant"
+
+    def __init__(self) -> None:
+        super().__init__("This is the only variant of a published product; unpublish or archive the product first.")
+
+
+# action -> (statuses it may start from, status it leads to)
+TRANSITIONS: dict[str, tuple[frozenset[ProductStatus], ProductStatus]] = {
+    "publish": (frozenset({ProductStatus.DRAFT, ProductStatus.ARCHIVED}), ProductStatus.PUBLISHED),
+    "unpublish": (frozenset({ProductStatus.PUBLISHED}), ProductStatus.DRAFT),
+    "archive": (frozenset({ProductStatus.DRAFT, ProductStatus.PUBLISHED}), ProductStatus.ARCHIVED),
+}
+_PAST_TENSE = {"publish": "published", "unpublish": "unpublished", "archive": "archived"}
+
+
+@dataclass(frozen=True)
+class ImageDetails:
+    url: str
+    alt: str
+    position: int
+
+
+@dataclass(frozen=True)
+class VariantDetails:
+    id: int
+    product_id: int
+    sku: str
+    options: dict[str, str]
+    price_amount: int
+    compare_at_amount: int | None
+    currency: str
+    weight_grams: int | None
+    stock_on_hand: int
+    low_stock_threshold: int
+
+    @property
+    def is_low_on_stock(self) -> bool:
+        return self.stock_on_hand <= self.low_stock_threshold
+
+    @classmethod
+    def of(cls, variant: Variant) -> "VariantDetails":
+        return cls(id=variant.id, product_id=variant.product_id, sku=variant.sku, options=dict(variant.options),
+                   price_amount=variant.price_amount, compare_at_amount=variant.compare_at_amount,
+                   currency=variant.currency, weight_grams=variant.weight_grams, stock_on_hand=variant.stock_on_hand,
+                   low_stock_threshold=variant.low_stock_threshold)
+
+
+@dataclass(frozen=True)
+class ProductDetails:
+    id: int
+    slug: str
+    title: str
+    description: str
+    status: ProductStatus
+    category_id: int | None
+    attributes: dict[str, str]
+    images: tuple[ImageDetails, ...]
+    variants: tuple[VariantDetails, ...]
+    version: int
+    published_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, product: Product) -> "ProductDetails":
+        return cls(
+            id=product.id, slug=product.slug, title=product.title, description=product.description,
+            status=ProductStatus(product.status), category_id=product.category_id,
+            attributes=dict(product.attributes),
+            images=tuple(ImageDetails(image.url, image.alt, image.position) for image in product.images),
+            variants=tuple(VariantDetails.of(variant) for variant in product.variants),
+            version=product.version, published_at=product.published_at, created_at=product.created_at,
+            updated_at=product.updated_at,
+        )
+
+
+@dataclass(frozen=True)
+class MovementDetails:
+    id: int
+    variant_id: int
+    quantity_delta: int
+    reason: StockReason
+    note: str
+    created_by_user_id: int | None
+    created_at: datetime
+    stock_on_hand: int
+
+    @classmethod
+    def of(cls, movement: Any, stock_on_hand: int) -> "MovementDetails":
+        """From a StockMovement or a row with its columns, and the stock on hand just after it."""
+        return cls(id=movement.id, variant_id=movement.variant_id, quantity_delta=movement.quantity_delta,
+                   reason=StockReason(movement.reason), note=movement.note,
+                   created_by_user_id=movement.created_by_user_id, created_at=movement.created_at,
+                   stock_on_hand=stock_on_hand)
+
+
+# Products
+
+def create_product(tenant: TenantRef, fields: dict[str, Any]) -> ProductDetails:
+    """Add a draft product; its slug must be new to the seller and its category must exist."""
+    with UnitOfWork(tenant) as uow:
+        if fields.get("category_id") is not None:
+            lock_category_for_use(uow.session, fields["category_id"])
+        product = Product(slug=fields["slug"], title=fields["title"], description=fields["description"],
+                          category_id=fields["category_id"], attributes=fields["attributes"],
+                          images=_images(fields["images"]), variants=[])
+        uow.session.add(product)
+        _flush_checking_unique(uow.session, slug=fields["slug"])
+        return _finish(uow, tenant, product, created=True)
+
+
+def list_products(tenant: TenantRef, page_request: PageRequest,
+                  status: ProductStatus | None = None) -> Page[ProductDetails]:
+    """The seller's products, newest first, optionally only those with one status."""
+    query = (select(Product).options(selectinload(Product.images), selectinload(Product.variants))
+             .order_by(Product.id.desc()))
+    if status is not None:
+        query = query.where(Product.status == status)
+    with UnitOfWork(tenant) as uow:
+        return fetch_page(uow.session, query, page_request).map(ProductDetails.of)
+
+
+def get_product(tenant: TenantRef, product_id: int) -> ProductDetails:
+    with UnitOfWork(tenant) as uow:
+        product = uow.session.get(Product, product_id)
+        if product is None:
+            raise ProductNotFound(product_id)
+        return ProductDetails.of(product)
+
+
+def update_product(tenant: TenantRef, product_id: int, changes: dict[str, Any]) -> ProductDetails:
+    """Change any of title, slug, description, category, attributes and images (the list is replaced)."""
+    with UnitOfWork(tenant) as uow:
+        product = _locked_product(uow.session, product_id)
+        if changes.get("category_id") is not None:
+            lock_category_for_use(uow.session, changes["category_id"])
+        for name, value in changes.items():
+            if name == "images":
+                product.images = _images(value)
+            else:
+                setattr(product, name, value)
+        _flush_checking_unique(uow.session, slug=product.slug)
+        return _finish(uow, tenant, product)
+
+
+def change_status(tenant: TenantRef, product_id: int, action: str) -> ProductDetails:
+    """Publish, unpublish or archive a product; a move the state machine does not allow is IllegalTransition."""
+    allowed_from, new_status = TRANSITIONS[action]
+    with UnitOfWork(tenant) as uow:
+        product = _locked_product(uow.session, product_id)
+        if product.status not in allowed_from:
+            raise IllegalTransition(action, ProductStatus(product.status))
+        if new_status is ProductStatus.PUBLISHED:
+            _check_sellable(product)
+            # Kept from the first publication, so that unpublishing to fix a typo does not make it "new" again.
+            product.published_at = product.published_at or func.now()
+        product.status = new_status
+        return _finish(uow, tenant, product)
+
+
+def archive_product(tenant: TenantRef, product_id: int) -> None:
+    """Take a product off sale for good (DELETE): products are archived, never erased; repeating is harmless."""
+    with UnitOfWork(tenant) as uow:
+        product = _locked_product(uow.session, product_id)
+        if product.status is ProductStatus.ARCHIVED:
+            return
+        product.status = ProductStatus.ARCHIVED
+        _finish(uow, tenant, product)
+
+
+# Variants
+
+def list_variants(tenant: TenantRef, product_id: int, page_request: PageRequest) -> Page[VariantDetails]:
+    with UnitOfWork(tenant) as uow:
+        _get_product(uow.session, product_id)
+        query = select(Variant).where(Variant.product_id == product_id).order_by(Variant.id)
+        return fetch_page(uow.session, query, page_request).map(VariantDetails.of)
+
+
+def get_variant(tenant: TenantRef, product_id: int, variant_id: int) -> VariantDetails:
+    with UnitOfWork(tenant) as uow:
+        _get_product(uow.session, product_id)
+        return VariantDetails.of(_get_variant(uow.session, product_id, variant_id))
+
+
+def create_variant(tenant: TenantRef, product_id: int, fields: dict[str, Any]) -> VariantDetails:
+    """Add a variant with no stock; its SKU must be new to the seller, its currency the seller's."""
+    _check_currency(tenant, fields.get("currency"))
+    with UnitOfWork(tenant) as uow:
+        product = _locked_product(uow.session, product_id)
+        variant = Variant(sku=fields["sku"], options=fields["options"], price_amount=fields["price_amount"],
+                          compare_at_amount=fields["compare_at_amount"], currency=tenant.currency,
+                          weight_grams=fields["weight_grams"], low_stock_threshold=fields["low_stock_threshold"])
+        product.variants.append(variant)
+        _flush_checking_unique(uow.session, sku=fields["sku"])
+        details = VariantDetails.of(variant)
+        _finish(uow, tenant, product)
+    return details
+
+
+def update_variant(tenant: TenantRef, product_id: int, variant_id: int, changes: dict[str, Any]) -> VariantDetails:
+    """Change a variant's SKU, options, prices, weight or low-stock threshold (never its stock)."""
+    _check_currency(tenant, changes.get("currency"))
+    with UnitOfWork(tenant) as uow:
+        product = _locked_product(uow.session, product_id)
+        variant = _get_variant(uow.session, product_id, variant_id)
+        for name, value in changes.items():
+            if name != "currency":  # checked above; it is always the seller's
+                setattr(variant, name, value)
+        _flush_checking_unique(uow.session, sku=variant.sku)
+        details = VariantDetails.of(variant)
+        _finish(uow, tenant, product)
+    return details
+
+
+def delete_variant(tenant: TenantRef, product_id: int, variant_id: int) -> None:
+    """Remove a variant with its stock history; a published product keeps at least one."""
+    with UnitOfWork(tenant) as uow:
+        product = _locked_product(uow.session, product_id)
+        variant = _get_variant(uow.session, product_id, variant_id)
+        if product.status is ProductStatus.PUBLISHED and len(product.variants) == 1:
+            raise LastVariantOfPublishedProduct()
+        product.variants.remove(variant)
+        _finish(uow, tenant, product)
+
+
+# Stock
+
+def record_stock_movement(tenant: TenantRef, product_id: int, variant_id: int, quantity_delta: int,
+                          reason: StockReason, note: str, actor_user_id: int) -> MovementDetails:
+    """Receive, adjust or take back stock; stock never goes below zero (InsufficientStock)."""
+    with UnitOfWork(tenant) as uow:
+        product = _locked_product(uow.session, product_id)
+        variant = _get_variant(uow.session, product_id, variant_id)
+        [movement] = record_movements(uow.session, [StockChange(variant.id, quantity_delta, reason, note)],
+                                      actor_user_id)
+        details = MovementDetails.of(movement, stock_on_hand=variant.stock_on_hand)
+        _finish(uow, tenant, product)
+    return details
+
+
+def list_stock_movements(tenant: TenantRef, product_id: int, variant_id: int,
+                         page_request: PageRequest) -> Page[MovementDetails]:
+    """A variant's movements, newest first, each with the stock on hand just after it."""
+    running_stock = func.sum(StockMovement.quantity_delta).over(order_by=StockMovement.id)
+    movements = (
+        select(StockMovement, running_stock.label("stock_on_hand"))
+        .where(StockMovement.variant_id == variant_id)
+        .subquery()
+    )
+    query = select(movements).order_by(movements.c.id.desc())
+    with UnitOfWork(tenant) as uow:
+        _get_product(uow.session, product_id)
+        _get_variant(uow.session, product_id, variant_id)
+        page = fetch_page(uow.session, query, page_request)
+    return page.map(lambda row: MovementDetails.of(row, stock_on_hand=row.stock_on_hand))
+
+
+# Helpers
+
+def _finish(uow: UnitOfWork, tenant: TenantRef, product: Product, *, created: bool = False) -> ProductDetails:
+    """Bump the version of a changed product, rewrite its listing row, commit, and return what was committed."""
+    if not created:
+        product.version += 1  # the row is locked: no lost update
+    uow.session.flush()
+    sync_listing(uow, tenant, product.id)
+    details = ProductDetails.of(product)
+    uow.commit()
+    return details
+
+
+def _locked_product(session: Session, product_id: int) -> Product:
+    product = session.scalar(select(Product).where(Product.id == product_id).with_for_update()
+                             .execution_options(populate_existing=True))
+    if product is None:
+        raise ProductNotFound(product_id)
+    return product
+
+
+def _get_product(session: Session, product_id: int) -> Product:
+    product = session.get(Product, product_id)
+    if product is None:
+        raise ProductNotFound(product_id)
+    return product
+
+
+def _get_variant(session: Session, product_id: int, variant_id: int) -> Variant:
+    variant = session.get(Variant, variant_id)
+    # Another product's variant id in this URL is as unknown as a missing one.
+    if variant is None or variant.product_id != product_id:
+        raise VariantNotFound(variant_id)
+    return variant
+
+
+def _check_sellable(product: Product) -> None:
+    if not product.variants:
+        raise NothingToSell()
+
+
+def _check_currency(tenant: TenantRef, currency: str | None) -> None:
+    if currency is not None and currency != tenant.currency:
+        raise WrongCurrency(currency, tenant.currency)
+
+
+def _images(images: list[dict[str, Any]]) -> list[ProductImage]:
+    return [ProductImage(url=image["url"], alt=image["alt"], position=image["position"]) for image in images]
+
+
+def _flush_checking_unique(session: Session, *, slug: str | None = None, sku: str | None = None) -> None:
+    try:
+        session.flush()
+    except IntegrityError as error:
+        constraint = getattr(error.orig.diag, "constraint_name", None)
+        if constraint == _PRODUCT_SLUG_CONSTRAINT:
+            raise ProductSlugTaken(slug) from error
+        if constraint == _VARIANT_SKU_CONSTRAINT:
+            raise SkuTaken(sku) from error
+        raise

@@ -1,0 +1,1 @@
+"""Buyers' reviews of purchased products, sellers' replies and operators' moderation."""

@@ -1,0 +1,281 @@
+"""The sellers API: applications, members and invites, tenant administration, storefront settings."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from marketplace.accounts.models import MemberRole
+from marketplace.accounts.permissions import (
+    current_principal, current_tenant, login_required, member_required, operator_required,
+)
+from marketplace.accounts.schemas import MembershipSchema, MemberSchema
+from marketplace.pagination import paginated
+from marketplace.sellers import members, services
+from marketplace.sellers.lifecycle import TenantAction
+from marketplace.sellers.schemas import (
+    ApplicationCreateSchema, ApplicationFilterSchema, ApplicationSchema, ExportSchema, InviteAcceptanceSchema,
+    InviteCreateSchema, InviteSchema, IssuedInviteSchema, OptionalReasonSchema, RejectionSchema, RoleChangeSchema,
+    SlugTakenSchema, StorefrontSettingsInputSchema, StorefrontSettingsPatchSchema, StorefrontSettingsSchema,
+    TenantDetailSchema, TenantFilterSchema, TenantSchema, TransitionSchema,
+)
+
+blp = Blueprint("sellers", __name__, description="Seller applications, members, tenant administration, settings")
+
+
+# Applications
+
+@blp.route("/seller-applications")
+class SellerApplications(MethodView):
+    @login_required
+    @blp.arguments(ApplicationCreateSchema)
+    @blp.response(201, ApplicationSchema)
+    @blp.alt_response(409, schema=SlugTakenSchema, description="The slug is taken or reserved; "
+                                                                 "errors.suggested_slug holds a free one.")
+    def post(self, application):
+        """Apply to open a shop
+
+        An operator approves or rejects the application; the applicant is
+        notified either way. The wanted slug must be free: a taken or reserved
+        one is a 409 whose `errors.suggested_slug` names a free alternative.
+        """
+        return services.apply_for_shop(current_principal().user_id, **application)
+
+    @login_required
+    @blp.response(200, ApplicationSchema(many=True))
+    @paginated(blp)
+    def get(self, page_request):
+        """My seller applications, newest first"""
+        return services.list_my_applications(current_principal().user_id, page_request)
+
+
+@blp.route("/operator/applications")
+class OperatorApplications(MethodView):
+    @operator_required
+    @blp.arguments(ApplicationFilterSchema, location="query")
+    @blp.response(200, ApplicationSchema(many=True))
+    @paginated(blp)
+    def get(self, filters, page_request):
+        """Seller applications, oldest first (operators only)"""
+        return services.list_applications(page_request, status=filters.get("status"))
+
+
+@blp.route("/operator/applications/<int:application_id>/approve")
+class ApplicationApproval(MethodView):
+    @operator_required
+    @blp.response(200, ApplicationSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, application_id):
+        """Approve an application: the shop opens
+
+        Provisions the tenant with its own schema and makes the applicant its
+        owner, in one transaction. Deciding twice is a 409.
+        """
+        return services.approve_application(application_id, current_principal().user_id)
+
+
+@blp.route("/operator/applications/<int:application_id>/reject")
+class ApplicationRejection(MethodView):
+    @operator_required
+    @blp.arguments(RejectionSchema)
+    @blp.response(200, ApplicationSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, rejection, application_id):
+        """Reject an application with a reason the applicant is told"""
+        return services.reject_application(application_id, current_principal().user_id, rejection["reason"])
+
+
+# Members and invites
+
+@blp.route("/sellers/<slug>/members/invites")
+class MemberInvites(MethodView):
+    @member_required(MemberRole.MANAGER)
+    @blp.arguments(InviteCreateSchema)
+    @blp.response(201, IssuedInviteSchema)
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, invite, slug):
+        """Invite someone by email to join with a role
+
+        Owners invite with any role, managers invite staff. The invitee is
+        notified; the token in the answer is shown once and expires in 7 days.
+        """
+        return members.invite_member(current_tenant(), current_principal().user_id, invite["email"], invite["role"])
+
+    @member_required(MemberRole.MANAGER)
+    @blp.response(200, InviteSchema(many=True))
+    @paginated(blp)
+    def get(self, slug, page_request):
+        """The seller's invites, newest first (owners and managers)"""
+        return members.list_invites(current_tenant(), page_request)
+
+
+@blp.route("/sellers/<slug>/members/invites/<int:invite_id>")
+class MemberInvite(MethodView):
+    @member_required(MemberRole.MANAGER)
+    @blp.response(204)
+    @blp.alt_response(409, response="CONFLICT")
+    def delete(self, slug, invite_id):
+        """Withdraw an invite"""
+        members.revoke_invite(current_tenant(), current_principal().user_id, invite_id)
+
+
+@blp.route("/member-invites/accept")
+class InviteAcceptance(MethodView):
+    @login_required
+    @blp.arguments(InviteAcceptanceSchema)
+    @blp.response(200, MembershipSchema)
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    @blp.alt_response(410, description="The invite has expired or was withdrawn.")
+    def post(self, acceptance):
+        """Accept an invite and become a member
+
+        Only the account the invite was sent to may accept it.
+        """
+        return members.accept_invite(acceptance["token"], current_principal().user_id)
+
+
+@blp.route("/sellers/<slug>/members/<int:user_id>")
+class SellerMember(MethodView):
+    @member_required(MemberRole.OWNER)
+    @blp.arguments(RoleChangeSchema)
+    @blp.response(200, MemberSchema)
+    @blp.alt_response(409, response="CONFLICT")
+    def patch(self, change, slug, user_id):
+        """Change a member's role (owners); the last owner cannot be demoted"""
+        return members.change_member_role(current_tenant(), current_principal().user_id, user_id, change["role"])
+
+    @member_required(MemberRole.OWNER)
+    @blp.response(204)
+    @blp.alt_response(409, response="CONFLICT")
+    def delete(self, slug, user_id):
+        """Remove a member (owners); the last owner cannot be removed"""
+        members.remove_member(current_tenant(), current_principal().user_id, user_id)
+
+
+# Tenant administration (operators)
+
+@blp.route("/operator/tenants")
+class OperatorTenants(MethodView):
+    @operator_required
+    @blp.arguments(TenantFilterSchema, location="query")
+    @blp.response(200, TenantSchema(many=True))
+    @paginated(blp)
+    def get(self, filters, page_request):
+        """Every seller, oldest first, filtered by status or by text in its slug or name (operators only)"""
+        return services.list_tenants(page_request, status=filters.get("status"), text_contains=filters.get("q"))
+
+
+@blp.route("/operator/tenants/<slug>")
+class OperatorTenant(MethodView):
+    @operator_required
+    @blp.response(200, TenantDetailSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, slug):
+        """One seller with its owners, member count and custom domain (operators only)"""
+        return services.get_tenant(slug)
+
+
+@blp.route("/operator/tenants/<slug>/suspend")
+class TenantSuspension(MethodView):
+    @operator_required
+    @blp.arguments(TransitionSchema)
+    @blp.response(200, TenantDetailSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, body, slug):
+        """Suspend a seller
+
+        Its storefront and products vanish from buyers at once and its portal
+        turns read-only. Only an active seller can be suspended (else 409).
+        """
+        return services.change_tenant_status(slug, TenantAction.SUSPEND, current_principal().user_id, body["reason"])
+
+
+@blp.route("/operator/tenants/<slug>/resume")
+class TenantResumption(MethodView):
+    @operator_required
+    @blp.arguments(OptionalReasonSchema)
+    @blp.response(200, TenantDetailSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, body, slug):
+        """Resume a suspended seller
+
+        Its storefront and products are back for buyers at once.
+        """
+        return services.change_tenant_status(slug, TenantAction.RESUME, current_principal().user_id,
+                                             body.get("reason"))
+
+
+@blp.route("/operator/tenants/<slug>/close")
+class TenantClosure(MethodView):
+    @operator_required
+    @blp.arguments(TransitionSchema)
+    @blp.response(200, TenantDetailSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, body, slug):
+        """Close a seller for good
+
+        It is no longer listed and its members are shut out. Its data is kept,
+        and a job exports its catalog and orders as JSON and CSV files.
+        """
+        return services.change_tenant_status(slug, TenantAction.CLOSE, current_principal().user_id, body["reason"])
+
+
+@blp.route("/operator/tenants/<slug>/activate")
+class TenantActivation(MethodView):
+    @operator_required
+    @blp.arguments(OptionalReasonSchema)
+    @blp.response(200, TenantDetailSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, body, slug):
+        """Activate a pending seller"""
+        return services.change_tenant_status(slug, TenantAction.ACTIVATE, current_principal().user_id,
+                                             body.get("reason"))
+
+
+@blp.route("/operator/tenants/<slug>/exports")
+class TenantExports(MethodView):
+    @operator_required
+    @blp.response(200, ExportSchema(many=True))
+    @blp.alt_response(404, response="NOT_FOUND")
+    @paginated(blp)
+    def get(self, slug, page_request):
+        """A seller's data exports and where their files are, newest first (operators only)"""
+        return services.list_exports(slug, page_request)
+
+
+# Storefront settings
+
+@blp.route("/sellers/<slug>/settings")
+class StorefrontSettings(MethodView):
+    @member_required(allow_operators=True)
+    @blp.response(200, StorefrontSettingsSchema)
+    def get(self, slug):
+        """The storefront settings (members and operators)"""
+        return services.get_storefront_settings(current_tenant())
+
+    @member_required(MemberRole.MANAGER)
+    @blp.arguments(StorefrontSettingsInputSchema)
+    @blp.response(200, StorefrontSettingsSchema)
+    @blp.alt_response(409, response="CONFLICT")
+    def put(self, values, slug):
+        """Replace the storefront settings (owners and managers)
+
+        Fields left out are cleared. The custom domain must be free.
+        """
+        return services.save_storefront_settings(current_tenant(), current_principal().user_id, values, replace=True)
+
+    @member_required(MemberRole.MANAGER)
+    @blp.arguments(StorefrontSettingsPatchSchema(partial=True))
+    @blp.response(200, StorefrontSettingsSchema)
+    @blp.alt_response(409, response="CONFLICT")
+    def patch(self, changes, slug):
+        """Change some storefront settings (owners and managers)"""
+        return services.save_storefront_settings(current_tenant(), current_principal().user_id, changes,
+                                                 replace=False)

@@ -1,0 +1,34 @@
+"""RQ entry points of the sellers area (thin: each calls one service). All are safe to run again."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import current_app
+
+from marketplace.sellers.exports import write_tenant_export
+from marketplace.sellers.members import record_invite_notice
+from marketplace.sellers.services import record_application_decision_notice
+
+log = logging.getLogger(__name__)
+
+
+def notify_application_decided(application_id: int) -> None:
+    """Tell the applicant that their application was approved or declined."""
+    recorded = record_application_decision_notice(application_id)
+    log.info("application decision notice %s", "recorded" if recorded else "already recorded or not due",
+             extra={"application_id": application_id})
+
+
+def notify_member_invite(invite_id: int, token: str) -> None:
+    """Tell the invitee, if they have an account, how to accept the invite."""
+    recorded = record_invite_notice(invite_id, token)
+    log.info("invite notice %s", "recorded" if recorded else "not recorded (done, closed or no account yet)",
+             extra={"invite_id": invite_id})
+
+
+def export_tenant(export_id: int) -> None:
+    """Write a closed tenant's catalog and orders under <VAR_DIR>/exports."""
+    folder = write_tenant_export(export_id, Path(current_app.config["VAR_DIR"]).resolve() / "exports")
+    log.info("tenant export %s", f"written to {folder}" if folder else "already written or unknown",
+             extra={"export_id": export_id})

@@ -1,0 +1,328 @@
+"""Member use cases: invites by email, accepting them, changing roles, removing members.
+
+Who may do what: owners invite with any role and change or remove members;
+managers invite staff only; staff manage nobody. A tenant always keeps at
+least one owner: the memberships of the tenant are locked (in id order)
+before the last owner could be demoted or removed, so two concurrent
+requests cannot each remove "the other" owner.
+
+Invite tokens are random; only their SHA-256 is stored. The invitee's
+notification carries the token (it stands in for the email), and accepting
+also needs the invitee's own account, so a token alone grants nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from marketplace.accounts.models import MemberRole, Membership, User
+from marketplace.accounts.services import Member, TenantMembership
+from marketplace.accounts.tokens import new_token, token_digest
+from marketplace.audit.services import record
+from marketplace.errors import ApiError, Conflict, Forbidden, NotFound
+from marketplace.pagination import Page, PageRequest, fetch_page
+from marketplace.sellers.lifecycle import ensure_member_access
+from marketplace.sellers.models import MemberInvite
+from marketplace.sellers.notices import record_notification
+from tenants.db import utcnow
+from tenants.models import Tenant, TenantRef, TenantStatus
+from tenants.uow import UnitOfWork
+
+INVITE_TTL = timedelta(days=7)
+INVITE_NOTICE_JOB = "marketplace.sellers.jobs.notify_member_invite"
+
+
+class RoleNotGrantable(Forbidden):
+    def __init__(self, role: MemberRole):
+        super().__init__(f"Only owners may invite a {role.value} or withdraw such an invite; managers handle staff.")
+
+
+class AlreadyMember(Conflict):
+    code = "already_member"
+
+    def __init__(self) -> None:
+        super().__init__("This person is already a member of the seller.")
+
+
+class InviteNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("There is no such invite.")
+
+
+class InviteExpired(ApiError):
+    status, code = 410, "invite_expired"
+
+    def __init__(self) -> None:
+        super().__init__("This invite has expired; ask for a new one.")
+
+
+class InviteRevoked(ApiError):
+    status, code = 410, "invite_revoked"
+
+    def __init__(self) -> None:
+        super().__init__("This invite was withdrawn; ask for a new one.")
+
+
+class InviteUsed(Conflict):
+    code = "invite_used"
+
+    def __init__(self) -> None:
+        super().__init__("This invite was already accepted.")
+
+
+class InviteForSomeoneElse(Forbidden):
+    code = "invite_email_mismatch"
+
+    def __init__(self) -> None:
+        super().__init__("This invite was sent to another email address; sign in with that account to accept it.")
+
+
+class MemberNotFound(NotFound):
+    def __init__(self, user_id: int):
+        super().__init__(f"User {user_id} is not a member of this seller.")
+
+
+class LastOwner(Conflict):
+    code = "last_owner"
+
+    def __init__(self) -> None:
+        super().__init__("A seller needs at least one owner: make someone else owner first.")
+
+
+@dataclass(frozen=True)
+class InviteView:
+    id: int
+    email: str
+    role: MemberRole
+    status: str
+    invited_by_user_id: int | None
+    created_at: datetime
+    expires_at: datetime
+
+    @classmethod
+    def of(cls, invite: MemberInvite) -> "InviteView":
+        return cls(id=invite.id, email=invite.email, role=MemberRole(invite.role), status=_invite_status(invite),
+                   invited_by_user_id=invite.invited_by_user_id, created_at=invite.created_at,
+                   expires_at=invite.expires_at)
+
+
+@dataclass(frozen=True)
+class IssuedInvite(InviteView):
+    token: str
+
+
+# Invites
+
+def invite_member(tenant: TenantRef, inviter_user_id: int, email: str, role: MemberRole) -> IssuedInvite:
+    """Invite `email` to join with `role`; the token is returned once and sent to the invitee.
+
+    A new invite replaces any open one for the same address.
+    """
+    with UnitOfWork(tenant) as uow:
+        _ensure_may_grant(uow.session, tenant.id, inviter_user_id, role)
+        if _membership_by_email(uow.session, tenant.id, email) is not None:
+            raise AlreadyMember()
+        uow.session.execute(
+            update(MemberInvite)
+            .where(MemberInvite.tenant_id == tenant.id, func.lower(MemberInvite.email) == email.lower(),
+                   MemberInvite.accepted_at.is_(None), MemberInvite.revoked_at.is_(None))
+            .values(revoked_at=func.now())
+        )
+        token = new_token()
+        invite = MemberInvite(tenant_id=tenant.id, email=email, role=role, token_hash=token_digest(token),
+                              invited_by_user_id=inviter_user_id, expires_at=utcnow() + INVITE_TTL)
+        uow.session.add(invite)
+        uow.session.flush()
+        # The token rides in the job's payload because only its digest is stored.
+        uow.add_message(INVITE_NOTICE_JOB, {"invite_id": invite.id, "token": token})
+        record(uow, actor_user_id=inviter_user_id, action="member_invite.create", target_type="member_invite",
+               target_id=invite.id, tenant_id=tenant.id, after={"email": email, "role": role.value})
+        issued = IssuedInvite(**vars(InviteView.of(invite)), token=token)
+        uow.commit()
+    return issued
+
+
+def list_invites(tenant: TenantRef, page_request: PageRequest) -> Page[InviteView]:
+    """The tenant's invites, newest first, each with its status."""
+    query = select(MemberInvite).where(MemberInvite.tenant_id == tenant.id).order_by(MemberInvite.id.desc())
+    with UnitOfWork(tenant) as uow:
+        return fetch_page(uow.session, query, page_request).map(InviteView.of)
+
+
+def revoke_invite(tenant: TenantRef, actor_user_id: int, invite_id: int) -> None:
+    """Withdraw an open invite (again is fine); an accepted one is a 409."""
+    with UnitOfWork(tenant) as uow:
+        invite = uow.session.scalar(
+            select(MemberInvite).where(MemberInvite.id == invite_id, MemberInvite.tenant_id == tenant.id)
+            .with_for_update()
+        )
+        if invite is None:
+            raise InviteNotFound()
+        _ensure_may_grant(uow.session, tenant.id, actor_user_id, MemberRole(invite.role))
+        if invite.accepted_at is not None:
+            raise InviteUsed()
+        if invite.revoked_at is None:
+            invite.revoked_at = utcnow()
+            record(uow, actor_user_id=actor_user_id, action="member_invite.revoke", target_type="member_invite",
+                   target_id=invite.id, tenant_id=tenant.id, before={"status": "open"},
+                   after={"status": "revoked"})
+        uow.commit()
+
+
+def accept_invite(token: str, user_id: int) -> TenantMembership:
+    """Join the invite's tenant with its role, as the signed-in user the invite was sent to.
+
+    Unknown token 404; sent to another address 403; accepted before 409;
+    revoked or expired 410; a suspended or closed seller 403.
+    """
+    with UnitOfWork() as uow:
+        invite = uow.session.scalar(
+            select(MemberInvite).where(MemberInvite.token_hash == token_digest(token)).with_for_update()
+        )
+        if invite is None:
+            raise InviteNotFound()
+        user = uow.session.get_one(User, user_id)
+        if user.email.lower() != invite.email.lower():
+            raise InviteForSomeoneElse()
+        _ensure_open(invite)
+        tenant = uow.session.get_one(Tenant, invite.tenant_id)
+        ensure_member_access(TenantStatus(tenant.status), writing=True)
+        if _role_of(uow.session, tenant.id, user_id) is not None:
+            raise AlreadyMember()
+        role = MemberRole(invite.role)
+        uow.session.add(Membership(user_id=user_id, tenant_id=tenant.id, role=role))
+        invite.accepted_at = utcnow()
+        record(uow, actor_user_id=user_id, action="member_invite.accept", target_type="member_invite",
+               target_id=invite.id, tenant_id=tenant.id, before={"status": "open"},
+               after={"status": "accepted", "user_id": user_id, "role": role.value})
+        membership = TenantMembership(slug=tenant.slug, display_name=tenant.display_name, role=role)
+        uow.commit()
+    return membership
+
+
+def record_invite_notice(invite_id: int, token: str) -> bool:
+    """Tell the invitee, if they have an account, how to accept.
+
+    Returns False, changing nothing, if already told, if the invite is no
+    longer open, or if no account has the address yet (the inviter was given
+    the token to pass on).
+    """
+    with UnitOfWork() as uow:
+        invite = uow.session.get(MemberInvite, invite_id)
+        if invite is None or _invite_status(invite) != "open":
+            return False
+        invitee = uow.session.scalar(select(User).where(func.lower(User.email) == invite.email.lower()))
+        if invitee is None:
+            return False
+        tenant = uow.session.get_one(Tenant, invite.tenant_id)
+        recorded = record_notification(
+            uow, user_id=invitee.id, kind="member_invite", dedupe_key=f"member_invite:{invite.id}",
+            subject=f"You are invited to join {tenant.display_name}",
+            body=(f"You are invited to join {tenant.display_name} as {MemberRole(invite.role).value}. "
+                  f"Accept before {invite.expires_at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC with this token: "
+                  f"{token}"),
+            tenant_id=tenant.id,
+        )
+        uow.commit()
+    return recorded
+
+
+def _invite_status(invite: MemberInvite) -> str:
+    if invite.accepted_at is not None:
+        return "accepted"
+    if invite.revoked_at is not None:
+        return "revoked"
+    if invite.expires_at <= utcnow():
+        return "expired"
+    return "open"
+
+
+def _ensure_open(invite: MemberInvite) -> None:
+    status = _invite_status(invite)
+    if status == "accepted":
+        raise InviteUsed()
+    if status == "revoked":
+        raise InviteRevoked()
+    if status == "expired":
+        raise InviteExpired()
+
+
+def _ensure_may_grant(session: Session, tenant_id: int, actor_user_id: int, role: MemberRole) -> None:
+    actor_role = _role_of(session, tenant_id, actor_user_id)
+    may_grant = actor_role is MemberRole.OWNER or (actor_role is MemberRole.MANAGER and role is MemberRole.STAFF)
+    if not may_grant:
+        raise RoleNotGrantable(role)
+
+
+# Members
+
+def change_member_role(tenant: TenantRef, actor_user_id: int, user_id: int, role: MemberRole) -> Member:
+    """Give a member another role; demoting the last owner is a 409."""
+    with UnitOfWork(tenant) as uow:
+        memberships = _lock_memberships(uow.session, tenant.id)
+        membership = _find_member(memberships, user_id)
+        previous_role = MemberRole(membership.role)
+        if previous_role is MemberRole.OWNER and role is not MemberRole.OWNER:
+            _ensure_another_owner(memberships)
+        membership.role = role
+        record(uow, actor_user_id=actor_user_id, action="membership.change_role", target_type="membership",
+               target_id=membership.id, tenant_id=tenant.id,
+               before={"user_id": user_id, "role": previous_role.value}, after={"user_id": user_id, "role": role.value})
+        uow.session.flush()
+        member = _member(uow.session, membership)
+        uow.commit()
+    return member
+
+
+def remove_member(tenant: TenantRef, actor_user_id: int, user_id: int) -> None:
+    """Take a member out of the tenant; removing the last owner is a 409."""
+    with UnitOfWork(tenant) as uow:
+        memberships = _lock_memberships(uow.session, tenant.id)
+        membership = _find_member(memberships, user_id)
+        if membership.role is MemberRole.OWNER:
+            _ensure_another_owner(memberships)
+        uow.session.delete(membership)
+        record(uow, actor_user_id=actor_user_id, action="membership.remove", target_type="membership",
+               target_id=membership.id, tenant_id=tenant.id,
+               before={"user_id": user_id, "role": MemberRole(membership.role).value}, after=None)
+        uow.commit()
+
+
+def _lock_memberships(session: Session, tenant_id: int) -> list[Membership]:
+    return list(session.scalars(
+        select(Membership).where(Membership.tenant_id == tenant_id).order_by(Membership.id).with_for_update()
+    ))
+
+
+def _find_member(memberships: list[Membership], user_id: int) -> Membership:
+    membership = next((membership for membership in memberships if membership.user_id == user_id), None)
+    if membership is None:
+        raise MemberNotFound(user_id)
+    return membership
+
+
+def _ensure_another_owner(memberships: list[Membership]) -> None:
+    if sum(1 for membership in memberships if membership.role is MemberRole.OWNER) < 2:
+        raise LastOwner()
+
+
+def _member(session: Session, membership: Membership) -> Member:
+    user = session.get_one(User, membership.user_id)
+    return Member(user_id=user.id, email=user.email, full_name=user.full_name, role=MemberRole(membership.role),
+                  member_since=membership.created_at)
+
+
+def _role_of(session: Session, tenant_id: int, user_id: int) -> MemberRole | None:
+    return session.scalar(
+        select(Membership.role).where(Membership.tenant_id == tenant_id, Membership.user_id == user_id)
+    )
+
+
+def _membership_by_email(session: Session, tenant_id: int, email: str) -> Membership | None:
+    return session.scalar(
+        select(Membership).join(User, User.id == Membership.user_id)
+        .where(Membership.tenant_id == tenant_id, func.lower(User.email) == email.lower())
+    )

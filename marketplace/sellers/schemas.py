@@ -1,0 +1,224 @@
+"""Request and response bodies of the sellers API: applications, invites, members, tenants, settings."""
+from __future__ import annotations
+
+import re
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from marketplace.accounts.models import MemberRole
+from marketplace.accounts.schemas import MAX_EMAIL_LENGTH, EmailAddress, TrimmedString
+from marketplace.sellers.codes import COUNTRY_CODES, SUPPORTED_CURRENCIES
+from marketplace.sellers.models import ApplicationStatus
+from tenants.models import TenantStatus
+from tenants.slugs import RESERVED_SLUGS, InvalidSlug, validate_slug
+
+MAX_SHOP_NAME_LENGTH = 120
+MAX_SHORT_TEXT_LENGTH = 2_000
+MAX_POLICY_LENGTH = 20_000
+MAX_REASON_LENGTH = 1_000
+MAX_URL_LENGTH = 2_000
+MAX_HOSTNAME_LENGTH = 253
+# One DNS label: letters, digits and inner hyphens, at most 63 characters.
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+class UpperCaseCode(TrimmedString):
+    """A code such as a country or currency, taken in any case and kept upper-case."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).upper()
+
+
+class HostName(TrimmedString):
+    """A DNS host name such as shop.example.com: lower-cased, without a trailing dot."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        host = super()._deserialize(value, attr, data, **kwargs).lower().removesuffix(".")
+        labels = host.split(".")
+        if (len(host) > MAX_HOSTNAME_LENGTH or len(labels) < 2 or not all(map(_HOST_LABEL.match, labels))
+                or not labels[-1].isalpha()):
+            raise ValidationError("Must be a host name such as shop.example.com.")
+        return host
+
+
+def _wanted_slug(slug: str) -> None:
+    # A reserved word is taken by the platform itself: the service answers it
+    # like a taken slug (409 with a suggestion), not as malformed input.
+    if slug in RESERVED_SLUGS:
+        return
+    try:
+        validate_slug(slug)
+    except InvalidSlug as error:
+        raise ValidationError(f"The slug {error.reason}.") from error
+
+
+def _web_url() -> fields.Url:
+    return fields.Url(schemes={"http", "https"}, allow_none=True, validate=validate.Length(max=MAX_URL_LENGTH),
+                      metadata={"description": "An http(s) URL, or null for none."})
+
+
+def _reason(required: bool) -> TrimmedString:
+    return TrimmedString(required=required, validate=validate.Length(min=1, max=MAX_REASON_LENGTH))
+
+
+# Applications
+
+class ApplicationCreateSchema(Schema):
+    shop_name = TrimmedString(required=True, validate=validate.Length(min=1, max=MAX_SHOP_NAME_LENGTH))
+    wanted_slug = fields.String(required=True, validate=_wanted_slug, metadata={
+        "description": "The shop's address: 3 to 40 lowercase letters, digits and single hyphens."})
+    contact_email = EmailAddress(required=True, validate=validate.Length(max=MAX_EMAIL_LENGTH))
+    country = UpperCaseCode(required=True, validate=validate.OneOf(sorted(COUNTRY_CODES)),
+                            metadata={"description": "ISO 3166-1 alpha-2, e.g. PT."})
+    currency = UpperCaseCode(required=True, validate=validate.OneOf(sorted(SUPPORTED_CURRENCIES)),
+                             metadata={"description": "ISO 4217; every price of the shop is in it."})
+    description = TrimmedString(load_default="", validate=validate.Length(max=MAX_SHORT_TEXT_LENGTH))
+
+
+class ApplicationSchema(Schema):
+    id = fields.Integer()
+    applicant_user_id = fields.Integer()
+    applicant_email = fields.String()
+    shop_name = fields.String()
+    wanted_slug = fields.String()
+    contact_email = fields.String()
+    country = fields.String()
+    currency = fields.String()
+    description = fields.String()
+    status = fields.Enum(ApplicationStatus, by_value=True)
+    rejection_reason = fields.String(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    tenant_slug = fields.String(allow_none=True, metadata={"description": "The shop, once approved."})
+    created_at = fields.DateTime()
+
+
+class ApplicationFilterSchema(Schema):
+    class Meta:
+        # The pagination parameters share the query string.
+        unknown = EXCLUDE
+
+    status = fields.Enum(ApplicationStatus, by_value=True)
+
+
+class RejectionSchema(Schema):
+    reason = _reason(required=True)
+
+
+class SlugTakenSchema(Schema):
+    """409 answer to a taken or reserved slug: `errors.suggested_slug` holds a free one."""
+
+    code = fields.String()
+    message = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
+        "example": {"wanted_slug": ["This slug is taken."], "suggested_slug": ["acme-tools-2"]}})
+
+
+# Members and invites
+
+class InviteCreateSchema(Schema):
+    email = EmailAddress(required=True, validate=validate.Length(max=MAX_EMAIL_LENGTH))
+    role = fields.Enum(MemberRole, by_value=True, required=True)
+
+
+class InviteSchema(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    role = fields.Enum(MemberRole, by_value=True)
+    status = fields.String(metadata={"description": "open, accepted, revoked or expired."})
+    invited_by_user_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+
+
+class IssuedInviteSchema(InviteSchema):
+    token = fields.String(metadata={"description": "Shown once: the invitee accepts with it."})
+
+
+class InviteAcceptanceSchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class RoleChangeSchema(Schema):
+    role = fields.Enum(MemberRole, by_value=True, required=True)
+
+
+# Tenant administration
+
+class TenantFilterSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fields.Enum(TenantStatus, by_value=True)
+    q = fields.String(validate=validate.Length(min=1, max=MAX_SHOP_NAME_LENGTH),
+                      metadata={"description": "Only tenants whose slug or name contains this text (any case)."})
+
+
+class TenantSchema(Schema):
+    id = fields.Integer()
+    slug = fields.String()
+    display_name = fields.String()
+    status = fields.Enum(TenantStatus, by_value=True)
+    currency = fields.String()
+    country = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class TenantDetailSchema(TenantSchema):
+    plan_code = fields.String(allow_none=True)
+    custom_domain = fields.String(allow_none=True)
+    member_count = fields.Integer()
+    owner_emails = fields.List(fields.String())
+
+
+class TransitionSchema(Schema):
+    reason = _reason(required=True)
+
+
+class OptionalReasonSchema(Schema):
+    reason = _reason(required=False)
+
+
+class ExportSchema(Schema):
+    id = fields.Integer()
+    status = fields.String(metadata={"description": "pending until the job has written the files, then done."})
+    path = fields.String(allow_none=True, metadata={"description": "The folder of the JSON and CSV files."})
+    created_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+
+
+
+# Storefront settings
+
+class StorefrontSettingsInputSchema(Schema):
+    """What a seller may set; PUT replaces every field (omitted ones are cleared), PATCH only those given."""
+
+    display_name = TrimmedString(required=True, validate=validate.Length(min=1, max=MAX_SHOP_NAME_LENGTH))
+    description = TrimmedString(validate=validate.Length(max=MAX_SHORT_TEXT_LENGTH))
+    logo_url = _web_url()
+    banner_url = _web_url()
+    shipping_policy = TrimmedString(validate=validate.Length(max=MAX_POLICY_LENGTH))
+    returns_policy = TrimmedString(validate=validate.Length(max=MAX_POLICY_LENGTH))
+    support_email = EmailAddress(allow_none=True, validate=validate.Length(max=MAX_EMAIL_LENGTH))
+    custom_domain = HostName(allow_none=True, metadata={
+        "description": "A host name serving this storefront, unique across the platform; null for none."})
+
+    @validates_schema
+    def _not_empty(self, data, partial, **kwargs):
+        if partial and not data:
+            raise ValidationError("Give at least one field to change.", field_name="_schema")
+
+
+class StorefrontSettingsPatchSchema(StorefrontSettingsInputSchema):
+    """PATCH: any of the fields, at least one; use it with `partial=True`."""
+
+
+class StorefrontSettingsSchema(Schema):
+    display_name = fields.String()
+    description = fields.String()
+    logo_url = fields.String(allow_none=True)
+    banner_url = fields.String(allow_none=True)
+    shipping_policy = fields.String()
+    returns_policy = fields.String()
+    support_email = fields.String(allow_none=True)
+    custom_domain = fields.String(allow_none=True)

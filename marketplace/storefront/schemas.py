@@ -1,0 +1,144 @@
+"""Query strings and response bodies of the public catalog reads."""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
+
+from marketplace.storefront.services import ListingFilters, ListingSort
+
+MAX_AMOUNT = 2**63 - 1
+PAGINATION_PARAMETERS = ("page", "page_size")
+
+
+class CachedJsonSchema(Schema):
+    """A response schema for values the services built in exactly this shape and cached as JSON.
+
+    It documents the response; dumping hands the value over untouched.
+    Re-serialising the same cached dicts field by field on every hit was a
+    large share of a hot read's cost (profiled with bench/catalog_http.py).
+    """
+
+    def dump(self, obj, *, many=None):
+        return obj
+
+
+def cached_datetime() -> fields.String:
+    """A moment already in ISO 8601 form (as cached values hold it), documented as a date-time."""
+    return fields.String(allow_none=True, metadata={"format": "date-time"})
+
+
+class StrictQuerySchema(Schema):
+    """A paginated list's query string, whose unknown parameters are refused (422), not ignored.
+
+    webargs ignores unknown query parameters unless told otherwise, so views
+    pass `unknown=RAISE`. flask-smorest reads `page` and `page_size` with a
+    schema of its own: they are taken out here rather than reported as unknown.
+    """
+
+    @pre_load
+    def _drop_pagination_parameters(self, data, **kwargs):
+        return {key: data[key] for key in data if key not in PAGINATION_PARAMETERS}
+
+
+class ListingQuerySchema(StrictQuerySchema):
+    category_id = fields.Integer(validate=validate.Range(min=1, max=MAX_AMOUNT), metadata={
+        "description": "Only products of this category or of any category below it."})
+    seller_slug = fields.String(data_key="seller", validate=validate.Length(min=1, max=40), metadata={
+        "description": "Only products of the seller with this slug."})
+    currency = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$", error="Must be an ISO 4217 code such as EUR."),
+                             metadata={"description": "Only products priced in this currency."})
+    min_price_amount = fields.Integer(data_key="min_price", validate=validate.Range(min=0, max=MAX_AMOUNT),
+                                      metadata={"description": "Lowest 'from' price, in minor units (cents)."})
+    max_price_amount = fields.Integer(data_key="max_price", validate=validate.Range(min=0, max=MAX_AMOUNT),
+                                      metadata={"description": "Highest 'from' price, in minor units (cents)."})
+    in_stock = fields.Boolean(metadata={"description": "true: only products with a variant in stock; "
+                                                       "false: only sold-out products."})
+    sort = fields.Enum(ListingSort, by_value=True, load_default=ListingSort.NEWEST)
+
+    @validates_schema
+    def _price_range_is_ordered(self, data, **kwargs):
+        lowest, highest = data.get("min_price_amount"), data.get("max_price_amount")
+        if lowest is not None and highest is not None and lowest > highest:
+            raise ValidationError("Must not be below min_price.", "max_price")
+
+    @post_load
+    def _to_filters(self, data, **kwargs) -> ListingFilters:
+        return ListingFilters(**data)
+
+
+class RatingSchema(Schema):
+    average = fields.Float(allow_none=True, metadata={
+        "description": "Mean of the visible reviews' stars, rounded to two decimals; null with no reviews."})
+    count = fields.Integer()
+
+
+class SellerSummarySchema(Schema):
+    slug = fields.String()
+    name = fields.String()
+
+
+class ListingItemSchema(CachedJsonSchema):
+    seller = fields.Nested(SellerSummarySchema)
+    slug = fields.String()
+    title = fields.String()
+    category_id = fields.Integer(allow_none=True)
+    min_price_amount = fields.Integer(allow_none=True, metadata={"description": "Cheapest variant, minor units."})
+    max_price_amount = fields.Integer(allow_none=True, metadata={"description": "Dearest variant, minor units."})
+    currency = fields.String()
+    in_stock = fields.Boolean()
+    image_url = fields.String(allow_none=True)
+    rating = fields.Nested(RatingSchema)
+    published_at = cached_datetime()
+
+
+class PublicImageSchema(Schema):
+    url = fields.String()
+    alt = fields.String()
+
+
+class PublicVariantSchema(Schema):
+    sku = fields.String()
+    options = fields.Dict(keys=fields.String(), values=fields.String())
+    price_amount = fields.Integer(metadata={"description": "Minor units of `currency`."})
+    compare_at_amount = fields.Integer(allow_none=True)
+    currency = fields.String()
+    in_stock = fields.Boolean()
+
+
+class CategoryPathItemSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    slug = fields.String()
+
+
+class ProductDetailSchema(CachedJsonSchema):
+    seller = fields.Nested(SellerSummarySchema)
+    slug = fields.String()
+    title = fields.String()
+    description = fields.String()
+    attributes = fields.Dict(keys=fields.String(), values=fields.String())
+    images = fields.List(fields.Nested(PublicImageSchema))
+    variants = fields.List(fields.Nested(PublicVariantSchema))
+    category_id = fields.Integer(allow_none=True)
+    category_path = fields.List(fields.Nested(CategoryPathItemSchema),
+                                metadata={"description": "From the top of the tree down to the product's category."})
+    rating = fields.Nested(RatingSchema)
+    published_at = cached_datetime()
+
+
+class PoliciesSchema(Schema):
+    shipping = fields.String()
+    returns = fields.String()
+
+
+class SellerProfileSchema(CachedJsonSchema):
+    slug = fields.String()
+    display_name = fields.String()
+    description = fields.String()
+    logo_url = fields.String(allow_none=True)
+    banner_url = fields.String(allow_none=True)
+    policies = fields.Nested(PoliciesSchema)
+    support_email = fields.String(allow_none=True)
+    rating = fields.Nested(RatingSchema)
+    product_count = fields.Integer(metadata={"description": "Published products; page on with GET /products?seller=."})
+    products = fields.List(fields.Nested(ListingItemSchema),
+                           metadata={"description": "The first page of the seller's products, newest first."})

@@ -1,0 +1,350 @@
+"""Public catalog reads: the marketplace listing, product detail and seller profiles, cached in Redis.
+
+A buyer only ever sees published products of active sellers. The listing reads
+the shared read model joined with the tenant registry, so a suspended seller's
+products drop out at once; detail and profile read the seller's own schema.
+
+Every read returns JSON-ready dicts and is cached: detail and profile under the
+seller's tenant scope, the listing and product category paths under the
+marketplace scope. Writers invalidate those scopes after they commit (product
+changes, seller status and settings, category changes, reviews), so the next
+read is fresh. A cached read of a seller costs one Redis round trip: the
+process remembers which tenant id a slug names, and each computed value
+checks the seller's status itself.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any, Callable
+
+from sqlalchemy import Select, func, literal, select
+from sqlalchemy.orm import Session, aliased, selectinload
+
+from marketplace.cache import MARKET_SCOPE, cached, cached_many, query_name, tenant_scope
+from marketplace.catalog.categories import descendant_ids
+from marketplace.catalog.models import Category, Product, ProductListing, ProductStatus
+from marketplace.errors import NotFound, ValidationFailed
+from marketplace.pagination import Page, PageRequest, fetch_page
+from marketplace.sellers.services import get_storefront_settings
+from tenants.models import Tenant, TenantRef, TenantStatus
+from tenants.slugs import SLUG_PATTERN
+from tenants.uow import UnitOfWork
+
+MAX_PRODUCT_SLUG_LENGTH = 120
+PROFILE_PRODUCTS_PAGE = PageRequest(number=1, size=20)
+# A guard against a malformed tree: categories are never this deep.
+MAX_CATEGORY_DEPTH = 32
+
+
+class ListingSort(str, enum.Enum):
+    NEWEST = "newest"
+    PRICE_ASC = "price_asc"
+    PRICE_DESC = "price_desc"
+
+
+@dataclass(frozen=True)
+class ListingFilters:
+    category_id: int | None = None
+    seller_slug: str | None = None
+    currency: str | None = None
+    min_price_amount: int | None = None
+    max_price_amount: int | None = None
+    in_stock: bool | None = None
+    sort: ListingSort = ListingSort.NEWEST
+
+
+@dataclass(frozen=True)
+class PublicSeller:
+    """An active seller as buyers see it: enough to bind its schema and to name it."""
+
+    tenant: TenantRef
+    name: str
+
+
+class SellerNotFound(NotFound):
+    def __init__(self, slug: str):
+        super().__init__(f"There is no seller {slug!r}.")
+        self.slug = slug
+
+
+class ProductNotFound(NotFound):
+    def __init__(self, seller_slug: str, product_slug: str):
+        super().__init__(f"The seller {seller_slug!r} has no product {product_slug!r}.")
+        self.seller_slug = seller_slug
+        self.product_slug = product_slug
+
+
+class UnknownCategory(ValidationFailed):
+    def __init__(self, category_id: int):
+        super().__init__("There is no such category.", errors={"category_id": ["There is no such category."]})
+        self.category_id = category_id
+
+
+# The marketplace listing
+
+def list_products(filters: ListingFilters, page_request: PageRequest) -> Page[dict[str, Any]]:
+    """One page of published products of active sellers, filtered and sorted."""
+    name = query_name("listing", {**asdict(filters), "page": page_request.number, "size": page_request.size})
+    page = cached(MARKET_SCOPE, name, lambda: _compute_listing(filters, page_request))
+    return Page(page["items"], page["total"])
+
+
+def _compute_listing(filters: ListingFilters, page_request: PageRequest) -> dict[str, Any]:
+    category_ids = None
+    if filters.category_id is not None:
+        category_ids = descendant_ids(filters.category_id)
+        if not category_ids:
+            raise UnknownCategory(filters.category_id)
+    with UnitOfWork() as uow:
+        page = fetch_page(uow.session, _listing_statement(filters, category_ids), page_request)
+    return {"items": [_listing_item(row) for row in page.items], "total": page.total}
+
+
+def _listing_statement(filters: ListingFilters, category_ids: list[int] | None = None) -> Select:
+    """The listing rows `filters` select; `category_ids` is the filter's category and every one below it."""
+    listing = ProductListing
+    statement = (
+        select(Tenant.slug.label("seller_slug"), Tenant.display_name.label("seller_name"), listing.product_slug,
+               listing.title, listing.category_id, listing.min_price_amount, listing.max_price_amount,
+               listing.currency, listing.in_stock, listing.image_url, listing.rating_total, listing.rating_count,
+               listing.published_at)
+        .join(Tenant, Tenant.id == listing.tenant_id)
+        .where(listing.status == ProductStatus.PUBLISHED, Tenant.status == TenantStatus.ACTIVE)
+    )
+    if category_ids is not None:
+        statement = statement.where(listing.category_id.in_(category_ids))
+    if filters.seller_slug is not None:
+        statement = statement.where(Tenant.slug == filters.seller_slug)
+    if filters.currency is not None:
+        statement = statement.where(listing.currency == filters.currency)
+    # Price bounds apply to the "from" price, the one the listing shows and sorts by.
+    if filters.min_price_amount is not None:
+        statement = statement.where(listing.min_price_amount >= filters.min_price_amount)
+    if filters.max_price_amount is not None:
+        statement = statement.where(listing.min_price_amount <= filters.max_price_amount)
+    if filters.in_stock is not None:
+        statement = statement.where(listing.in_stock.is_(filters.in_stock))
+    return statement.order_by(*_LISTING_ORDERS[filters.sort])
+
+
+# The primary key ends every order, so pages never overlap or skip a product.
+_LISTING_ORDERS = {
+    ListingSort.NEWEST: (ProductListing.published_at.desc(), ProductListing.tenant_id.desc(),
+                         ProductListing.product_id.desc()),
+    ListingSort.PRICE_ASC: (ProductListing.min_price_amount.asc().nulls_last(), ProductListing.tenant_id.asc(),
+                            ProductListing.product_id.asc()),
+    ListingSort.PRICE_DESC: (ProductListing.min_price_amount.desc().nulls_last(), ProductListing.tenant_id.desc(),
+                             ProductListing.product_id.desc()),
+}
+
+
+def _listing_item(row) -> dict[str, Any]:
+    return {
+        "seller": {"slug": row.seller_slug, "name": row.seller_name},
+        "slug": row.product_slug,
+        "title": row.title,
+        "category_id": row.category_id,
+        "min_price_amount": row.min_price_amount,
+        "max_price_amount": row.max_price_amount,
+        "currency": row.currency,
+        "in_stock": row.in_stock,
+        "image_url": row.image_url,
+        "rating": rating(row.rating_total, row.rating_count),
+        "published_at": _iso(row.published_at),
+    }
+
+
+# Sellers
+
+class _StaleTenantId(Exception):
+    """The remembered tenant id of a slug names another tenant (the database was reset, e.g. between tests)."""
+
+
+# slug -> tenant id. A slug names one tenant for good: tenants are never renamed
+# or deleted (a closed one keeps its row), so only a database reset can make an
+# entry wrong, and every computed read checks it (_StaleTenantId).
+_tenant_ids_by_slug: dict[str, int] = {}
+
+
+def active_seller(slug: str) -> PublicSeller:
+    """The active seller with this slug, read from the registry; SellerNotFound for any other."""
+    with UnitOfWork() as uow:
+        tenant = uow.session.scalar(select(Tenant).where(Tenant.slug == slug))
+        if tenant is None or tenant.schema_name is None or tenant.status != TenantStatus.ACTIVE:
+            raise SellerNotFound(slug)
+        return PublicSeller(tenant=tenant.ref(), name=tenant.display_name)
+
+
+def _cached_seller_reads(slug: str, lookups: Callable[[int], tuple]) -> list[Any]:
+    """The cached values `lookups(tenant_id)` names for the seller with this slug."""
+    # A second try, after forgetting an id found stale, looks the slug up afresh.
+    for _ in range(2):
+        tenant_id = _tenant_id(slug)
+        try:
+            return cached_many(*lookups(tenant_id))
+        except _StaleTenantId:
+            _tenant_ids_by_slug.pop(slug, None)
+    raise SellerNotFound(slug)
+
+
+def seller_scope(slug: str) -> str:
+    """The cache scope of the seller with this slug; SellerNotFound if no seller has it."""
+    return tenant_scope(_tenant_id(slug))
+
+
+def _tenant_id(slug: str) -> int:
+    tenant_id = _tenant_ids_by_slug.get(slug)
+    if tenant_id is not None:
+        return tenant_id
+    if not SLUG_PATTERN.match(slug):
+        raise SellerNotFound(slug)
+    with UnitOfWork() as uow:
+        tenant_id = uow.session.scalar(select(Tenant.id).where(Tenant.slug == slug, Tenant.schema_name.is_not(None)))
+    if tenant_id is None:
+        raise SellerNotFound(slug)
+    _tenant_ids_by_slug[slug] = tenant_id
+    return tenant_id
+
+
+def _seller_if_active(tenant_id: int, slug: str) -> PublicSeller | None:
+    """The seller `tenant_id` names if it is active; None if it is not; _StaleTenantId if the slug is not its."""
+    with UnitOfWork() as uow:
+        tenant = uow.session.get(Tenant, tenant_id)
+        if tenant is None or tenant.slug != slug:
+            raise _StaleTenantId(slug)
+        if tenant.status != TenantStatus.ACTIVE:
+            return None
+        return PublicSeller(tenant=tenant.ref(), name=tenant.display_name)
+
+
+def get_seller_profile(slug: str) -> dict[str, Any]:
+    """An active seller's storefront face and policies, its rating and its newest products."""
+    [profile] = _cached_seller_reads(slug, lambda tenant_id: (
+        (tenant_scope(tenant_id), f"profile:{slug}", lambda: _compute_profile(tenant_id, slug)),
+    ))
+    if profile is None:
+        raise SellerNotFound(slug)
+    return profile
+
+
+def _compute_profile(tenant_id: int, slug: str) -> dict[str, Any] | None:
+    seller = _seller_if_active(tenant_id, slug)
+    if seller is None:
+        return None
+    settings = get_storefront_settings(seller.tenant)
+    with UnitOfWork() as uow:
+        rating_total, rating_count = _seller_rating(uow.session, seller.tenant.id)
+        products = fetch_page(uow.session, _listing_statement(ListingFilters(seller_slug=seller.tenant.slug)),
+                              PROFILE_PRODUCTS_PAGE)
+    return {
+        "slug": seller.tenant.slug,
+        "display_name": settings["display_name"],
+        "description": settings["description"],
+        "logo_url": settings["logo_url"],
+        "banner_url": settings["banner_url"],
+        "policies": {"shipping": settings["shipping_policy"], "returns": settings["returns_policy"]},
+        "support_email": settings["support_email"],
+        "rating": rating(rating_total, rating_count),
+        "product_count": products.total,
+        "products": [_listing_item(row) for row in products.items],
+    }
+
+
+def _seller_rating(session: Session, tenant_id: int) -> tuple[int, int]:
+    # Every product counts, archived ones too: a seller's record does not vanish with a product.
+    return session.execute(
+        select(func.coalesce(func.sum(ProductListing.rating_total), 0),
+               func.coalesce(func.sum(ProductListing.rating_count), 0))
+        .where(ProductListing.tenant_id == tenant_id)
+    ).one()
+
+
+# Product detail
+
+def get_product(seller_slug: str, product_slug: str) -> dict[str, Any]:
+    """A published product of an active seller, with its variants, images, category path and rating."""
+    if len(product_slug) > MAX_PRODUCT_SLUG_LENGTH:
+        raise ProductNotFound(seller_slug, product_slug)
+    name = f"{seller_slug}:{product_slug}"
+    # The category path is cached marketplace-wide, apart from the product:
+    # operators' category changes invalidate the marketplace scope, not every seller's.
+    # A miss is cached too (as None): unknown slugs cost no query until the catalog changes.
+    detail, path = _cached_seller_reads(seller_slug, lambda tenant_id: (
+        (tenant_scope(tenant_id), f"product:{name}", lambda: _compute_product(tenant_id, seller_slug, product_slug)),
+        (MARKET_SCOPE, f"category-path:{tenant_id}:{name}",
+         lambda: _compute_category_path(tenant_id, seller_slug, product_slug)),
+    ))
+    if detail is None:
+        raise ProductNotFound(seller_slug, product_slug)
+    return {**detail, "category_path": path}
+
+
+def published_product_id(session: Session, product_slug: str) -> int | None:
+    """The id of the published product with this slug in the session's tenant, if any."""
+    return session.scalar(
+        select(Product.id).where(Product.slug == product_slug, Product.status == ProductStatus.PUBLISHED)
+    )
+
+
+def _compute_product(tenant_id: int, seller_slug: str, product_slug: str) -> dict[str, Any] | None:
+    seller = _seller_if_active(tenant_id, seller_slug)
+    if seller is None:
+        return None
+    with UnitOfWork(seller.tenant) as uow:
+        product = uow.session.scalar(
+            select(Product)
+            .where(Product.slug == product_slug, Product.status == ProductStatus.PUBLISHED)
+            .options(selectinload(Product.images), selectinload(Product.variants))
+        )
+        if product is None:
+            return None
+        return {
+            "seller": {"slug": seller.tenant.slug, "name": seller.name},
+            "slug": product.slug,
+            "title": product.title,
+            "description": product.description,
+            "attributes": product.attributes,
+            "images": [{"url": image.url, "alt": image.alt} for image in product.images],
+            "variants": [_variant(variant) for variant in product.variants],
+            "category_id": product.category_id,
+            "rating": rating(product.rating_total, product.rating_count),
+            "published_at": _iso(product.published_at),
+        }
+
+
+def _variant(variant) -> dict[str, Any]:
+    # Buyers learn whether a variant can be bought, never how many are left.
+    return {"sku": variant.sku, "options": variant.options, "price_amount": variant.price_amount,
+            "compare_at_amount": variant.compare_at_amount, "currency": variant.currency,
+            "in_stock": variant.stock_on_hand > 0}
+
+
+def _compute_category_path(tenant_id: int, seller_slug: str, product_slug: str) -> list[dict[str, Any]]:
+    """The categories from the root of the tree down to the product's category."""
+    seller = _seller_if_active(tenant_id, seller_slug)
+    if seller is None:
+        return []
+    with UnitOfWork(seller.tenant) as uow:
+        category_id = uow.session.scalar(select(Product.category_id).where(Product.slug == product_slug))
+        if category_id is None:
+            return []
+        path = select(Category.id, Category.parent_id, Category.name, Category.slug, literal(0).label("depth")) \
+            .where(Category.id == category_id).cte("category_path", recursive=True)
+        parent = aliased(Category)
+        path = path.union_all(
+            select(parent.id, parent.parent_id, parent.name, parent.slug, path.c.depth + 1)
+            .where(parent.id == path.c.parent_id, path.c.depth < MAX_CATEGORY_DEPTH)
+        )
+        rows = uow.session.execute(select(path.c.id, path.c.name, path.c.slug).order_by(path.c.depth.desc())).all()
+    return [{"id": row.id, "name": row.name, "slug": row.slug} for row in rows]
+
+
+def rating(total: int, count: int) -> dict[str, Any]:
+    """The rating buyers see: the average is computed here, on read; only integers are stored."""
+    return {"average": round(total / count, 2) if count else None, "count": count}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None

@@ -1,0 +1,95 @@
+"""Arranging catalog state for the read tests: categories, products with their listing row, purchases.
+
+Rows are written straight to the tables, the way the catalog service leaves
+them (product, variants, image and the listing row in one transaction), so
+these tests do not depend on the seller-side API.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from marketplace.catalog.models import Category, Product, ProductImage, ProductListing, ProductStatus, Variant
+from marketplace.checkout.models import MarketplaceOrder, MarketplaceOrderLine
+from marketplace.sellers.models import StorefrontSettings
+from tenants.models import TenantRef
+from tenants.uow import UnitOfWork
+
+EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class Sku:
+    sku: str
+    price_amount: int
+    stock_on_hand: int = 5
+    compare_at_amount: int | None = None
+    options: tuple[tuple[str, str], ...] = ()
+
+
+def add_category(name: str, parent_id: int | None = None) -> int:
+    with UnitOfWork() as uow:
+        category = Category(name=name, slug=name.lower().replace(" ", "-"), parent_id=parent_id)
+        uow.session.add(category)
+        uow.session.flush()
+        uow.commit()
+        return category.id
+
+
+def add_product(tenant: TenantRef, slug: str, *, skus: tuple[Sku, ...] | None = None,
+                status: ProductStatus = ProductStatus.PUBLISHED, category_id: int | None = None,
+                published_minutes: int = 0, title: str | None = None, description: str = "",
+                attributes: dict[str, str] | None = None, image_urls: tuple[str, ...] = ()) -> int:
+    """A product with variants and images, and its listing row; returns the product id.
+
+    `published_minutes` after EPOCH orders products by newness.
+    """
+    skus = skus if skus is not None else (Sku(f"{slug}-1", 1000),)
+    published_at = EPOCH + timedelta(minutes=published_minutes) if status is ProductStatus.PUBLISHED else None
+    prices = [sku.price_amount for sku in skus]
+    with UnitOfWork(tenant) as uow:
+        product = Product(
+            slug=slug, title=title or slug.replace("-", " ").title(), description=description, status=status,
+            category_id=category_id, attributes=attributes or {}, published_at=published_at,
+            images=[ProductImage(url=url, alt=f"Photo {position}", position=position)
+                    for position, url in enumerate(image_urls)],
+            variants=[Variant(sku=sku.sku, price_amount=sku.price_amount, compare_at_amount=sku.compare_at_amount,
+                              currency=tenant.currency, stock_on_hand=sku.stock_on_hand, options=dict(sku.options))
+                      for sku in skus],
+        )
+        uow.session.add(product)
+        uow.session.flush()
+        uow.session.add(ProductListing(
+            tenant_id=tenant.id, product_id=product.id, product_slug=slug, title=product.title, status=status,
+            category_id=category_id, min_price_amount=min(prices, default=None),
+            max_price_amount=max(prices, default=None), currency=tenant.currency,
+            in_stock=any(sku.stock_on_hand > 0 for sku in skus), image_url=image_urls[0] if image_urls else None,
+            published_at=published_at,
+        ))
+        uow.commit()
+        return product.id
+
+
+def set_storefront(tenant: TenantRef, **settings) -> None:
+    with UnitOfWork(tenant) as uow:
+        uow.session.add(StorefrontSettings(id=1, **settings))
+        uow.commit()
+
+
+def add_purchase(buyer_user_id: int, tenant: TenantRef, product_id: int, sku: str = "sku") -> int:
+    """A paid order of the buyer with one line of this product (what checkout will write); returns the line id."""
+    with UnitOfWork() as uow:
+        order = MarketplaceOrder(buyer_user_id=buyer_user_id, currency=tenant.currency)
+        uow.session.add(order)
+        uow.session.flush()
+        line = MarketplaceOrderLine(order_id=order.id, tenant_id=tenant.id, product_id=product_id, variant_id=1,
+                                    sku=sku, title="Bought product", quantity=1, unit_price_amount=1000)
+        uow.session.add(line)
+        uow.session.flush()
+        uow.commit()
+        return line.id
+
+
+def slugs(response) -> list[str]:
+    """The product slugs of a listing response, in order."""
+    return [item["slug"] for item in response.get_json()]
