@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -d' ' -f1)
+# OpenSearch 2.19 for the search suite and `make opensearch`: jars from Maven Central (ops/opensearch/pom.xml).
+OPENSEARCH_LIB := var/opensearch/lib
 
-.PHONY: run test install bench clean
+.PHONY: run test install bench clean opensearch opensearch-deps
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,8 +20,21 @@ install: $(STAMP)
 run: install
 	$(PY) -m scripts.run
 
-test: install
+test: install opensearch-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Copied once; again only when the pom changes. Maven caches the downloads in ~/.m2.
+opensearch-deps: $(OPENSEARCH_LIB)/.complete
+
+$(OPENSEARCH_LIB)/.complete: ops/opensearch/pom.xml
+	rm -rf $(OPENSEARCH_LIB)
+	mvn -q -B -f ops/opensearch/pom.xml dependency:copy-dependencies \
+		-DincludeScope=runtime -DoutputDirectory=$(abspath $(OPENSEARCH_LIB))
+	touch $@
+
+# A single node on 127.0.0.1:9201 in the foreground; then `OPENSEARCH_URL=http://127.0.0.1:9201 make run`.
+opensearch: install opensearch-deps
+	$(PY) -m scripts.opensearch_node --port 9201
 
 bench: install
 	$(PY) -m bench

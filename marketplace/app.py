@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     from marketplace.health import blp as health_blp
     from marketplace.notifications.api import blp as notifications_blp
     from marketplace.reviews.api import blp as reviews_blp
+    from marketplace.search.api import blp as search_blp
     from marketplace.sellers.api import blp as sellers_blp
     from marketplace.storefront.api import blp as storefront_blp
 
@@ -84,6 +85,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     app.register_blueprint(health_blp)
     api.register_blueprint(accounts_blp, url_prefix="/api/v1")
     api.register_blueprint(notifications_blp, url_prefix="/api/v1")
+    api.register_blueprint(search_blp, url_prefix="/api/v1")
     api.register_blueprint(catalog_blp, url_prefix="/api/v1")
     api.register_blueprint(sellers_blp, url_prefix="/api/v1")
     api.register_blueprint(audit_blp, url_prefix="/api/v1")
@@ -94,9 +96,10 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
 def _register_commands(app: Flask) -> None:
     from marketplace.accounts.cli import operators_cli
     from marketplace.cli import db_cli, seed_cli
+    from marketplace.search.cli import search_cli
     from tenants.cli import tenants_cli
 
-    for group in (db_cli, operators_cli, seed_cli, tenants_cli):
+    for group in (db_cli, operators_cli, search_cli, seed_cli, tenants_cli):
         app.cli.add_command(group)
 
 

@@ -89,6 +89,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OUTBOX_RELAY_ON_COMMIT", "true", _parse_bool,
             "enqueue outbox rows right after their transaction commits (the sweeper is the fallback)"),
     Setting("TENANT_LOCK_TIMEOUT_MS", "5000", _parse_int, "lock timeout of one tenant's migration"),
+    Setting("OPENSEARCH_URL", None, _parse_url("http", "https"),
+            "OpenSearch URL for search; unset searches with PostgreSQL full text"),
+    Setting("OPENSEARCH_INDEX_PREFIX", "marketplace_", str,
+            "prefix of the OpenSearch indices and aliases (several apps can share one cluster)"),
 )
 
 

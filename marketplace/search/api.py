@@ -1,0 +1,45 @@
+"""The search API: marketplace search, a storefront's search, and suggestions while typing."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+
+from marketplace.search import services
+from marketplace.search.query import SearchArgsSchema, StorefrontSearchArgsSchema, SuggestArgsSchema
+from marketplace.search.schemas import SearchPageSchema, SuggestionsSchema, search_page_body
+
+blp = Blueprint("search", __name__, description="Full-text search with filters, facets and suggestions")
+
+
+@blp.route("/search")
+class MarketplaceSearch(MethodView):
+    @blp.arguments(SearchArgsSchema, location="query", unknown=RAISE)
+    @blp.response(200, SearchPageSchema)
+    @blp.alt_response(422, description="Unknown parameter, sort or filter, or a page too deep")
+    @blp.alt_response(503, description="The search engine is unavailable")
+    def get(self, query):
+        """Search the products of every seller"""
+        return search_page_body(services.search_marketplace(query))
+
+
+@blp.route("/sellers/<slug>/search")
+class StorefrontSearch(MethodView):
+    @blp.arguments(StorefrontSearchArgsSchema, location="query", unknown=RAISE)
+    @blp.response(200, SearchPageSchema)
+    @blp.alt_response(404, description="No such seller, or not visible to buyers")
+    @blp.alt_response(422, description="Unknown parameter, sort or filter, or a page too deep")
+    @blp.alt_response(503, description="The search engine is unavailable")
+    def get(self, query, slug):
+        """Search one seller's storefront"""
+        return search_page_body(services.search_storefront(slug, query))
+
+
+@blp.route("/search/suggest")
+class Suggestions(MethodView):
+    @blp.arguments(SuggestArgsSchema, location="query", unknown=RAISE)
+    @blp.response(200, SuggestionsSchema)
+    @blp.alt_response(422, description="Missing or too long text")
+    def get(self, args):
+        """Complete what a buyer is typing into product titles"""
+        return {"suggestions": services.suggest(args["q"], args["limit"], args.get("seller"))}

@@ -1,0 +1,41 @@
+"""`flask search …`: rebuild the index from the catalog, move a large seller to an index of its own."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from marketplace.errors import NotFound
+from marketplace.search import services
+from marketplace.search.port import ReindexProgress
+
+search_cli = AppGroup("search", help="The search index.")
+
+
+def _echo_progress(progress: ReindexProgress) -> None:
+    click.echo(f"  seller {progress.tenant_id}: {progress.documents_done} documents")
+
+
+@search_cli.command("reindex")
+@click.option("--tenant", "tenant_slug", metavar="SLUG", help="only this seller (default: every seller)")
+def reindex_command(tenant_slug: str | None) -> None:
+    """Rebuild search documents from the catalog while the site keeps serving searches."""
+    try:
+        written = services.reindex(tenant_slug, progress=_echo_progress)
+    except NotFound as error:
+        raise click.UsageError(error.message) from error
+    click.echo(f"reindexed {written} documents")
+
+
+@search_cli.command("move-tenant")
+@click.argument("tenant_slug", metavar="SLUG")
+@click.option("--dedicated/--pooled", required=True,
+              help="--dedicated: an OpenSearch index of its own; --pooled: back into the shared index")
+def move_tenant_command(tenant_slug: str, dedicated: bool) -> None:
+    """Move one seller's documents between the pooled index and a dedicated one, atomically."""
+    from marketplace.search.opensearch_backend import AlreadyInPlace
+
+    try:
+        index = services.move_tenant(tenant_slug, dedicated, progress=_echo_progress)
+    except (NotFound, services.NeedsOpenSearch, AlreadyInPlace) as error:
+        raise click.UsageError(getattr(error, "message", str(error))) from error
+    click.echo(f"seller {tenant_slug} now searches {index}")

@@ -1,0 +1,57 @@
+"""The document table of the PostgreSQL search backend (shared schema).
+
+One row per product of every seller, the same document the OpenSearch
+backend indexes. The two text vectors are written by the backend from the
+document (see `postgres_backend._vectors`): `search_vector` ranks title (A)
+above category names (B) above description (C), `suggest_vector` holds the
+title's words unstemmed, for prefix suggestions.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tenants.db import SharedBase
+
+
+class SearchDocument(SharedBase):
+    __tablename__ = "search_documents"
+
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
+    product_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    # The product row's version: a write carrying an older one is ignored.
+    version: Mapped[int] = mapped_column(Integer)
+    product_slug: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    category_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Root first, the product's own category last: filtering on a category finds its descendants.
+    category_path_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
+    category_path_names: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    attributes: Mapped[dict[str, str]] = mapped_column(JSONB)
+    min_price_amount: Mapped[int | None] = mapped_column(BigInteger)
+    max_price_amount: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    in_stock: Mapped[bool] = mapped_column(Boolean)
+    rating: Mapped[float | None] = mapped_column(Numeric(3, 2, asdecimal=False))
+    rating_count: Mapped[int] = mapped_column(Integer)
+    seller_slug: Mapped[str] = mapped_column(String(40))
+    seller_name: Mapped[str] = mapped_column(String(120))
+    image_url: Mapped[str | None] = mapped_column(String(2000))
+    published: Mapped[bool] = mapped_column(Boolean)
+    seller_active: Mapped[bool] = mapped_column(Boolean)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    search_vector: Mapped[str] = mapped_column(TSVECTOR)
+    suggest_vector: Mapped[str] = mapped_column(TSVECTOR)
+
+    __table_args__ = (
+        Index("ix_search_documents_search_vector", "search_vector", postgresql_using="gin"),
+        Index("ix_search_documents_suggest_vector", "suggest_vector", postgresql_using="gin"),
+        Index("ix_search_documents_category_path_ids", "category_path_ids", postgresql_using="gin"),
+        # Buyer queries read only what buyers may see; this keeps their scans on those rows.
+        Index("ix_search_documents_visible_newest", "published_at", "tenant_id", "product_id",
+              postgresql_where=text("published AND seller_active")),
+    )

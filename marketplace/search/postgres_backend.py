@@ -1,0 +1,292 @@
+"""The PostgreSQL search backend: documents in `platform.search_documents`, PostgreSQL full text.
+
+Relevance is `ts_rank` over a weighted `tsvector` (title A, description B,
+category names C, English stemming); suggestions are prefix matches on the
+title's words (`'iph':*` on an unstemmed vector). Facets are GROUP BY
+queries, each with every filter but its own (multi-select).
+
+What it cannot do, unlike OpenSearch (the README says it too): forgive
+typos, match inside words, or complete a misspelt prefix. The embedded
+PostgreSQL ships without the pg_trgm extension, so there is no trigram
+similarity to fall back on.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from sqlalchemy import ColumnElement, Select, case, delete, func, literal, literal_column, select, true, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import OperationalError
+
+from marketplace.search.documents import ProductDocument
+from marketplace.search.results import distinct_suggestions, ordered_attributes, ordered_categories, ordered_sellers
+from marketplace.search.models import SearchDocument
+from marketplace.search.port import (
+    CategoryCount, DocumentSource, Facets, Health, IndexReport, PriceRangeCount, ReindexProgress, SearchHit,
+    SearchResult, SellerCount, Suggestion,
+)
+from marketplace.search.query import SearchQuery, SortOrder, SuggestQuery, price_ranges
+from tenants.uow import UnitOfWork
+
+ENGLISH = literal_column("'english'::regconfig")
+SIMPLE = literal_column("'simple'::regconfig")
+WORD = re.compile(r"\w+", re.UNICODE)
+# Documents written per statement: large enough to amortise the round trip, small enough for one packet.
+WRITE_BATCH = 500
+
+doc = SearchDocument.__table__.c
+
+
+class PostgresSearchBackend:
+    name = "postgresql"
+
+    def index_documents(self, documents: list[ProductDocument]) -> IndexReport:
+        return self._upsert(documents, replace_same_version=False)
+
+    def delete_documents(self, seller_id: int, product_ids: list[int]) -> None:
+        if not product_ids:
+            return
+        with UnitOfWork() as uow:
+            uow.session.execute(delete(SearchDocument).where(
+                doc.tenant_id == seller_id, doc.product_id.in_(product_ids)))
+            uow.commit()
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        text_query = func.websearch_to_tsquery(ENGLISH, query.text) if query.text else None
+        with UnitOfWork() as uow:
+            session = uow.session
+            total = session.scalar(select(func.count()).select_from(SearchDocument).where(
+                *_filters(query, text_query)))
+            rows = []
+            if query.offset < total:
+                score = func.ts_rank(doc.search_vector, text_query) if text_query is not None else literal(None)
+                rows = session.execute(
+                    select(SearchDocument, score.label("score")).where(*_filters(query, text_query))
+                    .order_by(*_order(query, score)).limit(query.page_size).offset(query.offset)
+                ).all()
+            facets = _facets(session, query, text_query)
+            hits = [SearchHit(row.SearchDocument.tenant_id, row.SearchDocument.product_id,
+                              float(row.score) if row.score is not None else None, _document(row.SearchDocument))
+                    for row in rows]
+        return SearchResult(total=total, hits=hits, facets=facets)
+
+    def suggest(self, query: SuggestQuery) -> list[Suggestion]:
+        words = WORD.findall(query.prefix.lower())
+        if not words:
+            return []
+        # Every word typed must start a word of the title; the last one may be unfinished.
+        prefix_query = func.to_tsquery(SIMPLE, " & ".join(f"'{word}':*" for word in words))
+        conditions = [doc.published, doc.seller_active, doc.suggest_vector.op("@@")(prefix_query)]
+        if query.seller_id is not None:
+            conditions.append(doc.tenant_id == query.seller_id)
+        with UnitOfWork() as uow:
+            rows = uow.session.execute(
+                select(doc.title, doc.seller_slug, doc.product_slug).where(*conditions)
+                .order_by(func.ts_rank(doc.suggest_vector, prefix_query).desc(), func.length(doc.title), doc.title)
+                .limit(query.limit * 5)
+            ).all()
+        return distinct_suggestions((Suggestion(row.title, row.seller_slug, row.product_slug) for row in rows),
+                                    query.limit)
+
+    def set_tenant_active(self, seller_id: int, active: bool) -> None:
+        with UnitOfWork() as uow:
+            uow.session.execute(update(SearchDocument).where(
+                doc.tenant_id == seller_id, doc.seller_active.is_distinct_from(active)).values(seller_active=active))
+            uow.commit()
+
+    def reindex_tenant(self, seller_id: int, source: DocumentSource,
+                       progress: Callable[[ReindexProgress], None] | None = None) -> int:
+        """Rewrite a seller's documents batch by batch (each batch commits, so searches never see a gap)."""
+        written = 0
+        for batch in source.documents(seller_id):
+            # A reindex rewrites documents of the same version too: that is how a renamed category or
+            # seller reaches them. An older version still never overwrites a newer one.
+            self._upsert(batch, replace_same_version=True)
+            written += len(batch)
+            if progress:
+                progress(ReindexProgress(seller_id, written))
+        self._drop_deleted_products(seller_id, source)
+        return written
+
+    def reindex_all(self, source: DocumentSource, progress: Callable[[ReindexProgress], None] | None = None) -> int:
+        """Reindex seller by seller in place; PostgreSQL's MVCC serves the old rows until each batch commits."""
+        written = sum(self.reindex_tenant(seller_id, source, progress) for seller_id in source.seller_ids())
+        with UnitOfWork() as uow:
+            indexed_sellers = set(uow.session.scalars(select(doc.tenant_id).distinct()).all())
+        # Read after the snapshot above: a seller created meanwhile is in this list, so it keeps its documents.
+        gone = indexed_sellers - set(source.seller_ids())
+        for seller_id in gone:
+            self.drop_tenant(seller_id)
+        return written
+
+    def drop_tenant(self, seller_id: int) -> None:
+        with UnitOfWork() as uow:
+            uow.session.execute(delete(SearchDocument).where(doc.tenant_id == seller_id))
+            uow.commit()
+
+    def refresh(self) -> None:
+        """Nothing to do: a committed write is visible to the next search."""
+
+    def health(self) -> Health:
+        try:
+            with UnitOfWork() as uow:
+                uow.session.execute(select(doc.product_id).limit(1))
+        except OperationalError as error:
+            return Health(self.name, False, str(error.orig))
+        return Health(self.name, True)
+
+    def _upsert(self, documents: list[ProductDocument], replace_same_version: bool) -> IndexReport:
+        written = 0
+        with UnitOfWork() as uow:
+            for start in range(0, len(documents), WRITE_BATCH):
+                chunk = documents[start:start + WRITE_BATCH]
+                statement = insert(SearchDocument).values([_row(document) for document in chunk])
+                newer = statement.excluded.version >= doc.version if replace_same_version \
+                    else statement.excluded.version > doc.version
+                statement = statement.on_conflict_do_update(
+                    index_elements=[doc.tenant_id, doc.product_id],
+                    set_={column.name: statement.excluded[column.name]
+                          for column in SearchDocument.__table__.columns if not column.primary_key},
+                    where=newer,
+                ).returning(doc.product_id)
+                written += len(uow.session.execute(statement).all())
+            uow.commit()
+        return IndexReport(written=written, stale=len(documents) - written)
+
+    def _drop_deleted_products(self, seller_id: int, source: DocumentSource) -> None:
+        with UnitOfWork() as uow:
+            indexed = set(uow.session.scalars(select(doc.product_id).where(doc.tenant_id == seller_id)).all())
+        # Read after the indexed ids: a product created meanwhile is in it, so its document is kept.
+        deleted = indexed - source.product_ids(seller_id)
+        self.delete_documents(seller_id, sorted(deleted))
+
+
+def _row(document: ProductDocument) -> dict:
+    row = document.as_dict()
+    row["tenant_id"] = row.pop("seller_id")
+    row["search_vector"] = (
+        _weighted(document.title, "A")
+        .op("||")(_weighted(document.description, "B"))
+        .op("||")(_weighted(" ".join(document.category_path_names), "C"))
+    )
+    row["suggest_vector"] = func.to_tsvector(SIMPLE, document.title)
+    return row
+
+
+def _weighted(text: str, weight: str):
+    # The weight is a "char" literal; a bound parameter would be typed varchar and match no setweight.
+    return func.setweight(func.to_tsvector(ENGLISH, text), literal_column(f"'{weight}'"))
+
+
+def _document(row: SearchDocument) -> ProductDocument:
+    return ProductDocument(
+        seller_id=row.tenant_id, product_id=row.product_id, version=row.version, product_slug=row.product_slug,
+        title=row.title, description=row.description, category_id=row.category_id,
+        category_path_ids=list(row.category_path_ids), category_path_names=list(row.category_path_names),
+        attributes=dict(row.attributes), min_price_amount=row.min_price_amount,
+        max_price_amount=row.max_price_amount, currency=row.currency, in_stock=row.in_stock,
+        rating=float(row.rating) if row.rating is not None else None, rating_count=row.rating_count,
+        seller_slug=row.seller_slug, seller_name=row.seller_name, image_url=row.image_url,
+        published=row.published, seller_active=row.seller_active, published_at=row.published_at,
+    )
+
+
+def _filters(query: SearchQuery, text_query, skip: str | None = None,
+             skip_attribute: str | None = None) -> list[ColumnElement[bool]]:
+    """The WHERE of a search; `skip` leaves out one facet's own selection (multi-select counts)."""
+    # The buyer filter, first and unconditional.
+    clauses: list[ColumnElement[bool]] = [doc.published, doc.seller_active]
+    if query.seller_id is not None:
+        clauses.append(doc.tenant_id == query.seller_id)
+    if text_query is not None:
+        clauses.append(doc.search_vector.op("@@")(text_query))
+    if query.category_ids and skip != "category":
+        clauses.append(doc.category_path_ids.overlap(literal(list(query.category_ids), doc.category_path_ids.type)))
+    if query.seller_slugs and skip != "seller":
+        clauses.append(doc.seller_slug.in_(query.seller_slugs))
+    if skip != "price":
+        if query.price_min is not None:
+            clauses.append(doc.min_price_amount >= query.price_min)
+        if query.price_max is not None:
+            clauses.append(doc.min_price_amount <= query.price_max)
+    if query.currency is not None:
+        clauses.append(doc.currency == query.currency)
+    if query.in_stock:
+        clauses.append(doc.in_stock)
+    if query.min_rating is not None:
+        clauses.append(doc.rating >= query.min_rating)
+    for attribute in query.attributes:
+        if attribute.name != skip_attribute:
+            clauses.append(doc.attributes[attribute.name].astext.in_(attribute.values))
+    return clauses
+
+
+def _order(query: SearchQuery, score) -> list:
+    ties = [doc.tenant_id, doc.product_id]
+    newest = [doc.published_at.desc().nulls_last(), doc.tenant_id.desc(), doc.product_id.desc()]
+    if query.sort == SortOrder.PRICE_ASC:
+        return [doc.min_price_amount.asc().nulls_last(), *ties]
+    if query.sort == SortOrder.PRICE_DESC:
+        return [doc.min_price_amount.desc().nulls_last(), *ties]
+    if query.sort == SortOrder.RATING:
+        return [doc.rating.desc().nulls_last(), doc.rating_count.desc(), *ties]
+    if query.sort == SortOrder.RELEVANCE and query.text:
+        return [score.desc(), *newest]
+    return newest
+
+
+def _facets(session, query: SearchQuery, text_query) -> Facets:
+    return Facets(
+        categories=_category_counts(session, query, text_query),
+        sellers=_seller_counts(session, query, text_query),
+        price_ranges=_price_range_counts(session, query, text_query),
+        attributes=_attribute_counts(session, query, text_query),
+    )
+
+
+def _category_counts(session, query: SearchQuery, text_query) -> list[CategoryCount]:
+    category_id = func.unnest(doc.category_path_ids).table_valued("category_id").render_derived()
+    rows = session.execute(
+        select(category_id.c.category_id, func.count()).select_from(SearchDocument).join(category_id, true())
+        .where(*_filters(query, text_query, skip="category")).group_by(category_id.c.category_id)
+    ).all()
+    return ordered_categories(CategoryCount(row[0], row[1]) for row in rows)
+
+
+def _seller_counts(session, query: SearchQuery, text_query) -> list[SellerCount]:
+    rows = session.execute(
+        select(doc.tenant_id, func.max(doc.seller_slug), func.max(doc.seller_name), func.count())
+        .where(*_filters(query, text_query, skip="seller")).group_by(doc.tenant_id)
+    ).all()
+    return ordered_sellers(SellerCount(row[0], row[1], row[2], row[3]) for row in rows)
+
+
+def _price_range_counts(session, query: SearchQuery, text_query) -> list[PriceRangeCount]:
+    ranges = price_ranges()
+    bucket = case(*[(doc.min_price_amount < high, index) for index, (_, high) in enumerate(ranges) if high],
+                  else_=len(ranges) - 1)
+    rows = dict(session.execute(
+        select(bucket, func.count()).where(*_filters(query, text_query, skip="price"),
+                                           doc.min_price_amount.is_not(None)).group_by(bucket)
+    ).all())
+    return [PriceRangeCount(low, high, rows.get(index, 0)) for index, (low, high) in enumerate(ranges)]
+
+
+def _attribute_counts(session, query: SearchQuery, text_query) -> dict:
+    pairs = func.jsonb_each_text(doc.attributes).table_valued("key", "value").render_derived()
+    selected = {attribute.name for attribute in query.attributes}
+
+    def counts(statement: Select) -> list[tuple[str, str, int]]:
+        return [(row[0], row[1], row[2]) for row in session.execute(statement).all()]
+
+    def count_pairs(*where) -> Select:
+        return (select(pairs.c.key, pairs.c.value, func.count()).select_from(SearchDocument).join(pairs, true())
+                .where(*where).group_by(pairs.c.key, pairs.c.value))
+
+    # Attributes nobody selected are counted under every filter; a selected one without its own.
+    triples = counts(count_pairs(*_filters(query, text_query), pairs.c.key.not_in(selected) if selected else true()))
+    for name in selected:
+        triples += counts(count_pairs(*_filters(query, text_query, skip_attribute=name), pairs.c.key == name))
+    return ordered_attributes(triples)
+
