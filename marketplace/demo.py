@@ -7,12 +7,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import re
+
 from marketplace.accounts.models import MemberRole, Membership
 from marketplace.accounts.services import find_account, make_operator, register_user
+from marketplace.catalog import services as catalog
+from marketplace.catalog.models import StockReason
+from marketplace.catalog.schemas import ProductInputSchema, VariantInputSchema
+from tenants.models import TenantRef
 from tenants.provisioning import provision_tenant
 from tenants.uow import UnitOfWork
 
 DEMO_PASSWORD = "demo-pass-123"
+DEMO_STOCK_QUANTITY = 25
 OPERATOR_EMAIL = "operator@demo.test"
 BUYER_EMAIL = "buyer@demo.test"
 
@@ -71,3 +78,16 @@ def _seed_seller(seller: DemoSeller) -> None:
                                   country=seller.country, uow=uow)
         uow.session.add(Membership(user_id=owner.id, tenant_id=tenant.id, role=MemberRole.OWNER))
         uow.commit()
+    for position, (title, price_amount) in enumerate(seller.products, start=1):
+        _seed_product(tenant, owner.id, title, price_amount, sku=f"{seller.slug[:3].upper()}-{position:03d}")
+
+
+def _seed_product(tenant: TenantRef, owner_id: int, title: str, price_amount: int, sku: str) -> None:
+    """A published product with one variant in stock, made through the same services as the API."""
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    product = catalog.create_product(tenant, ProductInputSchema().load({"slug": slug, "title": title}))
+    variant = catalog.create_variant(tenant, product.id, VariantInputSchema().load(
+        {"sku": sku, "price_amount": price_amount, "currency": tenant.currency}))
+    catalog.record_stock_movement(tenant, product.id, variant.id, DEMO_STOCK_QUANTITY, StockReason.RECEIPT,
+                                  "demo stock", owner_id)
+    catalog.change_status(tenant, product.id, "publish")

@@ -1,0 +1,24 @@
+"""The demo data `make run` seeds: the accounts the README lists and three sellers' published catalogs."""
+from marketplace.demo import BUYER_EMAIL, DEMO_PASSWORD, DEMO_SELLERS, OPERATOR_EMAIL, seed_demo
+
+
+def test_demo_seed_creates_the_listed_logins_and_a_dozen_visible_products_per_seller(app, client):
+    created = seed_demo()
+
+    assert created is True
+    for email in [OPERATOR_EMAIL, BUYER_EMAIL] + [seller.owner_email for seller in DEMO_SELLERS]:
+        response = client.post("/api/v1/auth/token", json={"email": email, "password": DEMO_PASSWORD})
+        assert response.status_code == 201, email
+    for seller in DEMO_SELLERS:
+        listing = client.get(f"/api/v1/products?seller={seller.slug}&page_size=50")
+        assert len(listing.get_json()) == 12, seller.slug
+        assert all(item["in_stock"] for item in listing.get_json())
+
+
+def test_demo_seed_runs_once(app, sql):
+    seed_demo()
+
+    created_again = seed_demo()
+
+    assert created_again is False
+    assert sql("SELECT count(*) FROM platform.tenants")[0][0] == len(DEMO_SELLERS)
