@@ -93,3 +93,9 @@ def add_purchase(buyer_user_id: int, tenant: TenantRef, product_id: int, sku: st
 def slugs(response) -> list[str]:
     """The product slugs of a listing response, in order."""
     return [item["slug"] for item in response.get_json()]
+
+
+# The paths of the `shop` / `mug` fixtures in conftest.py.
+LISTING = "/api/v1/products"
+DETAIL = "/api/v1/products/shop/mug"
+PROFILE = "/api/v1/sellers/shop"

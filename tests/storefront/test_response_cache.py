@@ -3,28 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.accounts.models import MemberRole
 from marketplace.extensions import redis_client
-from tests.storefront.support import add_product, add_purchase
-
-LISTING = "/api/v1/products"
-DETAIL = "/api/v1/products/shop/mug"
-PROFILE = "/api/v1/sellers/shop"
-
-
-@pytest.fixture
-def owner(sign_up):
-    return sign_up("owner@example.com")
-
-
-@pytest.fixture
-def shop(make_seller, owner):
-    return make_seller("shop", {owner.user_id: MemberRole.OWNER})
-
-
-@pytest.fixture
-def mug_id(shop):
-    return add_product(shop, "mug", title="Blue Mug")
+from tests.storefront.support import DETAIL, LISTING, PROFILE, add_purchase
 
 
 def response_keys() -> set[str]:
