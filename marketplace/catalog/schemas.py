@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from marketplace.accounts.schemas import TrimmedString
+from marketplace.partial_updates import AtLeastOneField
 from marketplace.catalog.models import ImportStatus, ProductStatus, StockReason
 
 SLUG_RULE = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
@@ -47,23 +48,6 @@ def _string_map(max_entries: int, max_value_length: int) -> fields.Dict:
         values=TrimmedString(validate=validate.Length(min=1, max=max_value_length)),
         validate=validate.Length(max=max_entries),
     )
-
-
-class AtLeastOneField:
-    """Mixin of PATCH bodies: any subset of the top-level fields, but not none of them.
-
-    Only the top-level fields are optional (a partial listing their names):
-    `partial=True` would reach into nested bodies, e.g. let an image go without
-    its URL. An empty change is a client mistake, not a no-op that bumps versions.
-    """
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, partial=tuple(self._declared_fields), **kwargs)
-
-    @validates_schema
-    def _not_empty(self, data, **kwargs):
-        if not data:
-            raise ValidationError("Give at least one field to change.")
 
 
 # Categories

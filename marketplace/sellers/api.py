@@ -272,7 +272,7 @@ class StorefrontSettings(MethodView):
         return services.save_storefront_settings(current_tenant(), current_principal().user_id, values, replace=True)
 
     @member_required(MemberRole.MANAGER)
-    @blp.arguments(StorefrontSettingsPatchSchema(partial=True))
+    @blp.arguments(StorefrontSettingsPatchSchema)
     @blp.response(200, StorefrontSettingsSchema)
     @blp.alt_response(409, response="CONFLICT")
     def patch(self, changes, slug):

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from marketplace.accounts.models import MemberRole
 from marketplace.accounts.schemas import MAX_EMAIL_LENGTH, EmailAddress, TrimmedString
+from marketplace.partial_updates import AtLeastOneField
 from marketplace.sellers.codes import COUNTRY_CODES, SUPPORTED_CURRENCIES
 from marketplace.sellers.models import ApplicationStatus
 from tenants.models import TenantStatus
@@ -203,14 +204,10 @@ class StorefrontSettingsInputSchema(Schema):
     custom_domain = HostName(allow_none=True, metadata={
         "description": "A host name serving this storefront, unique across the platform; null for none."})
 
-    @validates_schema
-    def _not_empty(self, data, partial, **kwargs):
-        if partial and not data:
-            raise ValidationError("Give at least one field to change.", field_name="_schema")
 
 
-class StorefrontSettingsPatchSchema(StorefrontSettingsInputSchema):
-    """PATCH: any of the fields, at least one; use it with `partial=True`."""
+class StorefrontSettingsPatchSchema(AtLeastOneField, StorefrontSettingsInputSchema):
+    """PATCH: any of the fields, at least one."""
 
 
 class StorefrontSettingsSchema(Schema):
