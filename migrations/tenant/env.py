@@ -9,7 +9,6 @@ lives there too.
 from alembic import context
 
 from marketplace.tables import tenant_metadata
-from tenants.db import TENANT_SCHEMA_TOKEN
 
 config = context.config
 connection = config.attributes["connection"]

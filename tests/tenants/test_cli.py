@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
 
 from migrations import head_revision
 from tenants.provisioning import provision_tenant
