@@ -17,7 +17,9 @@ increment.
 
 Whole responses of the public reads are cached the same way
 (`cached_response`, `store_response`), stamped with the generations of every
-scope they depend on.
+scope they depend on. Their lookups go through the process's near cache
+(`marketplace.near_cache`): a hit costs no round trip, and Redis's
+invalidation messages keep it exactly as current as Redis.
 """
 from __future__ import annotations
 
@@ -95,17 +97,20 @@ def _store(entries: dict[str, bytes], ttl_seconds: int) -> None:
             pipe.execute()
     except RedisError:
         log.warning("cache unavailable; not storing %s", ", ".join(entries))
+    redis_client.near_cache.forget(list(entries))
 
 
 def invalidate(*scopes: str) -> None:
     """Make every cached value of these scopes stale."""
+    generation_keys = [_generation_key(scope) for scope in scopes]
     try:
         with redis_client.client.pipeline(transaction=False) as pipe:
-            for scope in scopes:
-                pipe.incr(_generation_key(scope))
+            for key in generation_keys:
+                pipe.incr(key)
             pipe.execute()
     except RedisError:
         log.error("cache invalidation of %s failed; entries expire by TTL", ", ".join(scopes))
+    redis_client.near_cache.forget(generation_keys)
 
 
 def query_name(prefix: str, parameters: dict[str, Any]) -> str:
@@ -138,7 +143,8 @@ def cached_response(scopes: tuple[str, ...], name: str) -> ResponseLookup:
     """
     key = f"cache:{scopes[0]}:response:{name}"
     try:
-        *generation_replies, entry = redis_client.client.mget([_generation_key(scope) for scope in scopes] + [key])
+        keys = [_generation_key(scope) for scope in scopes] + [key]
+        *generation_replies, entry = redis_client.near_cache.mget(keys)
     except RedisError:
         log.warning("cache unavailable; computing %s", key)
         return ResponseLookup(key, None, None)

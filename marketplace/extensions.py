@@ -4,13 +4,16 @@ from __future__ import annotations
 import redis
 from flask import Flask
 
+from marketplace.near_cache import NearCache
 from tenants.shards import shards
+
 
 class RedisClient:
     """The process's Redis connection pool, built from REDIS_URL."""
 
     def __init__(self) -> None:
         self._client: redis.Redis | None = None
+        self._near_cache: NearCache | None = None
         self._url: str | None = None
 
     def init_app(self, app: Flask) -> None:
@@ -20,6 +23,7 @@ class RedisClient:
     def configure(self, url: str) -> None:
         if url != self._url:
             self._client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+            self._near_cache = NearCache(url)
             self._url = url
 
     @property
@@ -33,6 +37,13 @@ class RedisClient:
         if self._client is None:
             raise RuntimeError("Redis is not configured; create the app first")
         return self._client
+
+    @property
+    def near_cache(self) -> NearCache:
+        """This process's copy of hot keys (the response cache's), kept in step by Redis."""
+        if self._near_cache is None:
+            raise RuntimeError("Redis is not configured; create the app first")
+        return self._near_cache
 
 
 redis_client = RedisClient()

@@ -94,6 +94,8 @@ def clean_state(request):
         for schema in schemas:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     app.extensions["redis"].client.flushdb()
+    # Redis's invalidation message would do it too, but not before the next test's first read on a busy box.
+    app.extensions["redis"].near_cache.forget_everything()
 
 
 @pytest.fixture

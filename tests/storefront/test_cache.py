@@ -107,6 +107,7 @@ def test_a_slug_that_names_another_tenant_after_a_database_reset_is_looked_up_af
     sql("DROP SCHEMA tenant_1 CASCADE")
     sql("DROP SCHEMA tenant_2 CASCADE")
     redis_client.client.flushdb()
+    redis_client.near_cache.forget_everything()
     add_product(make_seller("south"), "south-cup")
     add_product(make_seller("north"), "south-mug", title="North's own mug")
 

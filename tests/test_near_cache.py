@@ -1,0 +1,154 @@
+"""The near cache answers from the process only while Redis holds the same values."""
+from __future__ import annotations
+
+import multiprocessing
+import time
+
+import pytest
+import redis
+
+from marketplace.cache import CachedResponse, cached_response, invalidate, store_response, tenant_scope
+from marketplace.near_cache import NearCache
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    return redis_server.url
+
+
+@pytest.fixture
+def other_process_client(redis_url):
+    """A plain connection of its own: writes as another gunicorn worker or a job would."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def near(redis_url, other_process_client):
+    cache = NearCache(redis_url)
+    yield cache
+    cache.forget_everything()
+
+
+def mget_calls(client: redis.Redis) -> int:
+    return int(client.info("commandstats").get("cmdstat_mget", {}).get("calls", 0))
+
+
+def write_in_a_child_process(redis_url: str, key: str, value: str) -> None:
+    redis.Redis.from_url(redis_url).set(key, value)
+
+
+def test_values_read_once_are_then_served_without_asking_redis(near, other_process_client):
+    other_process_client.mset({"generation": "3", "entry": "body"})
+    near.mget(["generation", "entry"])
+    calls_after_first_read = mget_calls(other_process_client)
+
+    values = [near.mget(["generation", "entry"]) for _ in range(50)]
+
+    assert values == [[b"3", b"body"]] * 50
+    assert mget_calls(other_process_client) == calls_after_first_read
+
+
+def read_until(near: NearCache, key: str, expected: bytes, within_seconds: float = 1.0) -> bool:
+    """Whether `near` serves `expected` for `key` within the time (Redis's message is a few microseconds behind)."""
+    deadline = time.monotonic() + within_seconds
+    while near.mget([key]) != [expected]:
+        if time.monotonic() > deadline:
+            return False
+    return True
+
+
+def test_a_write_by_another_connection_reaches_the_held_value(near, other_process_client):
+    other_process_client.set("generation", 0)
+    for expected in range(1, 301):
+        near.mget(["generation"])
+        other_process_client.incr("generation")
+
+        assert read_until(near, "generation", str(expected).encode())
+
+
+def test_writes_through_the_cache_module_are_seen_by_the_very_next_read_in_this_process(app):
+    # The writing process forgets what it wrote: no wait for Redis's message at all.
+    scope = tenant_scope(7)
+    for _ in range(300):
+        lookup = cached_response((scope,), "detail")
+        store_response(lookup, CachedResponse([("Content-Type", "application/json")], b"{}"))
+        assert cached_response((scope,), "detail").response is not None
+
+        invalidate(scope)
+
+        assert cached_response((scope,), "detail").response is None
+
+
+def test_a_write_by_another_process_is_seen_by_the_next_read(near, other_process_client, redis_url):
+    other_process_client.set("entry", "old")
+    assert near.mget(["entry"]) == [b"old"]
+
+    child = multiprocessing.get_context("spawn").Process(target=write_in_a_child_process,
+                                                         args=(redis_url, "entry", "new"))
+    child.start()
+    child.join(30)
+
+    assert child.exitcode == 0
+    assert read_until(near, "entry", b"new")
+
+
+def test_missing_keys_are_held_too_and_their_creation_is_seen(near, other_process_client):
+    assert near.mget(["entry"]) == [None]
+
+    other_process_client.set("entry", "stored later")
+
+    assert read_until(near, "entry", b"stored later")
+
+
+def test_expiry_and_deletion_reach_the_held_values(near, other_process_client):
+    other_process_client.set("doomed", "x")
+    near.mget(["doomed"])
+
+    other_process_client.delete("doomed")
+
+    assert read_until(near, "doomed", None)
+
+
+def test_flushing_the_database_drops_everything_held(near, other_process_client):
+    other_process_client.mset({"a": "1", "b": "2"})
+    near.mget(["a", "b"])
+
+    other_process_client.flushdb()
+
+    assert read_until(near, "a", None)
+    assert near.mget(["a", "b"]) == [None, None]
+
+
+def test_a_lost_connection_drops_the_held_values_instead_of_serving_them_stale(near, other_process_client):
+    other_process_client.set("entry", "before")
+    near.mget(["entry"])
+    other_process_client.client_kill_filter(_type="normal", skipme=True)
+    other_process_client.set("entry", "after")  # no invalidation can reach the killed connection
+
+    answers = []
+    for _ in range(2):
+        try:
+            answers.append(near.mget(["entry"]))
+        except redis.ConnectionError:
+            answers.append("error")
+
+    assert [b"before"] not in answers
+    assert answers[-1] == [b"after"]
+
+
+def test_only_the_most_recently_used_entries_are_held(redis_url, other_process_client):
+    cache = NearCache(redis_url, max_entries=3)
+    other_process_client.mset({f"key-{number}": number for number in range(5)})
+
+    for number in range(5):
+        cache.mget([f"key-{number}"])
+
+    assert cache.size == 3
+    calls = mget_calls(other_process_client)
+    cache.mget(["key-4"])
+    assert mget_calls(other_process_client) == calls
+    cache.mget(["key-0"])
+    assert mget_calls(other_process_client) == calls + 1
