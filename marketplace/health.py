@@ -5,6 +5,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from marketplace.search import get_search_backend
 from migrations import head_revision
 from tenants.db import SHARED_SCHEMA
 from tenants.shards import shards
@@ -20,8 +21,8 @@ def healthz():
 
 @blp.get("/readyz")
 def readyz():
-    """PostgreSQL and Redis answer and the shared schema is at the head revision."""
-    checks = {"postgres": _check_postgres(), "redis": _check_redis()}
+    """PostgreSQL, Redis and the search engine answer, and the shared schema is at the head revision."""
+    checks = {"postgres": _check_postgres(), "redis": _check_redis(), "search": _check_search()}
     ready = all(check == "ok" for check in checks.values())
     return jsonify(status="ready" if ready else "not_ready", checks=checks), 200 if ready else 503
 
@@ -42,6 +43,15 @@ def _check_redis() -> str:
     except Exception as error:  # any failure means not ready; the reason is reported
         return f"unreachable: {type(error).__name__}"
     return "ok"
+
+
+def _check_search() -> str:
+    # The backend keeps its own health call short (see its `health`), so a hung engine cannot stall the probe.
+    try:
+        health = get_search_backend().health()
+    except Exception as error:  # any failure means not ready; the reason is reported
+        return f"unreachable: {type(error).__name__}"
+    return "ok" if health.healthy else f"unhealthy: {health.detail}"
 
 
 @blp.get("/metrics")

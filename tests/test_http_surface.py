@@ -69,8 +69,8 @@ def test_a_malformed_request_id_is_replaced(client, bad_id):
     assert len(response.headers["X-Request-ID"]) == 32
 
 
-def test_readyz_reports_postgres_and_redis_ready(client):
+def test_readyz_reports_postgres_redis_and_search_ready(client):
     response = client.get("/readyz")
 
     assert response.status_code == 200
-    assert response.get_json()["checks"] == {"postgres": "ok", "redis": "ok"}
+    assert response.get_json()["checks"] == {"postgres": "ok", "redis": "ok", "search": "ok"}

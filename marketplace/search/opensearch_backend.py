@@ -21,7 +21,8 @@ from typing import Any, Callable, Iterable
 
 from opensearchpy import OpenSearch, helpers
 from opensearchpy.exceptions import ConnectionError as TransportConnectionError
-from opensearchpy.exceptions import NotFoundError, TransportError
+from opensearchpy.exceptions import NotFoundError, OpenSearchException, TransportError
+from sqlalchemy import select
 
 from marketplace.search.documents import ProductDocument
 from marketplace.search.opensearch_dsl import attribute_pair, search_body, suggest_body, ATTRIBUTE_SEPARATOR
@@ -32,6 +33,8 @@ from marketplace.search.port import (
 )
 from marketplace.search.query import SearchQuery, SuggestQuery, price_ranges
 from marketplace.search.results import distinct_suggestions, ordered_attributes, ordered_categories, ordered_sellers
+from tenants.models import Tenant, TenantStatus
+from tenants.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,8 @@ VERSION_STEP = 1 << 20
 # Item statuses worth sending again: overloaded (429) or briefly unavailable.
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 DOCUMENT_FIELDS = frozenset(ProductDocument.__dataclass_fields__)
+# The whole budget of a health check, retries included.
+HEALTH_TIMEOUT_SECONDS = 2.0
 
 
 class AlreadyInPlace(ValueError):
@@ -126,8 +131,9 @@ class OpenSearchBackend:
 
     def search(self, query: SearchQuery) -> SearchResult:
         index = self.names.seller_alias(query.seller_id) if query.seller_id is not None else self.names.read_alias
+        body = search_body(query, hidden_seller_ids=_hidden_seller_ids())
         try:
-            response = self._call(self.client.search, index=index, body=search_body(query))
+            response = self._call(self.client.search, index=index, body=body)
         except NotFoundError:
             # Nothing indexed yet (no index, or a seller without an alias): nothing to find.
             return SearchResult(0, [], Facets(price_ranges=[PriceRangeCount(low, high, 0)
@@ -138,8 +144,9 @@ class OpenSearchBackend:
 
     def suggest(self, query: SuggestQuery) -> list[Suggestion]:
         index = self.names.seller_alias(query.seller_id) if query.seller_id is not None else self.names.read_alias
+        body = suggest_body(query, hidden_seller_ids=_hidden_seller_ids())
         try:
-            response = self._call(self.client.search, index=index, body=suggest_body(query))
+            response = self._call(self.client.search, index=index, body=body)
         except NotFoundError:
             return []
         candidates = (Suggestion(hit["_source"]["title"], hit["_source"]["seller_slug"],
@@ -248,9 +255,17 @@ class OpenSearchBackend:
         self.client.indices.refresh(index=self.names.all_indices, allow_no_indices=True, ignore_unavailable=True)
 
     def health(self) -> Health:
+        """The cluster's status, within about `HEALTH_TIMEOUT_SECONDS` whatever the node does (/readyz waits on it).
+
+        The transport tries a request up to `max_retries + 1` times (another
+        node each time, in a cluster), so each attempt gets its share of the
+        budget: a hung node is reported in seconds, not after the client's
+        30 s timeout three times over.
+        """
+        attempts = self.client.transport.max_retries + 1
         try:
-            status = self.client.cluster.health()["status"]
-        except (TransportError, TransportConnectionError) as error:
+            status = self.client.cluster.health(request_timeout=HEALTH_TIMEOUT_SECONDS / attempts)["status"]
+        except OpenSearchException as error:  # unreachable, timed out, refused, or not an OpenSearch answer
             return Health(self.name, False, str(error))
         return Health(self.name, status in {"green", "yellow"}, f"cluster {status}")
 
@@ -364,11 +379,24 @@ class OpenSearchBackend:
                 raise
             except TransportError as error:
                 if error.status_code == 429 and attempt < self.max_retries:
+                    log.warning("search request refused as overloaded, retrying (attempt %d)", attempt + 1)
                     time.sleep(self.retry_backoff_seconds * 2 ** attempt)
                     continue
                 if isinstance(error, TransportConnectionError) or _server_side(error.status_code):
                     raise SearchUnavailable(str(error)) from error
                 raise
+
+
+def _hidden_seller_ids() -> list[int]:
+    """Sellers buyers may not see at this moment, read from the registry for every buyer query.
+
+    Their documents say so only once the status job has run (suspended) or
+    removed them (closed); until then this list hides them, as the
+    PostgreSQL backend's join on the registry does. Closed sellers stay in
+    it for good: ids only, one terms filter.
+    """
+    with UnitOfWork() as uow:
+        return list(uow.session.scalars(select(Tenant.id).where(Tenant.status != TenantStatus.ACTIVE)))
 
 
 def _server_side(status_code: Any) -> bool:

@@ -2,7 +2,9 @@
 
 Every request body built here carries the buyer filter (published products
 of active sellers) in its `query`: `buyer_filter` is the first clause of
-each, whatever the caller asked. Facet selections (category, seller, price,
+each, whatever the caller asked. The sellers the registry says are not
+active now are a required argument of each builder, so no request can leave
+them out. Facet selections (category, seller, price,
 attributes) go to `post_filter`, and each facet's aggregation applies every
 selection but its own, so a selected value never shrinks its own counts.
 
@@ -11,7 +13,7 @@ Buyer text never reaches a query parser: words go to `multi_match`
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Collection
 
 from marketplace.search.query import SearchQuery, SortOrder, SuggestQuery, price_ranges
 
@@ -26,9 +28,17 @@ ATTRIBUTE_PAIR_BUCKETS = 500
 Clause = dict[str, Any]
 
 
-def buyer_filter(seller_id: int | None = None) -> list[Clause]:
-    """What a buyer may see: published products of active sellers (of one seller in a storefront)."""
+def buyer_filter(hidden_seller_ids: Collection[int], seller_id: int | None = None) -> list[Clause]:
+    """What a buyer may see: published products of active sellers (of one seller in a storefront).
+
+    A document's `seller_active` follows the registry only once the status
+    job has run; `hidden_seller_ids`, the sellers the registry says are not
+    active at the moment of the query, hide them from the moment an operator
+    suspended or closed them.
+    """
     clauses: list[Clause] = [{"term": {"published": True}}, {"term": {"seller_active": True}}]
+    if hidden_seller_ids:
+        clauses.append({"bool": {"must_not": [{"terms": {"seller_id": sorted(hidden_seller_ids)}}]}})
     if seller_id is not None:
         clauses.append({"term": {"seller_id": seller_id}})
     return clauses
@@ -38,13 +48,13 @@ def attribute_pair(name: str, value: str) -> str:
     return f"{name}{ATTRIBUTE_SEPARATOR}{value}"
 
 
-def search_body(query: SearchQuery) -> dict[str, Any]:
+def search_body(query: SearchQuery, *, hidden_seller_ids: Collection[int]) -> dict[str, Any]:
     selections = _facet_selections(query)
     return {
         "from": query.offset,
         "size": query.page_size,
         "track_total_hits": True,
-        "query": {"bool": {"filter": buyer_filter(query.seller_id) + _fixed_filters(query),
+        "query": {"bool": {"filter": buyer_filter(hidden_seller_ids, query.seller_id) + _fixed_filters(query),
                            "must": _text_clauses(query.text)}},
         "post_filter": {"bool": {"filter": [clause for clauses in selections.values() for clause in clauses]}},
         "sort": _sort(query),
@@ -52,13 +62,13 @@ def search_body(query: SearchQuery) -> dict[str, Any]:
     }
 
 
-def suggest_body(query: SuggestQuery) -> dict[str, Any]:
+def suggest_body(query: SuggestQuery, *, hidden_seller_ids: Collection[int]) -> dict[str, Any]:
     return {
         # Several sellers may sell the same title: ask for more, keep one per title.
         "size": query.limit * 5,
         "_source": ["title", "seller_slug", "product_slug"],
         "query": {"bool": {
-            "filter": buyer_filter(query.seller_id),
+            "filter": buyer_filter(hidden_seller_ids, query.seller_id),
             "must": [{"multi_match": {"query": query.prefix, "type": "bool_prefix", "operator": "and",
                                       "fields": SUGGEST_FIELDS}}],
         }},

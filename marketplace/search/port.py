@@ -7,7 +7,9 @@ only, so a backend can be swapped by configuration.
 
 Every search a buyer makes goes through `search` / `suggest`, and every
 implementation must add the buyer filter itself: published products of
-active sellers, whatever the query asks for.
+active sellers, whatever the query asks for. "Active" is the registry's
+status at the moment of the query: a suspended seller vanishes at once,
+before the status job has rewritten its documents' `seller_active`.
 """
 from __future__ import annotations
 
@@ -166,4 +168,4 @@ class SearchBackend(Protocol):
         """Make every write so far visible to searches (a no-op where a commit already does)."""
 
     def health(self) -> Health:
-        """Whether the engine answers."""
+        """Whether the engine answers, decided within a few seconds (/readyz waits on it)."""

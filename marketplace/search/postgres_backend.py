@@ -15,9 +15,11 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from sqlalchemy import ColumnElement, Select, case, delete, func, literal, literal_column, select, true, update
+from sqlalchemy import (
+    ColumnElement, Select, case, delete, exists, func, literal, literal_column, select, text, true, update,
+)
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from marketplace.search.documents import ProductDocument
 from marketplace.search.results import distinct_suggestions, ordered_attributes, ordered_categories, ordered_sellers
@@ -27,6 +29,7 @@ from marketplace.search.port import (
     SearchResult, SellerCount, Suggestion,
 )
 from marketplace.search.query import SearchQuery, SortOrder, SuggestQuery, price_ranges
+from tenants.models import Tenant, TenantStatus
 from tenants.uow import UnitOfWork
 
 ENGLISH = literal_column("'english'::regconfig")
@@ -34,6 +37,7 @@ SIMPLE = literal_column("'simple'::regconfig")
 WORD = re.compile(r"\w+", re.UNICODE)
 # Documents written per statement: large enough to amortise the round trip, small enough for one packet.
 WRITE_BATCH = 500
+HEALTH_TIMEOUT_MS = 2000
 
 doc = SearchDocument.__table__.c
 
@@ -77,9 +81,7 @@ class PostgresSearchBackend:
             return []
         # Every word typed must start a word of the title; the last one may be unfinished.
         prefix_query = func.to_tsquery(SIMPLE, " & ".join(f"'{word}':*" for word in words))
-        conditions = [doc.published, doc.seller_active, doc.suggest_vector.op("@@")(prefix_query)]
-        if query.seller_id is not None:
-            conditions.append(doc.tenant_id == query.seller_id)
+        conditions = [*_buyer_filter(query.seller_id), doc.suggest_vector.op("@@")(prefix_query)]
         with UnitOfWork() as uow:
             rows = uow.session.execute(
                 select(doc.title, doc.seller_slug, doc.product_slug).where(*conditions)
@@ -129,12 +131,16 @@ class PostgresSearchBackend:
         """Nothing to do: a committed write is visible to the next search."""
 
     def health(self) -> Health:
+        """Whether the documents table answers a read: the server is up and the shared schema has it."""
         try:
             with UnitOfWork() as uow:
+                # /readyz waits on this: a locked or overloaded server is reported, not waited for.
+                uow.session.execute(text(f"SET LOCAL statement_timeout = {HEALTH_TIMEOUT_MS}"))
                 uow.session.execute(select(doc.product_id).limit(1))
-        except OperationalError as error:
-            return Health(self.name, False, str(error.orig))
-        return Health(self.name, True)
+        except DBAPIError as error:
+            # OperationalError (down, timed out) and ProgrammingError (table missing: migrations behind).
+            return Health(self.name, False, str(error.orig).strip())
+        return Health(self.name, True, "documents table answers")
 
     def _upsert(self, documents: list[ProductDocument], replace_same_version: bool) -> IndexReport:
         written = 0
@@ -192,13 +198,26 @@ def _document(row: SearchDocument) -> ProductDocument:
     )
 
 
+def _buyer_filter(seller_id: int | None) -> list[ColumnElement[bool]]:
+    """Published products of sellers active now (of one seller in a storefront).
+
+    A document's `seller_active` follows the registry only once the status
+    job has run; the registry's own status hides a seller the moment an
+    operator suspends or closes it. The flag stays first: the partial index
+    of visible documents is defined on it.
+    """
+    seller_active_now = exists().where(Tenant.id == doc.tenant_id, Tenant.status == TenantStatus.ACTIVE)
+    clauses: list[ColumnElement[bool]] = [doc.published, doc.seller_active, seller_active_now]
+    if seller_id is not None:
+        clauses.append(doc.tenant_id == seller_id)
+    return clauses
+
+
 def _filters(query: SearchQuery, text_query, skip: str | None = None,
              skip_attribute: str | None = None) -> list[ColumnElement[bool]]:
     """The WHERE of a search; `skip` leaves out one facet's own selection (multi-select counts)."""
     # The buyer filter, first and unconditional.
-    clauses: list[ColumnElement[bool]] = [doc.published, doc.seller_active]
-    if query.seller_id is not None:
-        clauses.append(doc.tenant_id == query.seller_id)
+    clauses = _buyer_filter(query.seller_id)
     if text_query is not None:
         clauses.append(doc.search_vector.op("@@")(text_query))
     if query.category_ids and skip != "category":

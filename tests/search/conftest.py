@@ -72,6 +72,19 @@ def opensearch_backend(app, opensearch_url, index_prefix):
 
 
 @pytest.fixture
+def install_backend(app):
+    """Install a backend the test built (pointed somewhere odd, or wrapped) as the app's, until the test ends."""
+    previous = app.extensions.get("search_backend")
+
+    def install(chosen):
+        app.extensions["search_backend"] = chosen
+        return chosen
+
+    yield install
+    app.extensions["search_backend"] = previous
+
+
+@pytest.fixture
 def catalog(app) -> Catalog:
     return Catalog(app)
 

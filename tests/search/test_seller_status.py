@@ -78,3 +78,17 @@ def test_a_seller_suspended_right_after_a_write_is_hidden_too(backend, catalog):
     catalog.set_status(acme, TenantStatus.SUSPENDED)  # no refresh between the write and the suspension
 
     assert backend.search(SearchQuery(text="anvil")).total == 0
+
+
+def test_each_backend_hides_a_seller_the_registry_suspended_before_its_status_job_runs(backend, sellers, sql):
+    acme, _ = sellers
+
+    sql("UPDATE platform.tenants SET status = 'suspended' WHERE id = :id", id=acme.id)  # the job never runs
+
+    result = backend.search(SearchQuery(text="anvil"))
+    assert seller_slugs(result) == {"globex"}
+    assert [count.seller_slug for count in result.facets.sellers] == ["globex"]
+    assert backend.suggest(SuggestQuery(prefix="acme")) == []
+    # A storefront search that passed its visibility check just before the suspension.
+    assert backend.search(SearchQuery().in_storefront(acme.id)).total == 0
+    assert backend.suggest(SuggestQuery(prefix="acme", seller_id=acme.id)) == []
