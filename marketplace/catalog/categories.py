@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.audit.services import record
 from marketplace.cache import MARKET_SCOPE, invalidate
-from marketplace.catalog.listing import sync_listings
+from marketplace.catalog.listing import resync_products, sync_listings
 from marketplace.catalog.models import Category, Product, ProductListing
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from tenants.models import Tenant
@@ -34,6 +34,7 @@ from tenants.uow import UnitOfWork
 
 # pg_advisory_xact_lock key of the category tree (the bytes of "cat-tree").
 CATEGORY_TREE_LOCK_KEY = 0x6361742D74726565
+RESYNC_CATEGORY_JOB = "marketplace.catalog.jobs.resync_category_products"
 _SLUG_UNIQUE_CONSTRAINT = "uq_categories_slug"
 
 
@@ -184,6 +185,9 @@ def change_category(actor_user_id: int | None, category_id: int, changes: dict[s
         details = CategoryDetails.of(category)
         record(uow, actor_user_id=actor_user_id, action="category.update", target_type="category",
                target_id=category_id, before=_audit_state(before), after=_audit_state(details))
+        if (details.name, details.parent_id) != (before.name, before.parent_id):
+            # Search documents carry the category path's ids and names.
+            uow.add_message(RESYNC_CATEGORY_JOB, {"category_id": category_id})
         uow.after_commit(lambda: invalidate(MARKET_SCOPE))
         uow.commit()
     return details
@@ -206,6 +210,17 @@ def delete_category(actor_user_id: int | None, category_id: int, reassign_to: in
     for tenant_id in tenant_ids:
         _reassign_products(tenant_id, doomed_ids, reassign_to)
     _delete_subtree(actor_user_id, category_id)
+
+
+def resync_category_products(category_id: int) -> int:
+    """Resync every product in the category or below it (after a rename or a move); returns how many."""
+    with UnitOfWork() as uow:
+        if uow.session.get(Category, category_id) is None:
+            return 0  # deleted since: its products were reassigned, and synced then
+        subtree_ids = _subtree_ids(uow.session, category_id)
+        tenants = [uow.session.get_one(Tenant, tenant_id).ref()
+                   for tenant_id in _tenants_using(uow.session, subtree_ids)]
+    return sum(resync_products(tenant, Product.category_id.in_(subtree_ids)) for tenant in tenants)
 
 
 def _delete_subtree(actor_user_id: int | None, category_id: int) -> None:

@@ -5,6 +5,7 @@ import logging
 
 from rq import get_current_job
 
+from marketplace.catalog import categories, listing
 from marketplace.catalog.imports import mark_import_failed, run_import
 
 log = logging.getLogger(__name__)
@@ -24,3 +25,15 @@ def import_catalog(tenant_id: int, import_id: int) -> None:
             log.exception("catalog import failed with no retry left", extra={"import_id": import_id})
             mark_import_failed(tenant_id, import_id)
         raise
+
+
+def resync_category_products(category_id: int) -> None:
+    """A category was renamed or moved: its products' documents show its path. Safe to run again."""
+    count = categories.resync_category_products(category_id)
+    log.info("products of a changed category resynced", extra={"category_id": category_id, "products": count})
+
+
+def resync_seller_products(tenant_id: int) -> None:
+    """A seller was renamed: every product's document shows the seller's name. Safe to run again."""
+    count = listing.resync_seller_products(tenant_id)
+    log.info("products of a renamed seller resynced", extra={"tenant_id": tenant_id, "products": count})

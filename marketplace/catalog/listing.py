@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from sqlalchemy import BigInteger, String, false, func, literal, select
+from sqlalchemy import BigInteger, ColumnElement, String, false, func, literal, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from marketplace.cache import MARKET_SCOPE, invalidate, tenant_scope
 from marketplace.catalog.models import Product, ProductImage, ProductListing, Variant
-from tenants.models import TenantRef
+from tenants.models import Tenant, TenantRef, TenantStatus
 from tenants.uow import UnitOfWork
 
 _LISTING_COLUMNS = (
@@ -27,6 +27,7 @@ _LISTING_COLUMNS = (
 )
 _INVALIDATION_SCHEDULED = "catalog.listing_invalidation_scheduled"
 SEARCH_INDEX_JOB = "marketplace.search.jobs.index_products"
+RESYNC_BATCH_SIZE = 1000
 
 
 def sync_listing(uow: UnitOfWork, tenant: TenantRef, product_id: int) -> None:
@@ -93,3 +94,39 @@ def _invalidate_after_commit(uow: UnitOfWork, tenant: TenantRef) -> None:
         invalidate(tenant_scope(tenant.id), MARKET_SCOPE)
 
     uow.after_commit(invalidate_tenant_and_market)
+
+
+def resync_products(tenant: TenantRef, condition: ColumnElement[bool]) -> int:
+    """Bump the version of every product matching `condition` and sync it; returns how many.
+
+    For changes outside the product that its derived views show (its
+    category's name or place in the tree, its seller's name): the new version
+    lets the search index take the rebuilt document over the old one. One
+    transaction per batch of RESYNC_BATCH_SIZE; safe to run again.
+    """
+    resynced = 0
+    after_id = 0
+    while True:
+        with UnitOfWork(tenant) as uow:
+            batch = (select(Product.id).where(condition, Product.id > after_id)
+                     .order_by(Product.id).limit(RESYNC_BATCH_SIZE))
+            product_ids = sorted(uow.session.scalars(
+                update(Product).where(Product.id.in_(batch.scalar_subquery()))
+                .values(version=Product.version + 1).returning(Product.id)
+            ).all())
+            if not product_ids:
+                return resynced
+            sync_listings(uow, tenant, product_ids)
+            uow.commit()
+        resynced += len(product_ids)
+        after_id = product_ids[-1]
+
+
+def resync_seller_products(tenant_id: int) -> int:
+    """Resync every product of a seller (renamed: documents show its name); 0 if it has no catalog now."""
+    with UnitOfWork() as uow:
+        tenant = uow.session.get(Tenant, tenant_id)
+        if tenant is None or tenant.schema_name is None or tenant.status == TenantStatus.CLOSED:
+            return 0
+        tenant_ref = tenant.ref()
+    return resync_products(tenant_ref, true())

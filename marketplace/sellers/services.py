@@ -34,6 +34,7 @@ from tenants.uow import UnitOfWork
 APPLICATION_DECIDED_JOB = "marketplace.sellers.jobs.notify_application_decided"
 TENANT_EXPORT_JOB = "marketplace.sellers.jobs.export_tenant"
 SEARCH_TENANT_STATUS_JOB = "marketplace.search.jobs.sync_tenant_status"
+RESYNC_SELLER_JOB = "marketplace.catalog.jobs.resync_seller_products"
 # How many numbered variants of a taken slug are tried for a suggestion.
 SLUG_SUGGESTION_ATTEMPTS = 50
 _PENDING_SLUG_INDEX = "uq_seller_applications_pending_slug"
@@ -455,6 +456,9 @@ def save_storefront_settings(tenant: TenantRef, actor_user_id: int, values: dict
         record(uow, actor_user_id=actor_user_id, action="storefront_settings.update",
                target_type="storefront_settings", target_id=tenant.id, tenant_id=tenant.id, before=before,
                after=after)
+        if after["display_name"] != before["display_name"]:
+            # Every product's search document shows the seller's name.
+            uow.add_message(RESYNC_SELLER_JOB, {"tenant_id": tenant.id})
         uow.after_commit(lambda: invalidate(tenant_scope(tenant.id), MARKET_SCOPE))
         uow.commit()
     return after
