@@ -5,6 +5,7 @@ from typing import Any, Mapping
 
 from flask import Flask
 from flask.sessions import SessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from marketplace import tables  # noqa: F401  (complete metadata before anything uses it)
 from marketplace.config import load_settings
@@ -51,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app, api)
     _register_commands(app)
     _install_outbox_relay(app)
+    _trust_reverse_proxies(app)
     return app
 
 
@@ -101,6 +103,19 @@ def _register_commands(app: Flask) -> None:
 
     for group in (db_cli, operators_cli, search_cli, seed_cli, tenants_cli):
         app.cli.add_command(group)
+
+
+def _trust_reverse_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXY_COUNT proxies, take the client's address and scheme from their X-Forwarded-* headers.
+
+    Without it every request would come from the proxy's address, and the
+    login limits per address would lock everyone out at once. With 0 the
+    headers are ignored: anyone can send them, so trusting them without a
+    proxy would let a client pick the address it is limited by.
+    """
+    proxy_count = app.config["TRUSTED_PROXY_COUNT"]
+    if proxy_count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxy_count, x_proto=proxy_count)
 
 
 def _install_outbox_relay(app: Flask) -> None:

@@ -9,6 +9,8 @@ def test_defaults_are_valid_with_an_empty_environment():
 
     assert settings["DATABASE_URL"] is None
     assert settings["PORT"] == 8000
+    assert settings["TRUSTED_PROXY_COUNT"] == 0
+    assert settings["TOKEN_RETENTION_DAYS"] == 7
 
 
 @pytest.mark.parametrize("name, value", [
@@ -18,6 +20,9 @@ def test_defaults_are_valid_with_an_empty_environment():
     ("PORT", "-1"),
     ("LOG_LEVEL", "LOUD"),
     ("OUTBOX_RELAY_ON_COMMIT", "maybe"),
+    ("TRUSTED_PROXY_COUNT", "-1"),
+    ("TRUSTED_PROXY_COUNT", "one"),
+    ("TOKEN_RETENTION_DAYS", "-7"),
 ])
 def test_a_malformed_setting_is_refused_by_name(name, value):
     with pytest.raises(ConfigError) as error:
@@ -31,3 +36,7 @@ def test_every_problem_is_reported_at_once():
         load_settings(environ={"PORT": "x", "DB_POOL_SIZE": "y"})
 
     assert len(error.value.problems) == 2
+
+
+def test_the_trusted_proxy_count_is_read_as_a_number():
+    assert load_settings(environ={"TRUSTED_PROXY_COUNT": "2"})["TRUSTED_PROXY_COUNT"] == 2

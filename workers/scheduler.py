@@ -11,9 +11,12 @@ from typing import Any, Mapping
 
 from rq.cron import CronScheduler
 
+from marketplace.accounts.jobs import purge_stale_tokens
 from marketplace.app import create_app
 from marketplace.extensions import redis_client
 from workers.relay import sweep_outbox
+
+TOKEN_PURGE_SECONDS = 3600
 
 
 def periodic_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -26,6 +29,11 @@ def periodic_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [
         # A sweep still queued after one period is dropped (ttl): the next one is due anyway.
         {"func": sweep_outbox, "queue_name": "default", "interval": sweep_seconds, "ttl": sweep_seconds},
+        # A purge still queued, or still running, after a period gives way to the next one, which carries on
+        # where it stopped (each batch commits on its own).
+        {"func": purge_stale_tokens, "queue_name": "default",
+         "kwargs": {"retention_days": config["TOKEN_RETENTION_DAYS"]},
+         "interval": TOKEN_PURGE_SECONDS, "ttl": TOKEN_PURGE_SECONDS, "job_timeout": TOKEN_PURGE_SECONDS},
     ]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, case, func, select, update
+from sqlalchemy import Select, case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,8 @@ from tenants.models import Tenant
 from tenants.uow import UnitOfWork
 
 WELCOME_JOB = "marketplace.notifications.jobs.send_welcome"
+# Tokens deleted per transaction by the purge: a large backlog never holds one long transaction.
+TOKEN_PURGE_BATCH_SIZE = 5000
 _EMAIL_UNIQUE_INDEX = "uq_users_email_lower"
 
 
@@ -221,6 +223,32 @@ def revoke_token(token_id: int) -> None:
             update(ApiToken).where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None)).values(revoked_at=func.now())
         )
         uow.commit()
+
+
+def purge_stale_tokens(retention_days: int, batch_size: int = TOKEN_PURGE_BATCH_SIZE) -> int:
+    """Delete the tokens that expired or were revoked more than `retention_days` ago; return how many.
+
+    Recently ended tokens stay, for audit and debugging. Deletes in batches,
+    one transaction each, until a batch comes back short; running it again
+    deletes nothing more. Rows another purge holds are skipped, not waited for.
+    """
+    ended_before = func.now() - timedelta(days=retention_days)
+    stale_token_ids = (
+        select(ApiToken.id)
+        .where(or_(ApiToken.expires_at < ended_before, ApiToken.revoked_at < ended_before))
+        .limit(batch_size)
+        .with_for_update(skip_locked=True)
+    )
+    deleted_count = 0
+    while True:
+        with UnitOfWork() as uow:
+            batch_count = uow.session.execute(
+                delete(ApiToken).where(ApiToken.id.in_(stale_token_ids)).execution_options(synchronize_session=False)
+            ).rowcount
+            uow.commit()
+        deleted_count += batch_count
+        if batch_count < batch_size:
+            return deleted_count
 
 
 def _add_token(session: Session, user_id: int, ttl_seconds: int) -> IssuedToken:

@@ -5,6 +5,9 @@ import time
 
 import pytest
 
+from marketplace import create_app
+from tests.conftest import PASSWORD
+
 
 @pytest.fixture
 def limits(app, monkeypatch):
@@ -108,3 +111,45 @@ def test_wrong_current_passwords_count_towards_the_lock(limits, client, buyer):
                            json={"current_password": buyer.password, "new_password": "a brand new secret"})
 
     assert response.status_code == 429
+
+
+def test_without_trusted_proxies_a_forged_forwarded_for_does_not_change_the_limited_address(limits, register,
+                                                                                             client):
+    register("ada@example.com")
+    for attempt in range(limits["LOGIN_MAX_ATTEMPTS_PER_IP"]):
+        # Each attempt claims another client address; the app must keep counting the socket's.
+        client.post("/api/v1/auth/token", json={"email": f"guess{attempt}@example.com", "password": "wrong one"},
+                    environ_base={"REMOTE_ADDR": "203.0.113.9"},
+                    headers={"X-Forwarded-For": f"198.51.100.{attempt}"})
+
+    refused = client.post("/api/v1/auth/token", json={"email": "ada@example.com", "password": PASSWORD},
+                          environ_base={"REMOTE_ADDR": "203.0.113.9"}, headers={"X-Forwarded-For": "192.0.2.200"})
+
+    assert refused.status_code == 429
+
+
+@pytest.fixture
+def proxied_client(app):
+    """A client of an app behind one trusted reverse proxy at 10.0.0.2, with small login limits."""
+    proxied_app = create_app({
+        **{key: app.config[key] for key in ("DATABASE_URL", "REDIS_URL", "DB_POOL_SIZE", "LOG_LEVEL", "TESTING")},
+        "TRUSTED_PROXY_COUNT": 1, "LOGIN_MAX_ATTEMPTS_PER_IP": 10,
+    })
+    return proxied_app.test_client()
+
+
+def log_in_through_proxy(proxied_client, email: str, client_ip: str, password: str = PASSWORD):
+    return proxied_client.post("/api/v1/auth/token", json={"email": email, "password": password},
+                               environ_base={"REMOTE_ADDR": "10.0.0.2"}, headers={"X-Forwarded-For": client_ip})
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_address_has_its_own_limit(proxied_client, register):
+    register("ada@example.com")
+    for attempt in range(10):
+        log_in_through_proxy(proxied_client, f"guess{attempt}@example.com", "203.0.113.9", password="wrong one")
+
+    refused = log_in_through_proxy(proxied_client, "ada@example.com", "203.0.113.9")
+    elsewhere = log_in_through_proxy(proxied_client, "ada@example.com", "198.51.100.7")
+
+    assert refused.status_code == 429
+    assert elsewhere.status_code == 201

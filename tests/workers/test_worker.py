@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
+from marketplace.accounts.tokens import token_digest
 from marketplace.extensions import redis_client
 from tenants.provisioning import provision_tenant
 from tenants.shards import shards
@@ -82,3 +83,18 @@ def test_scheduled_sweep_delivers_messages_the_fast_path_missed(app, fast_path_o
 
     assert load_message(message_id).dispatched_at is not None
     assert count_runs("missed") == 1
+
+
+def test_scheduler_purges_tokens_ended_longer_ago_than_the_retention(app, sql, buyer):
+    sql("INSERT INTO platform.api_tokens (user_id, token_hash, expires_at, revoked_at) VALUES "
+        "(:user_id, 'expired long ago', now() - make_interval(days => :days + 1), NULL), "
+        "(:user_id, 'revoked long ago', now() + interval '1 day', now() - make_interval(days => :days + 1)), "
+        "(:user_id, 'expired lately', now() - interval '1 hour', NULL)",
+        user_id=buyer.user_id, days=app.config["TOKEN_RETENTION_DAYS"])
+    scheduler = build_scheduler(app.config)
+
+    scheduler.enqueue_jobs()
+    run_jobs(app)
+
+    assert sorted(label for (label,) in sql("SELECT token_hash FROM platform.api_tokens")) == sorted(
+        ["expired lately", token_digest(buyer.token)])
