@@ -8,7 +8,7 @@ from flask import current_app
 
 from marketplace.sellers.exports import write_tenant_export
 from marketplace.sellers.members import record_invite_notice
-from marketplace.sellers.services import record_application_decision_notice
+from marketplace.sellers.services import record_application_decision_notice, record_tenant_status_notices
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +18,13 @@ def notify_application_decided(application_id: int) -> None:
     recorded = record_application_decision_notice(application_id)
     log.info("application decision notice %s", "recorded" if recorded else "already recorded or not due",
              extra={"application_id": application_id})
+
+
+def notify_tenant_status_changed(audit_entry_id: int) -> None:
+    """Tell a tenant's owners and managers that an operator changed its status (the audit entry says how)."""
+    recorded_count = record_tenant_status_notices(audit_entry_id)
+    log.info("tenant status notices: %d recorded", recorded_count,
+             extra={"audit_entry_id": audit_entry_id, "recorded_count": recorded_count})
 
 
 def notify_member_invite(invite_id: int, token: str) -> None:

@@ -38,7 +38,7 @@ class IllegalTransition(Conflict):
     code = "illegal_transition"
 
     def __init__(self, action: TenantAction, status: TenantStatus):
-        super().__init__(f"A {status.value} seller cannot be {_PAST_TENSE[action]}.")
+        super().__init__(f"A {status.value} seller cannot be {PAST_TENSE[action]}.")
         self.action = action
         self.tenant_status = status
 
@@ -77,7 +77,7 @@ def ensure_member_access(status: TenantStatus, *, writing: bool) -> None:
         raise TenantSuspended()
 
 
-_PAST_TENSE = {
+PAST_TENSE = {
     TenantAction.ACTIVATE: "activated",
     TenantAction.SUSPEND: "suspended",
     TenantAction.RESUME: "resumed",

@@ -17,11 +17,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import MemberRole, Membership, User
+from marketplace.audit.models import AuditEntry
 from marketplace.audit.services import record
 from marketplace.cache import MARKET_SCOPE, invalidate, tenant_scope
 from marketplace.errors import Conflict, NotFound
 from marketplace.pagination import Page, PageRequest, fetch_page
-from marketplace.sellers.lifecycle import TenantAction, next_status
+from marketplace.sellers.lifecycle import PAST_TENSE, TenantAction, next_status
 from marketplace.sellers.models import ApplicationStatus, SellerApplication, StorefrontSettings, TenantExport
 from marketplace.sellers.notices import record_notification
 from tenants.db import utcnow
@@ -33,6 +34,7 @@ from tenants.uow import UnitOfWork
 
 APPLICATION_DECIDED_JOB = "marketplace.sellers.jobs.notify_application_decided"
 TENANT_EXPORT_JOB = "marketplace.sellers.jobs.export_tenant"
+TENANT_STATUS_NOTICE_JOB = "marketplace.sellers.jobs.notify_tenant_status_changed"
 SEARCH_TENANT_STATUS_JOB = "marketplace.search.jobs.sync_tenant_status"
 RESYNC_SELLER_JOB = "marketplace.catalog.jobs.resync_seller_products"
 # How many numbered variants of a taken slug are tried for a suggestion.
@@ -360,6 +362,7 @@ def change_tenant_status(slug: str, action: TenantAction, operator_user_id: int,
 
     Buyers' cached reads of the tenant and of the marketplace are dropped
     once the change commits. Closing also queues the export of its data.
+    The tenant's owners and managers are told, with the reason, by a job.
     """
     tenant_ref = _tenant_ref(slug)
     with UnitOfWork(tenant_ref) as uow:
@@ -368,9 +371,11 @@ def change_tenant_status(slug: str, action: TenantAction, operator_user_id: int,
         tenant.status = next_status(action, previous_status)
         if action is TenantAction.CLOSE:
             _request_export(uow, tenant.id, operator_user_id)
-        record(uow, actor_user_id=operator_user_id, action=f"tenant.{action.value}", target_type="tenant",
-               target_id=tenant.id, tenant_id=tenant.id, before={"status": previous_status.value},
-               after={"status": TenantStatus(tenant.status).value, "reason": reason})
+        entry = record(uow, actor_user_id=operator_user_id, action=f"tenant.{action.value}", target_type="tenant",
+                       target_id=tenant.id, tenant_id=tenant.id, before={"status": previous_status.value},
+                       after={"status": TenantStatus(tenant.status).value, "reason": reason})
+        # The audit entry is the transition's identity: suspend, resume, suspend again are three notices.
+        uow.add_message(TENANT_STATUS_NOTICE_JOB, {"audit_entry_id": entry.id})
         # Search hides a suspended seller's documents (and drops a closed one's) through this job.
         uow.add_message(SEARCH_TENANT_STATUS_JOB, {"tenant_id": tenant.id}, queue="search")
         uow.after_commit(lambda: invalidate(tenant_scope(tenant_ref.id), MARKET_SCOPE))
@@ -378,6 +383,70 @@ def change_tenant_status(slug: str, action: TenantAction, operator_user_id: int,
         detail = _tenant_detail(uow.session, tenant)
         uow.commit()
     return detail
+
+
+def record_tenant_status_notices(audit_entry_id: int) -> int:
+    """Tell the tenant's owners and managers of the status change the audit entry records; return how many.
+
+    Staff are not told: they cannot act on the shop's standing with the
+    platform, and a suspended or closed portal tells them itself when they
+    try to change something. Each notice has a key per transition and user,
+    so running the job again records nothing twice. Members are read now, so
+    someone who left the team in the meantime is not told.
+    """
+    with UnitOfWork() as uow:
+        entry = uow.session.get(AuditEntry, audit_entry_id)
+        action = _tenant_action_of(entry)
+        if action is None:
+            return 0
+        tenant = uow.session.get_one(Tenant, entry.tenant_id)
+        subject, body = _status_notice_text(action, tenant.display_name, (entry.after or {}).get("reason"))
+        recipient_ids = uow.session.scalars(
+            select(Membership.user_id)
+            .where(Membership.tenant_id == tenant.id, Membership.role.in_([MemberRole.OWNER, MemberRole.MANAGER]))
+            .order_by(Membership.user_id)
+        ).all()
+        recorded_count = sum(
+            record_notification(uow, user_id=user_id, kind=f"tenant_{PAST_TENSE[action]}",
+                                dedupe_key=f"tenant_status:{entry.id}:{user_id}", subject=subject, body=body,
+                                tenant_id=tenant.id)
+            for user_id in recipient_ids
+        )
+        uow.commit()
+    return recorded_count
+
+
+def _tenant_action_of(entry: AuditEntry | None) -> TenantAction | None:
+    """The status change an audit entry records, or None if it records something else."""
+    if entry is None or entry.target_type != "tenant" or not entry.action.startswith("tenant."):
+        return None
+    try:
+        return TenantAction(entry.action.removeprefix("tenant."))
+    except ValueError:
+        return None
+
+
+def _status_notice_text(action: TenantAction, shop_name: str, reason: str | None) -> tuple[str, str]:
+    subject, consequence = _STATUS_NOTICES[action]
+    body = f"An operator {PAST_TENSE[action]} {shop_name}. {consequence}"
+    if reason:
+        body += f" The reason given: {reason}"
+    return subject.format(shop_name=shop_name), body
+
+
+# action -> (subject, what it means for the shop)
+_STATUS_NOTICES = {
+    TenantAction.ACTIVATE: ("Your shop {shop_name} is open",
+                            "Buyers can now see its storefront and products."),
+    TenantAction.SUSPEND: ("Your shop {shop_name} is suspended",
+                           "Buyers no longer see its storefront and products, and its portal is read-only "
+                           "until an operator resumes it."),
+    TenantAction.RESUME: ("Your shop {shop_name} is open again",
+                          "Buyers see its storefront and products again, and its portal accepts changes."),
+    TenantAction.CLOSE: ("Your shop {shop_name} is closed",
+                         "It is no longer listed and its members are shut out of its portal. "
+                         "Its data is kept, and its catalog and orders are exported."),
+}
 
 
 def list_exports(slug: str, page_request: PageRequest) -> Page[ExportView]:
