@@ -17,6 +17,7 @@ from marketplace.search.opensearch_backend import OpenSearchBackend
 from marketplace.search.postgres_backend import PostgresSearchBackend
 from scripts.opensearch_node import NodeFailed, OpenSearchNode
 from tests.search.catalog import Catalog
+from tests.search.shop import build_shop
 
 # Above the 9201 of `make opensearch`, so a developer's node and the tests' do not meet.
 TEST_NODE_PORT = 9211
@@ -94,3 +95,11 @@ def app_context(app):
     """Services and backends read the app's configuration: every test runs inside its context."""
     with app.app_context():
         yield
+
+
+@pytest.fixture
+def shop(backend, catalog):
+    """The small catalog of `tests/search/shop.py`, indexed in the backend under test."""
+    built = build_shop(catalog)
+    backend.refresh()
+    return built

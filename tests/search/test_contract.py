@@ -9,14 +9,6 @@ from __future__ import annotations
 import pytest
 
 from marketplace.search.query import AttributeFilter, SearchQuery, SortOrder, SuggestQuery
-from tests.search.shop import build_shop
-
-
-@pytest.fixture
-def shop(backend, catalog):
-    built = build_shop(catalog)
-    backend.refresh()
-    return built
 
 
 def titles(result) -> list[str]:

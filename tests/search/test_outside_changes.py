@@ -9,20 +9,17 @@ from marketplace.catalog.listing import sync_listings
 from marketplace.catalog.models import Product
 from marketplace.search.query import SearchQuery
 from tenants.uow import UnitOfWork
-from tests.search.shop import build_shop
 from tests.workers.support import run_jobs
 
 
 @pytest.fixture
-def shop(backend, catalog):
-    built = build_shop(catalog)
+def shop(shop):
     # The catalog services keep the listing rows; jobs find a category's sellers through them.
-    for tenant in (built.acme, built.globex):
+    for tenant in (shop.acme, shop.globex):
         with UnitOfWork(tenant) as uow:
             sync_listings(uow, tenant, uow.session.scalars(select(Product.id)).all())
             uow.commit()
-    backend.refresh()
-    return built
+    return shop
 
 
 def titles(result) -> set[str]:

@@ -5,14 +5,6 @@ import pytest
 
 from marketplace.search.opensearch_backend import OpenSearchBackend
 from tenants.models import TenantStatus
-from tests.search.shop import build_shop
-
-
-@pytest.fixture
-def shop(backend, catalog):
-    built = build_shop(catalog)
-    backend.refresh()
-    return built
 
 
 def test_a_buyer_searches_the_marketplace(client, shop):

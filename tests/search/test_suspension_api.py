@@ -5,20 +5,10 @@ in its queue on purpose: what buyers see follows the registry itself.
 """
 from __future__ import annotations
 
-import pytest
-
-from tests.search.shop import build_shop
 from workers.queues import get_queue
 
 TENANTS = "/api/v1/operator/tenants"
 STATUS_JOB = "marketplace.search.jobs.sync_tenant_status"
-
-
-@pytest.fixture
-def shop(backend, catalog):
-    built = build_shop(catalog)
-    backend.refresh()
-    return built
 
 
 def titles(response) -> list[str]:
