@@ -61,17 +61,23 @@ class ShardMap:
             raise UnknownShard(shard_key)
         return self._urls[shard_key]
 
-    def dispose(self, close: bool = True) -> None:
-        """Drop every engine and its pooled connections.
+    def dispose(self) -> None:
+        """Drop every engine and its pooled connections."""
+        for engine in self._engines.values():
+            engine.dispose()
+        self._engines.clear()
 
-        A forked child (an RQ work horse) passes `close=False`: its pooled
-        connections share their sockets with the parent, so closing them would
-        end the parent's sessions; they are only dereferenced, and psycopg
-        never closes a connection garbage-collected in another process.
+    def forget_inherited_connections(self) -> None:
+        """In a forked child (an RQ work horse): give every engine a new, empty pool.
+
+        The pooled connections share their sockets with the parent, so closing
+        them would end the parent's sessions; they are only dereferenced
+        (`close=False`), and psycopg never closes a connection garbage-collected
+        in another process. The engines themselves stay, with their dialect
+        set up and their compiled statements, so a short job does not redo that.
         """
         for engine in self._engines.values():
-            engine.dispose(close=close)
-        self._engines.clear()
+            engine.dispose(close=False)
 
 
 def _make_engine(url: str, pool_size: int, max_overflow: int) -> Engine:

@@ -9,7 +9,11 @@ their queue.
 from __future__ import annotations
 
 import argparse
+import gc
+import importlib
+import importlib.util
 import logging
+import pkgutil
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -18,9 +22,11 @@ from rq import Queue, Worker
 from rq.executions import Execution
 from rq.job import Job
 
+import marketplace
 from marketplace.app import create_app
 from marketplace.extensions import redis_client
 from marketplace.logging import log_context
+from marketplace.search import get_search_backend
 from tenants.shards import shards
 from workers.queues import QUEUE_NAMES, get_queue
 
@@ -71,11 +77,34 @@ class AppWorker(AppJobs, Worker):
     def main_work_horse(self, job: Job, queue: Queue) -> None:
         # The first code RQ runs in the forked child. Pooled connections
         # inherited from the parent share its sockets: the child must open
-        # its own, and must not close the parent's (close=False). Doing it
-        # here rather than in os.register_at_fork limits it to work horses,
-        # without a process-wide hook that cannot be removed.
-        shards.dispose(close=False)
+        # its own, and must not close the parent's. Doing it here rather than
+        # in os.register_at_fork limits it to work horses, without a
+        # process-wide hook that cannot be removed.
+        shards.forget_inherited_connections()
         super().main_work_horse(job, queue)
+
+
+def prepare_work_horses(app: Flask) -> None:
+    """Do once, before any fork, what every work horse would otherwise do again for each job.
+
+    Measured with bench/search.py, a 1,000-product indexing job cost 251 ms of
+    CPU in a work horse against 40 ms in a warm process: each horse imported
+    the job modules and the search backend afresh, and ran a full garbage
+    collection over the ~190,000 objects it inherited (copying their memory
+    pages as it went). Importing here, and freezing what exists now out of the
+    collector's sight (`gc.freeze`), leaves that in the parent.
+    """
+    for module_name in _job_module_names():
+        importlib.import_module(module_name)
+    with app.app_context():
+        get_search_backend()  # imports and builds the configured backend; it opens no connection yet
+    gc.freeze()
+
+
+def _job_module_names() -> list[str]:
+    """`marketplace.<area>.jobs` of every business area that has one."""
+    names = [f"marketplace.{area.name}.jobs" for area in pkgutil.iter_modules(marketplace.__path__) if area.ispkg]
+    return [name for name in names if importlib.util.find_spec(name) is not None]
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -98,6 +127,7 @@ def main(argv: list[str] | None = None) -> None:
     chosen = arguments.queues or QUEUE_NAMES
     queues = [get_queue(name) for name in QUEUE_NAMES if name in chosen]
     worker = AppWorker(queues, app=app, connection=redis_client.client)
+    prepare_work_horses(app)
     # The scheduler is what moves a retry back onto its queue once its backoff has elapsed.
     worker.work(burst=arguments.burst, with_scheduler=True, logging_level=app.config["LOG_LEVEL"])
 

@@ -42,8 +42,8 @@ class OverloadedNode:
     def refuse_searches(self, times: int) -> None:
         self._search_refusals_left = times
 
-    def bulk(self, body: str, **params) -> dict:
-        actions = _bulk_actions(body)
+    def bulk(self, body: bytes, **params) -> dict:
+        actions = _bulk_actions(body.decode())
         refused = [self._refuses(meta) for meta, _ in actions]
         forwarded = [line for (_, lines), refuse in zip(actions, refused) if not refuse for line in lines]
         answered = iter(self.real.bulk(body="\n".join(forwarded) + "\n", **params)["items"] if forwarded else [])
