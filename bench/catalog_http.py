@@ -18,31 +18,23 @@ import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Iterator
 
 from flask import Flask, jsonify
 from sqlalchemy import select, text
 
-from bench.support import BENCH_VAR_DIR, bench_database, goal_line
+from bench.support import BENCH_VAR_DIR, bench_database, bench_redis, goal_line, gunicorn
 from marketplace.catalog.listing import sync_listings
 from marketplace.catalog.models import Product
-from marketplace.embedded import EmbeddedRedis
-from marketplace.extensions import redis_client
 from tenants.models import TenantRef
 from tenants.provisioning import provision_tenant
 from tenants.uow import UnitOfWork
 
-ROOT = Path(__file__).resolve().parent.parent
 SELLER_COUNT = 100
 PRODUCTS_PER_SELLER = 100
 VARIANTS_PER_PRODUCT = 3
@@ -138,55 +130,6 @@ def ensure_wrk() -> str:
             return found
     raise SystemExit("catalog_http needs the load generator wrk: install it (Debian/Ubuntu: apt-get install wrk) "
                      "and run the benchmark again.")
-
-
-@contextmanager
-def bench_redis() -> Iterator[str]:
-    with tempfile.TemporaryDirectory(dir=BENCH_VAR_DIR, prefix="redis-") as folder:
-        server = EmbeddedRedis(folder)
-        url = server.start()
-        redis_client.configure(url)
-        try:
-            yield url
-        finally:
-            server.stop()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def gunicorn(app_path: str, ready_path: str, environment: dict[str, str]) -> Iterator[str]:
-    """Serve `app_path` with gunicorn on a free local port until the block ends; yields the base URL."""
-    port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--worker-class", "gthread",
-               "--threads", str(THREADS_PER_WORKER), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-               app_path]
-    process = subprocess.Popen(command, cwd=ROOT, env=environment)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ready(process, base_url + ready_path)
-        yield base_url
-    finally:
-        process.terminate()
-        process.wait(30)
-
-
-def wait_until_ready(process: subprocess.Popen, url: str, timeout_seconds: float = 60) -> None:
-    deadline = time.monotonic() + timeout_seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode} before serving {url}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not serve {url} within {timeout_seconds:.0f} s")
 
 
 # Seed
@@ -296,8 +239,9 @@ def main() -> None:
         products, category_ids = seed_catalog()
         print(f"(set-up: {len(products):,} products seeded in {time.perf_counter() - started:.1f} s)", flush=True)
         environment = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "LOG_LEVEL": "WARNING"}
-        with gunicorn("wsgi:app", "/healthz", environment) as app_url, \
-                gunicorn("bench.catalog_http:ceiling_app()", "/ping", environment) as ceiling_url:
+        with gunicorn("wsgi:app", "/healthz", environment, WORKERS, THREADS_PER_WORKER) as app_url, \
+                gunicorn("bench.catalog_http:ceiling_app()", "/ping", environment, WORKERS,
+                         THREADS_PER_WORKER) as ceiling_url:
             targets = {
                 "anchor": (ceiling_url, ["/ping"]),
                 "listing": (app_url, listing_paths(category_ids)),

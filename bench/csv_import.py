@@ -13,18 +13,13 @@ from __future__ import annotations
 
 import csv
 import io
-import tempfile
-from contextlib import contextmanager
-from typing import Iterator
 
-from bench.support import BENCH_VAR_DIR, bench_database, figure_line, goal_line, timed
+from bench.support import bench_database, bench_redis, figure_line, goal_line, timed
 from marketplace import tables  # noqa: F401  (complete metadata, as the app has it)
 from marketplace.catalog.categories import create_category
 from marketplace.catalog.csv_rows import plan_import
 from marketplace.catalog.imports import get_import, start_import
 from marketplace.catalog.jobs import import_catalog
-from marketplace.embedded import EmbeddedRedis
-from marketplace.extensions import redis_client
 from tenants.models import TenantRef
 from tenants.provisioning import provision_tenant
 
@@ -53,18 +48,6 @@ def catalog_file() -> bytes:
     return out.getvalue().encode()
 
 
-@contextmanager
-def bench_redis() -> Iterator[None]:
-    """A Redis of its own: imports invalidate cached reads after each chunk."""
-    with tempfile.TemporaryDirectory(dir=BENCH_VAR_DIR, prefix="redis-") as folder:
-        server = EmbeddedRedis(folder)
-        redis_client.configure(server.start())
-        try:
-            yield
-        finally:
-            server.stop()
-
-
 def import_through_job(tenant: TenantRef, data: bytes) -> None:
     report = start_import(tenant, None, "bench.csv", data)
     import_catalog(tenant.id, report.id)
@@ -76,6 +59,7 @@ def import_through_job(tenant: TenantRef, data: bytes) -> None:
 def main() -> None:
     print(f"== CSV catalog import, {ROW_COUNT:,} rows ==", flush=True)
     data = catalog_file()
+    # A Redis of its own: imports invalidate cached reads after each chunk.
     with bench_database("csv_import"), bench_redis():
         category_ids = {slug: create_category(None, slug, slug, None, 0).id for slug in CATEGORY_SLUGS}
         first_seconds, again_seconds, anchor_seconds = [], [], []

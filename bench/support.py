@@ -1,9 +1,14 @@
-"""What every benchmark needs: a database of its own, and figures printed beside their anchor."""
+"""What every benchmark needs: servers of its own, and figures printed beside their anchor."""
 from __future__ import annotations
 
 import os
+import socket
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+import urllib.request
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,11 +16,13 @@ from typing import Callable, Iterator, Sequence
 
 import psycopg
 
-from marketplace.embedded import drop_embedded_database, embedded_database_url
+from marketplace.embedded import EmbeddedRedis, drop_embedded_database, embedded_database_url
+from marketplace.extensions import redis_client
 from migrations import upgrade_shared
 from tenants.shards import DEFAULT_SHARD, shards
 
-BENCH_VAR_DIR = Path(__file__).resolve().parent.parent / "var" / "bench"
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_VAR_DIR = ROOT / "var" / "bench"
 
 
 @contextmanager
@@ -36,6 +43,11 @@ def bench_database(purpose: str) -> Iterator[str]:
         drop_embedded_database(url)
 
 
+def psycopg_url(database_url: str) -> str:
+    """The SQLAlchemy URL of a database as psycopg.connect takes it."""
+    return database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
 def _create_database(server_url: str, name: str) -> str:
     plain = server_url.replace("postgresql+psycopg://", "postgresql://", 1)
     with psycopg.connect(plain, autocommit=True) as conn:
@@ -43,6 +55,61 @@ def _create_database(server_url: str, name: str) -> str:
     base, _, query = plain.partition("?")
     url = base.rsplit("/", 1)[0] + "/" + name + ("?" + query if query else "")
     return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@contextmanager
+def bench_redis() -> Iterator[str]:
+    """A Redis server of its own under var/bench, bound to the app's client; yields its URL."""
+    BENCH_VAR_DIR.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=BENCH_VAR_DIR, prefix="redis-") as folder:
+        server = EmbeddedRedis(folder)
+        url = server.start()
+        redis_client.configure(url)
+        try:
+            yield url
+        finally:
+            server.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(app_path: str, ready_path: str, environment: dict[str, str], workers: int,
+             threads_per_worker: int, keep_alive_seconds: int | None = None) -> Iterator[str]:
+    """Serve `app_path` with gunicorn (gthread) on a free local port until the block ends; yields the base URL.
+
+    `keep_alive_seconds` overrides gunicorn's 2 s for a client that pauses longer between requests.
+    """
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "gthread",
+               "--threads", str(threads_per_worker), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+               *(["--keep-alive", str(keep_alive_seconds)] if keep_alive_seconds else []), app_path]
+    process = subprocess.Popen(command, cwd=ROOT, env=environment)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(process, base_url + ready_path)
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def wait_until_ready(process: subprocess.Popen, url: str, timeout_seconds: float = 60) -> None:
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode} before serving {url}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not serve {url} within {timeout_seconds:.0f} s")
 
 
 def timed(action: Callable[[], object]) -> float:
