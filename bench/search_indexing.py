@@ -4,7 +4,8 @@ Pipeline, per run: outbox rows are written as a CSV import's chunks write
 them (`marketplace.search.jobs.index_products`, ~1000 product ids a message,
 queue "search"), with the commit relay off so they stay pending. Timed:
 `workers.relay.sweep_outbox()`, then 2 burst RQ workers (`python -m
-workers.worker --burst search`, as on a 2-core box) until they exit, then a
+workers.worker --burst --in-process search`, as `make run` serves the search
+queue, 2 as on a 2-core box) until they exit, then a
 refresh; the index must then hold every product, and no job may have failed.
 Start-up of the workers is inside the window (measured on its own too).
 
@@ -273,7 +274,7 @@ def run_pipeline(meter: CpuMeter, message_ids: list[int], worker_environment: di
 
 
 def run_burst_workers(environment: dict[str, str]) -> None:
-    command = [sys.executable, "-m", "workers.worker", "--burst", SEARCH_QUEUE]
+    command = [sys.executable, "-m", "workers.worker", "--burst", "--in-process", SEARCH_QUEUE]
     workers = [subprocess.Popen(command, cwd=ROOT, env=environment) for _ in range(WORKER_COUNT)]
     try:
         exit_codes = [worker.wait() for worker in workers]

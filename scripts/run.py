@@ -2,8 +2,9 @@
 
 Starts the embedded PostgreSQL and Redis (unless DATABASE_URL / REDIS_URL are
 given), migrates the shared schema and every tenant, seeds the demo data once,
-then serves the web app (gunicorn), one RQ worker and the scheduler until
-Ctrl-C, which stops all of them and the embedded servers.
+then serves the web app (gunicorn), two RQ workers (search jobs in process,
+the others forked) and the scheduler until Ctrl-C, which stops all of them
+and the embedded servers.
 """
 from __future__ import annotations
 
@@ -58,7 +59,9 @@ def _start_services(port: int, env: dict) -> dict[str, subprocess.Popen]:
     return {
         "web": subprocess.Popen([python, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
                                  "--access-logfile", "-", "wsgi:app"], env=env),
-        "worker": subprocess.Popen([python, "-m", "workers.worker"], env=env),
+        # Search indexing jobs are many and short: run warm, in process; the others each in a forked horse.
+        "worker": subprocess.Popen([python, "-m", "workers.worker", "orders", "settlement", "default"], env=env),
+        "search worker": subprocess.Popen([python, "-m", "workers.worker", "--in-process", "search"], env=env),
         "scheduler": subprocess.Popen([python, "-m", "workers.scheduler"], env=env),
     }
 

@@ -1,10 +1,16 @@
-"""The RQ worker: `python -m workers.worker [--burst] [QUEUE ...]`.
+"""The RQ worker: `python -m workers.worker [--burst] [--in-process] [QUEUE ...]`.
 
 It builds the app once, then serves the given queues (default: all of them,
 highest priority first). Every job runs inside the app context with its job id
 and tenant in the log context, so its log lines can be traced. The worker runs
 RQ's scheduler too, which moves retries whose backoff has elapsed back onto
 their queue.
+
+By default each job runs in a work horse, a child forked for it: a job that
+leaks or crashes takes only its horse down. `--in-process` runs jobs in the
+worker itself (RQ's SimpleWorker), warm: for the `search` queue, whose jobs
+are many, short and idempotent, the fork, fresh connections and cold caches
+cost more than the job (bench/search.py). `make run` serves `search` so.
 """
 from __future__ import annotations
 
@@ -18,7 +24,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from flask import Flask
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker, Worker
 from rq.executions import Execution
 from rq.job import Job
 
@@ -47,7 +53,7 @@ class AppJobs:
     """Worker mixin: jobs run in a fresh app context, and a job out of retries is logged.
 
     Mixed into RQ's forking `Worker` here and into its in-process
-    `SimpleWorker` by the tests, so both run jobs the same way.
+    `SimpleWorker` (`InProcessAppWorker`), so both run jobs the same way.
     """
 
     def __init__(self, *args, app: Flask, **kwargs):
@@ -69,6 +75,10 @@ class AppJobs:
                     "job %s failed with no retry left; it is kept in the failed job registry", job.id,
                     extra={"job": job.func_name, "queue": job.origin, "outbox_id": job.meta.get("outbox_id")},
                 )
+
+
+class InProcessAppWorker(AppJobs, SimpleWorker):
+    """RQ's worker without work horses: jobs run one after the other in this process."""
 
 
 class AppWorker(AppJobs, Worker):
@@ -114,6 +124,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         help=f"queues to serve, from {', '.join(QUEUE_NAMES)} (default: all); always served in that order",
     )
     parser.add_argument("--burst", action="store_true", help="process the jobs queued now, then exit")
+    parser.add_argument("--in-process", action="store_true",
+                        help="run jobs in this process instead of a forked work horse each (for the search queue)")
     arguments = parser.parse_args(argv)
     unknown = sorted(set(arguments.queues) - set(QUEUE_NAMES))
     if unknown:
@@ -126,8 +138,11 @@ def main(argv: list[str] | None = None) -> None:
     app = create_app()
     chosen = arguments.queues or QUEUE_NAMES
     queues = [get_queue(name) for name in QUEUE_NAMES if name in chosen]
-    worker = AppWorker(queues, app=app, connection=redis_client.client)
-    prepare_work_horses(app)
+    if arguments.in_process:
+        worker = InProcessAppWorker(queues, app=app, connection=redis_client.client)
+    else:
+        worker = AppWorker(queues, app=app, connection=redis_client.client)
+        prepare_work_horses(app)
     # The scheduler is what moves a retry back onto its queue once its backoff has elapsed.
     worker.work(burst=arguments.burst, with_scheduler=True, logging_level=app.config["LOG_LEVEL"])
 

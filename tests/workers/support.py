@@ -1,7 +1,6 @@
 """Helpers of the worker tests: write outbox messages, run queued jobs in-process, count what jobs did."""
 from __future__ import annotations
 
-from rq import SimpleWorker
 from sqlalchemy import func, select
 
 from marketplace.extensions import redis_client
@@ -11,11 +10,7 @@ from tenants.shards import shards
 from tenants.uow import UnitOfWork
 from tests.workers import jobs
 from workers.queues import QUEUE_NAMES, get_queue
-from workers.worker import AppJobs
-
-
-class InProcessWorker(AppJobs, SimpleWorker):
-    """Runs jobs in the test process, the way the real worker runs them in its work horses."""
+from workers.worker import InProcessAppWorker
 
 
 def write_message(job: str, payload: dict, queue: str = "default", tenant: TenantRef | None = None) -> int:
@@ -45,7 +40,7 @@ def count_queued_jobs() -> int:
 def run_jobs(app) -> None:
     """Run every queued job in this process, then return."""
     queues = [get_queue(name) for name in QUEUE_NAMES]
-    worker = InProcessWorker(queues, app=app, connection=redis_client.client)
+    worker = InProcessAppWorker(queues, app=app, connection=redis_client.client)
     worker.work(burst=True, logging_level=app.config["LOG_LEVEL"])
 
 

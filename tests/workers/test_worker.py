@@ -48,13 +48,14 @@ def test_work_horse_uses_database_connections_of_its_own(app):
     assert idle_backend_pids(shards.engine()) == parent_backend_pids
 
 
-def test_worker_command_runs_queued_jobs_and_logs_their_job_and_tenant(app, database_url):
+@pytest.mark.parametrize("mode", [[], ["--in-process"]], ids=["forked", "in-process"])
+def test_worker_command_runs_queued_jobs_and_logs_their_job_and_tenant(app, database_url, mode):
     tenant = provision_tenant("acme-tools", "Acme Tools")
     message_id = write_message(RECORD_RUN, {"run_key": "from-command"}, queue="orders", tenant=tenant)
     environment = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_client.url, "LOG_LEVEL": "INFO"}
 
     finished = subprocess.run(
-        [sys.executable, "-m", "workers.worker", "--burst", "orders"],
+        [sys.executable, "-m", "workers.worker", "--burst", *mode, "orders"],
         cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120,
     )
 
