@@ -73,10 +73,10 @@ POSTGRES_ROW_INSERT = """
 # Functions of one job worth naming in its profile: (label, file name, function name).
 JOB_PARTS = [
     ("the whole job", "services.py", "index_products"),
-    ("reading the products (ORM)", "documents.py", "load_documents"),
+    ("reading the products", "documents.py", "load_documents"),
     ("of which building the documents", "documents.py", "build_document"),
     ("alias look-ups", "opensearch_layout.py", "write_aliases"),
-    ("documents to dicts (dataclasses.asdict)", "opensearch_backend.py", "_source"),
+    ("documents to dicts", "opensearch_backend.py", "_source"),
     ("bulk lines to JSON", "opensearch_backend.py", "lines"),
     ("bulk requests (HTTP, OpenSearch's time)", "opensearch_backend.py", "_call"),
     ("row values with their vector expressions", "postgres_backend.py", "_row"),

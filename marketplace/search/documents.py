@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterator
 
 from sqlalchemy import ColumnElement, Row, Select, false, func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Category, Product, ProductImage, ProductStatus, Variant
@@ -201,13 +202,13 @@ def _product_rows(which: ColumnElement[bool]) -> Select:
         .group_by(Variant.product_id)
         .subquery()
     )
-    first_image_url = (
-        select(ProductImage.url)
-        .where(ProductImage.product_id == Product.id)
-        .order_by(ProductImage.position, ProductImage.id)
-        .limit(1)
-        .correlate(Product)
-        .scalar_subquery()
+    # One pass over the images of all the products, rather than a subquery per product.
+    first_images = (
+        select(ProductImage.product_id, ProductImage.url)
+        .where(ProductImage.product_id.in_(select(Product.id).where(which)))
+        .ext(distinct_on(ProductImage.product_id))
+        .order_by(ProductImage.product_id, ProductImage.position, ProductImage.id)
+        .subquery()
     )
     return (
         select(
@@ -215,9 +216,10 @@ def _product_rows(which: ColumnElement[bool]) -> Select:
             Product.attributes, Product.rating_total, Product.rating_count, Product.status, Product.published_at,
             variant_figures.c.min_price_amount, variant_figures.c.max_price_amount,
             func.coalesce(variant_figures.c.in_stock, false()).label("in_stock"),
-            first_image_url.label("image_url"),
+            first_images.c.url.label("image_url"),
         )
         .outerjoin(variant_figures, variant_figures.c.product_id == Product.id)
+        .outerjoin(first_images, first_images.c.product_id == Product.id)
         .where(which)
     )
 

@@ -5,11 +5,13 @@ from dataclasses import replace
 
 import pytest
 
+from marketplace.catalog.models import ProductImage
 from marketplace.search import jobs
 from marketplace.search.documents import load_documents, load_tenant
 from marketplace.search.port import IndexingFailed
 from marketplace.search.query import SearchQuery
 from tests.search.catalog import count_documents
+from tenants.uow import UnitOfWork
 from tests.workers.support import run_jobs, write_message
 
 
@@ -115,3 +117,19 @@ def test_each_backend_reports_its_health(backend):
     health = backend.health()
 
     assert (health.backend, health.healthy) == (backend.name, True)
+
+
+def test_a_document_shows_the_first_image_by_position_and_its_variants_figures(backend, catalog):
+    acme = catalog.seller("acme")
+    product_id = catalog.product(acme, "Teapot", prices=(2500, 1800, 3200), stock=0, index=False)
+    with UnitOfWork(acme) as uow:
+        uow.session.add_all([ProductImage(product_id=product_id, url="https://img.example/side.jpg", position=1),
+                             ProductImage(product_id=product_id, url="https://img.example/front.jpg", position=0)])
+        uow.commit()
+
+    catalog.index(acme, [product_id])
+    backend.refresh()
+
+    [hit] = backend.search(SearchQuery(text="teapot")).hits
+    assert hit.document.image_url == "https://img.example/front.jpg"
+    assert (hit.document.min_price_amount, hit.document.max_price_amount, hit.document.in_stock) == (1800, 3200, False)
