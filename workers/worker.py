@@ -94,15 +94,16 @@ class AppWorker(AppJobs, Worker):
         super().main_work_horse(job, queue)
 
 
-def prepare_work_horses(app: Flask) -> None:
-    """Do once, before any fork, what every work horse would otherwise do again for each job.
+def prepare_for_jobs(app: Flask) -> None:
+    """Do once, before the first job, what every job would otherwise pay for again.
 
     Measured with bench/search.py, a 1,000-product indexing job cost 251 ms of
     CPU in a work horse against 40 ms in a warm process: each horse imported
     the job modules and the search backend afresh, and ran a full garbage
     collection over the ~190,000 objects it inherited (copying their memory
     pages as it went). Importing here, and freezing what exists now out of the
-    collector's sight (`gc.freeze`), leaves that in the parent.
+    collector's sight (`gc.freeze`), leaves that in the parent; an in-process
+    worker's collections skip those long-lived objects too.
     """
     for module_name in _job_module_names():
         importlib.import_module(module_name)
@@ -138,11 +139,9 @@ def main(argv: list[str] | None = None) -> None:
     app = create_app()
     chosen = arguments.queues or QUEUE_NAMES
     queues = [get_queue(name) for name in QUEUE_NAMES if name in chosen]
-    if arguments.in_process:
-        worker = InProcessAppWorker(queues, app=app, connection=redis_client.client)
-    else:
-        worker = AppWorker(queues, app=app, connection=redis_client.client)
-        prepare_work_horses(app)
+    worker_class = InProcessAppWorker if arguments.in_process else AppWorker
+    worker = worker_class(queues, app=app, connection=redis_client.client)
+    prepare_for_jobs(app)
     # The scheduler is what moves a retry back onto its queue once its backoff has elapsed.
     worker.work(burst=arguments.burst, with_scheduler=True, logging_level=app.config["LOG_LEVEL"])
 
