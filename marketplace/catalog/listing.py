@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from sqlalchemy import BigInteger, ColumnElement, String, false, func, literal, select, true, update
+from sqlalchemy import BigInteger, ColumnElement, Select, String, Subquery, false, func, literal, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from marketplace.cache import MARKET_SCOPE, invalidate, tenant_scope
@@ -51,8 +51,12 @@ def sync_listings(uow: UnitOfWork, tenant: TenantRef, product_ids: Iterable[int]
     _invalidate_after_commit(uow, tenant)
 
 
-def _listing_rows(tenant: TenantRef, product_ids: list[int]):
-    variant_figures = (
+def variant_figures(product_ids: Iterable[int] | Select) -> Subquery:
+    """Per product among `product_ids`: its variants' lowest and highest price and whether any is in stock.
+
+    A product without variants has no row (outer-join it).
+    """
+    return (
         select(
             Variant.product_id,
             func.min(Variant.price_amount).label("min_price_amount"),
@@ -63,6 +67,10 @@ def _listing_rows(tenant: TenantRef, product_ids: list[int]):
         .group_by(Variant.product_id)
         .subquery()
     )
+
+
+def _listing_rows(tenant: TenantRef, product_ids: list[int]):
+    figures = variant_figures(product_ids)
     first_image_url = (
         select(ProductImage.url)
         .where(ProductImage.product_id == Product.id)
@@ -74,11 +82,11 @@ def _listing_rows(tenant: TenantRef, product_ids: list[int]):
     return (
         select(
             literal(tenant.id, BigInteger), Product.id, Product.slug, Product.title, Product.status,
-            Product.category_id, variant_figures.c.min_price_amount, variant_figures.c.max_price_amount,
-            literal(tenant.currency, String), func.coalesce(variant_figures.c.in_stock, false()), first_image_url,
+            Product.category_id, figures.c.min_price_amount, figures.c.max_price_amount,
+            literal(tenant.currency, String), func.coalesce(figures.c.in_stock, false()), first_image_url,
             Product.rating_total, Product.rating_count, Product.published_at, func.now(),
         )
-        .outerjoin(variant_figures, variant_figures.c.product_id == Product.id)
+        .outerjoin(figures, figures.c.product_id == Product.id)
         .where(Product.id.in_(product_ids))
     )
 

@@ -16,7 +16,8 @@ from sqlalchemy import ColumnElement, Row, Select, false, func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.models import Category, Product, ProductImage, ProductStatus, Variant
+from marketplace.catalog.listing import variant_figures
+from marketplace.catalog.models import Category, Product, ProductImage, ProductStatus
 from marketplace.sellers.models import StorefrontSettings
 from tenants.models import Tenant, TenantStatus
 from tenants.uow import UnitOfWork
@@ -191,17 +192,7 @@ def _product_rows(which: ColumnElement[bool]) -> Select:
     One statement, figures computed by the database: loading the ORM objects
     with their variants and images was the largest part of an indexing job.
     """
-    variant_figures = (
-        select(
-            Variant.product_id,
-            func.min(Variant.price_amount).label("min_price_amount"),
-            func.max(Variant.price_amount).label("max_price_amount"),
-            func.bool_or(Variant.stock_on_hand > 0).label("in_stock"),
-        )
-        .where(Variant.product_id.in_(select(Product.id).where(which)))
-        .group_by(Variant.product_id)
-        .subquery()
-    )
+    figures = variant_figures(select(Product.id).where(which))
     # One pass over the images of all the products, rather than a subquery per product.
     first_images = (
         select(ProductImage.product_id, ProductImage.url)
@@ -214,11 +205,11 @@ def _product_rows(which: ColumnElement[bool]) -> Select:
         select(
             Product.id, Product.version, Product.slug, Product.title, Product.description, Product.category_id,
             Product.attributes, Product.rating_total, Product.rating_count, Product.status, Product.published_at,
-            variant_figures.c.min_price_amount, variant_figures.c.max_price_amount,
-            func.coalesce(variant_figures.c.in_stock, false()).label("in_stock"),
+            figures.c.min_price_amount, figures.c.max_price_amount,
+            func.coalesce(figures.c.in_stock, false()).label("in_stock"),
             first_images.c.url.label("image_url"),
         )
-        .outerjoin(variant_figures, variant_figures.c.product_id == Product.id)
+        .outerjoin(figures, figures.c.product_id == Product.id)
         .outerjoin(first_images, first_images.c.product_id == Product.id)
         .where(which)
     )
