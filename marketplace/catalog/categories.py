@@ -218,8 +218,8 @@ def resync_category_products(category_id: int) -> int:
         if uow.session.get(Category, category_id) is None:
             return 0  # deleted since: its products were reassigned, and synced then
         subtree_ids = _subtree_ids(uow.session, category_id)
-        tenants = [uow.session.get_one(Tenant, tenant_id).ref()
-                   for tenant_id in _tenants_using(uow.session, subtree_ids)]
+        tenants = [tenant.ref() for tenant in uow.session.scalars(
+            select(Tenant).where(Tenant.id.in_(_tenants_using(uow.session, subtree_ids))).order_by(Tenant.id))]
     return sum(resync_products(tenant, Product.category_id.in_(subtree_ids)) for tenant in tenants)
 
 

@@ -165,11 +165,13 @@ def load_documents(tenant: Tenant, product_ids: list[int]) -> LoadedDocuments:
 
 def iter_tenant_documents(tenant: Tenant, batch_size: int = 500) -> Iterator[list[ProductDocument]]:
     """All of a tenant's documents in batches, by product id (each batch its own short transaction)."""
+    # Read once, not per batch: a rename meanwhile bumps the products' versions, and their jobs index it.
+    with UnitOfWork(tenant.ref()) as uow:
+        seller = load_seller(uow.session, tenant)
+        category_paths = load_category_paths(uow.session)
     after_id = 0
     while True:
         with UnitOfWork(tenant.ref()) as uow:
-            seller = load_seller(uow.session, tenant)
-            category_paths = load_category_paths(uow.session)
             batch_ids = select(Product.id).where(Product.id > after_id).order_by(Product.id).limit(batch_size)
             products = uow.session.execute(
                 _product_rows(Product.id.in_(batch_ids.scalar_subquery())).order_by(Product.id)).all()
