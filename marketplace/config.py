@@ -52,11 +52,24 @@ def _parse_url(*schemes: str) -> Callable[[str], str]:
     return parse
 
 
+def _parse_app_env(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in APP_ENVS:
+        raise ValueError(f"must be one of {', '.join(APP_ENVS)}")
+    return value
+
+
 def _parse_log_level(raw: str) -> str:
     level = raw.strip().upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
     return level
+
+
+APP_ENVS = ("development", "production")
+DEVELOPMENT_SECRET_KEY = "dev-only-secret-change-me"
+# A signing key shorter than this is guessable offline; 32 characters of a random token are 190+ bits.
+MIN_PRODUCTION_SECRET_KEY_LENGTH = 32
 
 
 @dataclass(frozen=True)
@@ -74,7 +87,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REDIS_URL", None, _parse_url("redis", "rediss", "unix"),
             "Redis URL; unset starts the embedded server under VAR_DIR"),
     Setting("VAR_DIR", "var", str, "folder for embedded server data"),
-    Setting("SECRET_KEY", "dev-only-secret-change-me", str, "Flask secret key"),
+    Setting("SECRET_KEY", DEVELOPMENT_SECRET_KEY, str, "Flask secret key"),
     Setting("PORT", "8000", _parse_positive_int, "HTTP port of `make run`"),
     Setting("LOG_LEVEL", "INFO", _parse_log_level, "log level of the JSON logs"),
     Setting("DB_POOL_SIZE", "10", _parse_positive_int, "connections per process in the pool"),
@@ -97,6 +110,8 @@ SETTINGS: tuple[Setting, ...] = (
             "OpenSearch URL for search; unset searches with PostgreSQL full text"),
     Setting("OPENSEARCH_INDEX_PREFIX", "marketplace_", str,
             "prefix of the OpenSearch indices and aliases (several apps can share one cluster)"),
+    Setting("APP_ENV", "development", _parse_app_env,
+            "development or production; production refuses development defaults (secret key, embedded servers)"),
 )
 
 
@@ -122,8 +137,30 @@ def load_settings(environ: Mapping[str, str] | None = None, overrides: Mapping[s
             parsed[setting.name] = setting.parse(raw)
         except ValueError as error:
             problems.append(f"{setting.name}={raw!r}: {error}")
+    parsed.update(overrides)
+    if parsed.get("APP_ENV") == "production":
+        problems.extend(production_problems(parsed))
     if problems:
         raise ConfigError(problems)
-    parsed.update(overrides)
     return parsed
+
+
+def production_problems(settings: Mapping[str, object]) -> list[str]:
+    """What keeps these settings from running in production: development defaults that are safe only locally.
+
+    The embedded servers keep their data in a folder of this machine and the
+    development secret key is public, so production must name its own.
+    """
+    problems = []
+    secret_key = settings.get("SECRET_KEY")
+    if not secret_key or secret_key == DEVELOPMENT_SECRET_KEY:
+        problems.append("SECRET_KEY: set a secret key of your own in production (the development one is public)")
+    elif len(str(secret_key)) < MIN_PRODUCTION_SECRET_KEY_LENGTH:
+        problems.append(f"SECRET_KEY: must be at least {MIN_PRODUCTION_SECRET_KEY_LENGTH} characters in production")
+    # A malformed URL is absent from `settings` and already reported as such.
+    if "DATABASE_URL" in settings and not settings["DATABASE_URL"]:
+        problems.append("DATABASE_URL: required in production (unset starts an embedded PostgreSQL)")
+    if "REDIS_URL" in settings and not settings["REDIS_URL"]:
+        problems.append("REDIS_URL: required in production (unset starts an embedded Redis)")
+    return problems
 

@@ -1,6 +1,8 @@
 """Liveness, readiness and metrics, outside the versioned API."""
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Response, current_app, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -11,6 +13,10 @@ from tenants.db import SHARED_SCHEMA
 from tenants.shards import shards
 
 blp = Blueprint("health", __name__)
+log = logging.getLogger(__name__)
+
+# What /readyz says of each component.
+READY, UNAVAILABLE, MIGRATIONS_BEHIND = "ok", "unavailable", "migrations_behind"
 
 
 @blp.get("/healthz")
@@ -21,9 +27,14 @@ def healthz():
 
 @blp.get("/readyz")
 def readyz():
-    """PostgreSQL, Redis and the search engine answer, and the shared schema is at the head revision."""
+    """PostgreSQL, Redis and the search engine answer, and the shared schema is at the head revision.
+
+    Each check answers one word ("ok", "unavailable", "migrations_behind"):
+    the probe is public, so the driver's error text, which may name hosts,
+    users or paths, goes to the log instead.
+    """
     checks = {"postgres": _check_postgres(), "redis": _check_redis(), "search": _check_search()}
-    ready = all(check == "ok" for check in checks.values())
+    ready = all(check == READY for check in checks.values())
     return jsonify(status="ready" if ready else "not_ready", checks=checks), 200 if ready else 503
 
 
@@ -31,27 +42,36 @@ def _check_postgres() -> str:
     try:
         with shards.engine().connect() as conn:
             current = conn.execute(text(f'SELECT version_num FROM "{SHARED_SCHEMA}".alembic_version')).scalar()
-    except Exception as error:  # any failure means not ready; the reason is reported
-        return f"unreachable: {type(error).__name__}"
+    except Exception:  # any failure means not ready
+        log.warning("readiness: PostgreSQL is unavailable", exc_info=True)
+        return UNAVAILABLE
     expected = head_revision("shared")
-    return "ok" if current == expected else f"migrations behind: at {current}, head is {expected}"
+    if current != expected:
+        log.warning("readiness: the shared schema is at %s, the head is %s", current, expected)
+        return MIGRATIONS_BEHIND
+    return READY
 
 
 def _check_redis() -> str:
     try:
         current_app.extensions["redis"].client.ping()
-    except Exception as error:  # any failure means not ready; the reason is reported
-        return f"unreachable: {type(error).__name__}"
-    return "ok"
+    except Exception:  # any failure means not ready
+        log.warning("readiness: Redis is unavailable", exc_info=True)
+        return UNAVAILABLE
+    return READY
 
 
 def _check_search() -> str:
     # The backend keeps its own health call short (see its `health`), so a hung engine cannot stall the probe.
     try:
         health = get_search_backend().health()
-    except Exception as error:  # any failure means not ready; the reason is reported
-        return f"unreachable: {type(error).__name__}"
-    return "ok" if health.healthy else f"unhealthy: {health.detail}"
+    except Exception:  # any failure means not ready
+        log.warning("readiness: the search engine is unavailable", exc_info=True)
+        return UNAVAILABLE
+    if not health.healthy:
+        log.warning("readiness: the search engine is unhealthy: %s", health.detail)
+        return UNAVAILABLE
+    return READY
 
 
 @blp.get("/metrics")

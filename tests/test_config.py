@@ -40,3 +40,62 @@ def test_every_problem_is_reported_at_once():
 
 def test_the_trusted_proxy_count_is_read_as_a_number():
     assert load_settings(environ={"TRUSTED_PROXY_COUNT": "2"})["TRUSTED_PROXY_COUNT"] == 2
+
+
+PRODUCTION_READY = {
+    "APP_ENV": "production",
+    "SECRET_KEY": "k" * 48,
+    "DATABASE_URL": "postgresql+psycopg://app@db.internal/marketplace",
+    "REDIS_URL": "redis://cache.internal:6379/0",
+}
+
+
+def test_app_env_is_development_unless_set():
+    assert load_settings(environ={})["APP_ENV"] == "development"
+
+
+def test_an_unknown_app_env_is_refused():
+    with pytest.raises(ConfigError) as error:
+        load_settings(environ={"APP_ENV": "staging"})
+
+    assert "APP_ENV='staging'" in str(error.value)
+
+
+def test_production_starts_with_its_own_secret_key_database_and_redis():
+    settings = load_settings(environ=PRODUCTION_READY)
+
+    assert settings["APP_ENV"] == "production"
+
+
+def test_production_names_every_development_default_at_once():
+    with pytest.raises(ConfigError) as error:
+        load_settings(environ={"APP_ENV": "production"})
+
+    assert [problem.split(":")[0] for problem in error.value.problems] == ["SECRET_KEY", "DATABASE_URL", "REDIS_URL"]
+
+
+@pytest.mark.parametrize("secret_key", ["dev-only-secret-change-me", "short-but-mine", ""])
+def test_production_refuses_the_development_a_short_or_no_secret_key(secret_key):
+    with pytest.raises(ConfigError) as error:
+        load_settings(environ={**PRODUCTION_READY, "SECRET_KEY": secret_key})
+
+    assert [problem.split(":")[0] for problem in error.value.problems] == ["SECRET_KEY"]
+
+
+@pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL"])
+def test_production_refuses_to_start_an_embedded_server(missing):
+    environ = {name: value for name, value in PRODUCTION_READY.items() if name != missing}
+
+    with pytest.raises(ConfigError) as error:
+        load_settings(environ=environ)
+
+    assert [problem.split(":")[0] for problem in error.value.problems] == [missing]
+    assert "embedded" in error.value.problems[0]
+
+
+def test_production_reports_malformed_and_missing_settings_together():
+    with pytest.raises(ConfigError) as error:
+        load_settings(environ={"APP_ENV": "production", "PORT": "x", "DATABASE_URL": "mysql://db/x"})
+
+    names = sorted(problem.split("=")[0].split(":")[0] for problem in error.value.problems)
+    assert names == ["DATABASE_URL", "PORT", "REDIS_URL", "SECRET_KEY"]

@@ -2,10 +2,15 @@
 from __future__ import annotations
 
 import json
+import logging
+import socket
+from contextlib import closing
 
 import pytest
+from sqlalchemy import create_engine
 
-from marketplace import create_app
+from marketplace import create_app, health
+from marketplace.extensions import RedisClient
 
 
 def test_unknown_path_is_a_json_404(client):
@@ -74,3 +79,39 @@ def test_readyz_reports_postgres_redis_and_search_ready(client):
 
     assert response.status_code == 200
     assert response.get_json()["checks"] == {"postgres": "ok", "redis": "ok", "search": "ok"}
+
+
+def test_readyz_names_an_unreachable_postgres_without_the_drivers_words(client, monkeypatch, caplog):
+    unreachable = create_engine(f"postgresql+psycopg://app:s3cret-pw@127.0.0.1:{closed_port()}/marketplace",
+                                connect_args={"connect_timeout": 2})
+    monkeypatch.setattr(health.shards, "engine", lambda *args, **kwargs: unreachable)
+
+    with caplog.at_level(logging.WARNING, logger="marketplace.health"):
+        response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "not_ready",
+                                   "checks": {"postgres": "unavailable", "redis": "ok", "search": "unavailable"}}
+    assert "s3cret" not in response.get_data(as_text=True)
+    assert "Connection refused" in caplog.text
+
+
+def test_readyz_names_an_unreachable_redis_without_the_drivers_words(app, client, monkeypatch, caplog):
+    unreachable = RedisClient()
+    unreachable.configure(f"redis://127.0.0.1:{closed_port()}/0")
+    monkeypatch.setitem(app.extensions, "redis", unreachable)
+
+    with caplog.at_level(logging.WARNING, logger="marketplace.health"):
+        response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "not_ready",
+                                   "checks": {"postgres": "ok", "redis": "unavailable", "search": "ok"}}
+    assert "Connection refused" not in response.get_data(as_text=True)
+    assert "ConnectionError" in caplog.text
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with closing(socket.create_server(("127.0.0.1", 0))) as probe:
+        return probe.getsockname()[1]

@@ -1,0 +1,35 @@
+"""With APP_ENV=production nothing starts on development defaults: not `make run`, not the web app."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from marketplace import create_app
+from marketplace.config import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_make_run_in_production_without_settings_exits_naming_each_problem_and_starts_nothing(tmp_path):
+    environ = {name: value for name, value in os.environ.items()
+               if name not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}}
+    environ.update(APP_ENV="production", VAR_DIR=str(tmp_path / "var"))
+
+    completed = subprocess.run([sys.executable, "-m", "scripts.run"], cwd=ROOT, env=environ,
+                               capture_output=True, text=True, timeout=60)
+
+    assert completed.returncode == 2
+    for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL"):
+        assert name in completed.stderr
+    assert not (tmp_path / "var").exists()  # no embedded PostgreSQL or Redis was started
+
+
+def test_the_web_app_refuses_the_development_secret_key_in_production(database_url, redis_server):
+    with pytest.raises(ConfigError) as error:
+        create_app({"APP_ENV": "production", "DATABASE_URL": database_url, "REDIS_URL": redis_server.url})
+
+    assert [problem.split(":")[0] for problem in error.value.problems] == ["SECRET_KEY"]
