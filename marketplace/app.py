@@ -7,7 +7,7 @@ from flask import Flask
 from flask.sessions import SessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from marketplace import tables  # noqa: F401  (complete metadata before anything uses it)
+from marketplace import rate_limits, tables  # noqa: F401  (tables: complete metadata before anything uses it)
 from marketplace.config import load_settings
 from marketplace.embedded import embedded_database_url, embedded_redis_url
 from marketplace.errors import MarketplaceApi, register_error_handlers
@@ -44,6 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     shards.init_app(app)
     redis_client.init_app(app)
+    rate_limits.init_app(app)
     # One Api per app: flask-smorest keeps the app's OpenAPI spec on it.
     api = MarketplaceApi(app)
     app.extensions["marketplace_api"] = api

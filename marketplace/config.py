@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
+from limits import parse_many
+
 
 class ConfigError(RuntimeError):
     """One or more settings are missing or malformed."""
@@ -50,6 +52,17 @@ def _parse_url(*schemes: str) -> Callable[[str], str]:
         return raw
 
     return parse
+
+
+def _parse_rate(raw: str) -> str:
+    """A rate such as "10/hour" or "5/minute;100/day" (flask-limiter's notation), checked and kept as text."""
+    try:
+        rates = parse_many(raw)
+    except ValueError as error:
+        raise ValueError('must be a rate such as "10/hour" or "5/minute;100/day"') from error
+    if any(rate.amount < 1 for rate in rates):
+        raise ValueError("must allow at least 1 request per window (turn limits off with RATE_LIMIT_ENABLED)")
+    return raw.strip()
 
 
 def _parse_app_env(raw: str) -> str:
@@ -112,6 +125,13 @@ SETTINGS: tuple[Setting, ...] = (
             "prefix of the OpenSearch indices and aliases (several apps can share one cluster)"),
     Setting("APP_ENV", "development", _parse_app_env,
             "development or production; production refuses development defaults (secret key, embedded servers)"),
+    Setting("RATE_LIMIT_ENABLED", "true", _parse_bool, "apply the rate limits below (per client address)"),
+    Setting("RATE_LIMIT_REGISTER", "10/hour", _parse_rate, "registrations per client address"),
+    Setting("RATE_LIMIT_PASSWORD_RESET", "5/hour", _parse_rate, "password reset requests per client address"),
+    Setting("RATE_LIMIT_INVITE_ACCEPTANCE", "20/hour", _parse_rate, "invite acceptances per client address"),
+    Setting("RATE_LIMIT_SEARCH", "120/minute", _parse_rate,
+            "searches (marketplace and storefronts together) per client address"),
+    Setting("RATE_LIMIT_SUGGEST", "600/minute", _parse_rate, "suggestions while typing per client address"),
 )
 
 

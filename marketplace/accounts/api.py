@@ -5,6 +5,7 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from marketplace import rate_limits
 from marketplace.accounts import services
 from marketplace.accounts.permissions import (
     current_principal, current_tenant, login_required, member_required, operator_required,
@@ -21,9 +22,11 @@ blp = Blueprint("accounts", __name__, description="Registration, tokens, the cur
 
 @blp.route("/auth/register")
 class Registration(MethodView):
+    @rate_limits.register
     @blp.arguments(RegistrationSchema)
     @blp.response(201, UserSchema)
     @blp.alt_response(409, response="CONFLICT")
+    @blp.alt_response(429, **rate_limits.TOO_MANY_REQUESTS)
     def post(self, registration):
         """Register an account
 

@@ -5,6 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
+from marketplace import rate_limits
 from marketplace.search import services
 from marketplace.search.query import SearchArgsSchema, StorefrontSearchArgsSchema, SuggestArgsSchema
 from marketplace.search.schemas import SearchPageSchema, SuggestionsSchema, search_page_body
@@ -14,9 +15,11 @@ blp = Blueprint("search", __name__, description="Full-text search with filters, 
 
 @blp.route("/search")
 class MarketplaceSearch(MethodView):
+    @rate_limits.search
     @blp.arguments(SearchArgsSchema, location="query", unknown=RAISE)
     @blp.response(200, SearchPageSchema)
     @blp.alt_response(422, description="Unknown parameter, sort or filter, or a page too deep")
+    @blp.alt_response(429, **rate_limits.TOO_MANY_REQUESTS)
     @blp.alt_response(503, description="The search engine is unavailable")
     def get(self, query):
         """Search the products of every seller"""
@@ -25,10 +28,12 @@ class MarketplaceSearch(MethodView):
 
 @blp.route("/sellers/<slug>/search")
 class StorefrontSearch(MethodView):
+    @rate_limits.search
     @blp.arguments(StorefrontSearchArgsSchema, location="query", unknown=RAISE)
     @blp.response(200, SearchPageSchema)
     @blp.alt_response(404, description="No such seller, or not visible to buyers")
     @blp.alt_response(422, description="Unknown parameter, sort or filter, or a page too deep")
+    @blp.alt_response(429, **rate_limits.TOO_MANY_REQUESTS)
     @blp.alt_response(503, description="The search engine is unavailable")
     def get(self, query, slug):
         """Search one seller's storefront"""
@@ -37,9 +42,11 @@ class StorefrontSearch(MethodView):
 
 @blp.route("/search/suggest")
 class Suggestions(MethodView):
+    @rate_limits.suggest
     @blp.arguments(SuggestArgsSchema, location="query", unknown=RAISE)
     @blp.response(200, SuggestionsSchema)
     @blp.alt_response(422, description="Missing or too long text")
+    @blp.alt_response(429, **rate_limits.TOO_MANY_REQUESTS)
     def get(self, args):
         """Complete what a buyer is typing into product titles"""
         return {"suggestions": services.suggest(args["q"], args["limit"], args.get("seller"))}

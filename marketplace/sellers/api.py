@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from marketplace import rate_limits
 from marketplace.accounts.models import MemberRole
 from marketplace.accounts.permissions import (
     current_principal, current_tenant, login_required, member_required, operator_required,
@@ -122,6 +123,7 @@ class MemberInvite(MethodView):
 
 @blp.route("/member-invites/accept")
 class InviteAcceptance(MethodView):
+    @rate_limits.invite_acceptance
     @login_required
     @blp.arguments(InviteAcceptanceSchema)
     @blp.response(200, MembershipSchema)
@@ -129,6 +131,7 @@ class InviteAcceptance(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT")
     @blp.alt_response(410, description="The invite has expired or was withdrawn.")
+    @blp.alt_response(429, **rate_limits.TOO_MANY_REQUESTS)
     def post(self, acceptance):
         """Accept an invite and become a member
 
