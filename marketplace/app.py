@@ -7,7 +7,8 @@ from flask import Flask
 from flask.sessions import SessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from marketplace import rate_limits, tables  # noqa: F401  (tables: complete metadata before anything uses it)
+from marketplace import rate_limits
+from marketplace import tables  # noqa: F401  (complete metadata before anything uses it)
 from marketplace.config import load_settings
 from marketplace.embedded import embedded_database_url, embedded_redis_url
 from marketplace.errors import MarketplaceApi, register_error_handlers

@@ -6,6 +6,7 @@ in the middle of a request.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from typing import Callable, Mapping
@@ -63,6 +64,19 @@ def _parse_rate(raw: str) -> str:
     if any(rate.amount < 1 for rate in rates):
         raise ValueError("must allow at least 1 request per window (turn limits off with RATE_LIMIT_ENABLED)")
     return raw.strip()
+
+
+def _parse_nameservers(raw: str) -> tuple[tuple[str, int], ...]:
+    """"127.0.0.1:5353,192.0.2.53" -> ((address, port), ...); the port defaults to 53."""
+    nameservers = []
+    for item in raw.split(","):
+        address, _, port = item.strip().rpartition(":") if item.count(":") == 1 else (item.strip(), "", "")
+        try:
+            ipaddress.ip_address(address)
+            nameservers.append((address, int(port) if port else 53))
+        except ValueError as error:
+            raise ValueError("must be IP addresses with an optional :port, separated by commas") from error
+    return tuple(nameservers)
 
 
 def _parse_app_env(raw: str) -> str:
@@ -132,6 +146,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RATE_LIMIT_SEARCH", "120/minute", _parse_rate,
             "searches (marketplace and storefronts together) per client address"),
     Setting("RATE_LIMIT_SUGGEST", "600/minute", _parse_rate, "suggestions while typing per client address"),
+    Setting("DOMAIN_VERIFICATION_DAYS", "7", _parse_positive_int,
+            "days a claimed custom domain stays pending, waiting for its proof, before it expires"),
+    Setting("DOMAIN_RECHECK_SECONDS", "900", _parse_positive_int, "how often pending custom domains are checked again"),
+    Setting("DOMAIN_CHECK_TIMEOUT_SECONDS", "5", _parse_positive_int,
+            "timeout of each DNS lookup and HTTP request of a domain check"),
+    Setting("DOMAIN_CHECK_NAMESERVERS", None, _parse_nameservers,
+            "DNS servers of domain checks (ip[:port], comma-separated); unset: the system's resolver"),
+    Setting("DOMAIN_CHECK_HTTP_PORT", "80", _parse_positive_int,
+            "port of the http:// well-known URL a domain check fetches (tests serve it elsewhere)"),
 )
 
 

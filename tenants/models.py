@@ -4,8 +4,9 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import SharedBase, Timestamps, checked_enum
@@ -56,17 +57,43 @@ class Tenant(Timestamps, SharedBase):
                          status=TenantStatus(self.status), currency=self.currency)
 
 
+class DomainStatus(str, enum.Enum):
+    PENDING = "pending"  # claimed, not yet proved: serves nothing
+    VERIFIED = "verified"  # proved by its owner: serves the storefront
+    EXPIRED = "expired"  # not proved in time; a new check request makes it pending again
+
+
 class TenantDomain(Timestamps, SharedBase):
-    """A host name that resolves to a tenant's storefront."""
+    """A host name claimed for a tenant's storefront; it serves the storefront only once verified."""
 
     __tablename__ = "tenant_domains"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
-    hostname: Mapped[str] = mapped_column(String(253), unique=True)
+    # Several sellers may claim one name; the first to prove it gets it (the unique index below).
+    hostname: Mapped[str] = mapped_column(String(253), index=True)
     is_primary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    status: Mapped[DomainStatus] = mapped_column(
+        checked_enum(DomainStatus, "domain_status"), default=DomainStatus.PENDING,
+        server_default=DomainStatus.PENDING.value,
+    )
+    # Shown to the seller, who publishes it in DNS or at the well-known URL: it proves control of the
+    # domain when found there, so it is no secret, but each domain has its own.
+    verification_token: Mapped[str] = mapped_column(String(64))
+    verification_expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_check_result: Mapped[str | None] = mapped_column(String(500))
 
     tenant: Mapped[Tenant] = relationship(back_populates="domains")
+
+    __table_args__ = (
+        # One storefront per host name: host resolution reads this index.
+        Index("uq_tenant_domains_verified_hostname", "hostname", unique=True,
+              postgresql_where=text("status = 'verified'")),
+        # The periodic re-check reads the pending few among many verified.
+        Index("ix_tenant_domains_pending", "id", postgresql_where=text("status = 'pending'")),
+    )
 
 
 @dataclass(frozen=True)

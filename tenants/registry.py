@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tenants.models import Tenant, TenantRef
+from tenants.models import DomainStatus, Tenant, TenantDomain, TenantRef
 from tenants.uow import UnitOfWork
 
 
@@ -23,3 +23,16 @@ def get_tenant_by_slug(slug: str) -> TenantRef:
         if tenant is None or tenant.schema_name is None:
             raise TenantNotFound(slug)
         return tenant.ref()
+
+
+def slug_for_verified_host(hostname: str) -> str | None:
+    """The slug of the tenant whose verified custom domain is `hostname`; None for any other host.
+
+    A claimed domain serves nothing until its owner has proved it
+    (marketplace/sellers/domains.py): anyone may type any name.
+    """
+    with UnitOfWork() as uow:
+        return uow.session.scalar(
+            select(Tenant.slug).join(TenantDomain, TenantDomain.tenant_id == Tenant.id)
+            .where(TenantDomain.hostname == hostname, TenantDomain.status == DomainStatus.VERIFIED)
+        )

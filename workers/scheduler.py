@@ -14,6 +14,7 @@ from rq.cron import CronScheduler
 from marketplace.accounts.jobs import purge_stale_tokens
 from marketplace.app import create_app
 from marketplace.extensions import redis_client
+from marketplace.sellers.jobs import recheck_pending_domains
 from workers.relay import sweep_outbox
 
 TOKEN_PURGE_SECONDS = 3600
@@ -34,6 +35,9 @@ def periodic_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
         {"func": purge_stale_tokens, "queue_name": "default",
          "kwargs": {"retention_days": config["TOKEN_RETENTION_DAYS"]},
          "interval": TOKEN_PURGE_SECONDS, "ttl": TOKEN_PURGE_SECONDS, "job_timeout": TOKEN_PURGE_SECONDS},
+        # Only queues one outbox message per pending domain: the checks themselves run as their own jobs.
+        {"func": recheck_pending_domains, "queue_name": "default", "interval": config["DOMAIN_RECHECK_SECONDS"],
+         "ttl": config["DOMAIN_RECHECK_SECONDS"]},
     ]
 
 

@@ -1,6 +1,9 @@
 """The sellers API: applications, members and invites, tenant administration, storefront settings."""
 from __future__ import annotations
 
+from datetime import timedelta
+
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -11,13 +14,13 @@ from marketplace.accounts.permissions import (
 )
 from marketplace.accounts.schemas import MembershipSchema, MemberSchema
 from marketplace.pagination import paginated
-from marketplace.sellers import members, services
+from marketplace.sellers import domains, members, services
 from marketplace.sellers.lifecycle import TenantAction
 from marketplace.sellers.schemas import (
-    ApplicationCreateSchema, ApplicationFilterSchema, ApplicationSchema, ExportSchema, InviteAcceptanceSchema,
-    InviteCreateSchema, InviteSchema, IssuedInviteSchema, OptionalReasonSchema, RejectionSchema, RoleChangeSchema,
-    SlugTakenSchema, StorefrontSettingsInputSchema, StorefrontSettingsPatchSchema, StorefrontSettingsSchema,
-    TenantDetailSchema, TenantFilterSchema, TenantSchema, TransitionSchema,
+    ApplicationCreateSchema, ApplicationFilterSchema, ApplicationSchema, CustomDomainSchema, ExportSchema,
+    InviteAcceptanceSchema, InviteCreateSchema, InviteSchema, IssuedInviteSchema, OptionalReasonSchema,
+    RejectionSchema, RoleChangeSchema, SlugTakenSchema, StorefrontSettingsInputSchema, StorefrontSettingsPatchSchema,
+    StorefrontSettingsSchema, TenantDetailSchema, TenantFilterSchema, TenantSchema, TransitionSchema,
 )
 
 blp = Blueprint("sellers", __name__, description="Seller applications, members, tenant administration, settings")
@@ -272,7 +275,8 @@ class StorefrontSettings(MethodView):
 
         Fields left out are cleared. The custom domain must be free.
         """
-        return services.save_storefront_settings(current_tenant(), current_principal().user_id, values, replace=True)
+        return services.save_storefront_settings(current_tenant(), current_principal().user_id, values, replace=True,
+                                                 domain_verification_ttl=_domain_verification_ttl())
 
     @member_required(MemberRole.MANAGER)
     @blp.arguments(StorefrontSettingsPatchSchema)
@@ -281,4 +285,40 @@ class StorefrontSettings(MethodView):
     def patch(self, changes, slug):
         """Change some storefront settings (owners and managers)"""
         return services.save_storefront_settings(current_tenant(), current_principal().user_id, changes,
-                                                 replace=False)
+                                                 replace=False, domain_verification_ttl=_domain_verification_ttl())
+
+
+# Custom domains
+
+@blp.route("/sellers/<slug>/domain")
+class CustomDomain(MethodView):
+    @member_required(allow_operators=True)
+    @blp.response(200, CustomDomainSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, slug):
+        """The custom domain, its status and how to prove it (members and operators)
+
+        A domain set in the storefront settings stays pending, serving nothing,
+        until a check finds its token in a TXT record or at its well-known URL.
+        Checks run right after it is set, every DOMAIN_RECHECK_SECONDS while it
+        is pending, and on request.
+        """
+        return domains.get_custom_domain(current_tenant())
+
+
+@blp.route("/sellers/<slug>/domain/checks")
+class CustomDomainChecks(MethodView):
+    @member_required(MemberRole.MANAGER)
+    @blp.response(202, CustomDomainSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def post(self, slug):
+        """Check the custom domain again now (owners and managers)
+
+        The check runs in the background; read the domain to see its outcome.
+        An expired domain gets another period to be proved.
+        """
+        return domains.request_domain_check(current_tenant(), _domain_verification_ttl())
+
+
+def _domain_verification_ttl() -> timedelta:
+    return timedelta(days=current_app.config["DOMAIN_VERIFICATION_DAYS"])

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from marketplace.sellers import domains
+from marketplace.sellers.domain_proofs import DomainProbe
 from marketplace.sellers.exports import write_tenant_export
 from marketplace.sellers.members import record_invite_notice
 from marketplace.sellers.services import record_application_decision_notice, record_tenant_status_notices
@@ -39,3 +41,15 @@ def export_tenant(export_id: int) -> None:
     folder = write_tenant_export(export_id, Path(current_app.config["VAR_DIR"]).resolve() / "exports")
     log.info("tenant export %s", f"written to {folder}" if folder else "already written or unknown",
              extra={"export_id": export_id})
+
+
+def check_custom_domain(domain_id: int) -> None:
+    """Look for the proof of a pending custom domain; verified, it serves the storefront."""
+    status = domains.check_domain(domain_id, DomainProbe.from_config(current_app.config))
+    log.info("custom domain check: %s", status.value if status else "no such domain", extra={"domain_id": domain_id})
+
+
+def recheck_pending_domains() -> None:
+    """Periodic: expire the custom domains not proved in time, queue a check of the other pending ones."""
+    queued_count = domains.queue_pending_domain_checks()
+    log.info("%d pending custom domains queued for a check", queued_count, extra={"queued_count": queued_count})

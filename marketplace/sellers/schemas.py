@@ -10,7 +10,7 @@ from marketplace.accounts.schemas import MAX_EMAIL_LENGTH, EmailAddress, Trimmed
 from marketplace.partial_updates import AtLeastOneField
 from marketplace.sellers.codes import COUNTRY_CODES, SUPPORTED_CURRENCIES
 from marketplace.sellers.models import ApplicationStatus
-from tenants.models import TenantStatus
+from tenants.models import DomainStatus, TenantStatus
 from tenants.slugs import RESERVED_SLUGS, InvalidSlug, validate_slug
 
 MAX_SHOP_NAME_LENGTH = 120
@@ -202,7 +202,8 @@ class StorefrontSettingsInputSchema(Schema):
     returns_policy = TrimmedString(validate=validate.Length(max=MAX_POLICY_LENGTH))
     support_email = EmailAddress(allow_none=True, validate=validate.Length(max=MAX_EMAIL_LENGTH))
     custom_domain = HostName(allow_none=True, metadata={
-        "description": "A host name serving this storefront, unique across the platform; null for none."})
+        "description": "A host name for this storefront; null for none. It serves the storefront once its "
+                       "owner has proved it (see GET /sellers/{slug}/domain)."})
 
 
 
@@ -219,3 +220,39 @@ class StorefrontSettingsSchema(Schema):
     returns_policy = fields.String()
     support_email = fields.String(allow_none=True)
     custom_domain = fields.String(allow_none=True)
+
+
+# Custom domains
+
+class DnsProofSchema(Schema):
+    type = fields.String(metadata={"description": "Always TXT.", "example": "TXT"})
+    name = fields.String(metadata={"example": "_marketplace-challenge.shop.acme.example"})
+    value = fields.String(metadata={"description": "The record's text: the verification token."})
+
+
+class HttpProofSchema(Schema):
+    url = fields.String(metadata={"description": "Serve the token at this URL (plain http, port 80; redirects "
+                                                 "to the same host are followed)."})
+    body = fields.String(metadata={"description": "What the URL must answer with: the verification token."})
+
+
+class ProofInstructionsSchema(Schema):
+    """Either proof will do."""
+
+    dns = fields.Nested(DnsProofSchema)
+    http = fields.Nested(HttpProofSchema)
+
+
+class CustomDomainSchema(Schema):
+    """A custom domain serves the storefront only once verified."""
+
+    hostname = fields.String()
+    status = fields.Enum(DomainStatus, by_value=True, metadata={
+        "description": "pending: waiting for the proof; verified: serves the storefront; expired: not proved "
+                       "in time (request a check to start again)."})
+    verification_token = fields.String(metadata={"description": "What to publish; not a secret."})
+    proof_instructions = fields.Nested(ProofInstructionsSchema)
+    verification_expires_at = fields.DateTime(metadata={"description": "A pending domain expires then."})
+    verified_at = fields.DateTime(allow_none=True)
+    last_checked_at = fields.DateTime(allow_none=True)
+    last_check_result = fields.String(allow_none=True, metadata={"description": "What the last check found."})

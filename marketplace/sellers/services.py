@@ -8,10 +8,10 @@ same transaction; notifications and exports follow through the outbox.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,11 +22,12 @@ from marketplace.audit.services import record
 from marketplace.cache import MARKET_SCOPE, invalidate, tenant_scope
 from marketplace.errors import Conflict, NotFound
 from marketplace.pagination import Page, PageRequest, fetch_page
+from marketplace.sellers.domains import claim_domain, custom_domain_name
 from marketplace.sellers.lifecycle import PAST_TENSE, TenantAction, next_status
 from marketplace.sellers.models import ApplicationStatus, SellerApplication, StorefrontSettings, TenantExport
 from marketplace.sellers.notices import record_notification
 from tenants.db import utcnow
-from tenants.models import Tenant, TenantDomain, TenantRef, TenantStatus
+from tenants.models import Tenant, TenantRef, TenantStatus
 from tenants.provisioning import provision_tenant
 from tenants.registry import TenantNotFound, get_tenant_by_slug
 from tenants.slugs import RESERVED_SLUGS, InvalidSlug, validate_slug
@@ -40,7 +41,6 @@ RESYNC_SELLER_JOB = "marketplace.catalog.jobs.resync_seller_products"
 # How many numbered variants of a taken slug are tried for a suggestion.
 SLUG_SUGGESTION_ATTEMPTS = 50
 _PENDING_SLUG_INDEX = "uq_seller_applications_pending_slug"
-_DOMAIN_UNIQUE_CONSTRAINT = "uq_tenant_domains_hostname"
 
 
 class SlugUnavailable(Conflict):
@@ -74,14 +74,6 @@ class ApplicationAlreadyDecided(Conflict):
 class SellerNotFound(NotFound):
     def __init__(self, slug: str):
         super().__init__(f"There is no seller {slug!r}.")
-
-
-class DomainTaken(Conflict):
-    code = "domain_taken"
-
-    def __init__(self, hostname: str):
-        super().__init__("This domain already serves another storefront.",
-                         errors={"custom_domain": [f"{hostname} is already in use."]})
 
 
 @dataclass(frozen=True)
@@ -471,7 +463,7 @@ def _tenant_detail(session: Session, tenant: Tenant) -> TenantDetail:
         .where(Membership.tenant_id == tenant.id, Membership.role == MemberRole.OWNER).order_by(User.email)
     ).all()
     return TenantDetail(**vars(TenantView.of(tenant)), plan_code=tenant.plan_code,
-                        custom_domain=_custom_domain(session, tenant.id), member_count=member_count,
+                        custom_domain=custom_domain_name(session, tenant.id), member_count=member_count,
                         owner_emails=tuple(owner_emails))
 
 
@@ -502,12 +494,14 @@ def get_storefront_settings(tenant: TenantRef) -> dict[str, Any]:
         return _storefront_settings(uow.session, tenant.id)
 
 
-def save_storefront_settings(tenant: TenantRef, actor_user_id: int, values: dict[str, Any],
-                             replace: bool) -> dict[str, Any]:
+def save_storefront_settings(tenant: TenantRef, actor_user_id: int, values: dict[str, Any], replace: bool,
+                             domain_verification_ttl: timedelta) -> dict[str, Any]:
     """Change the storefront settings: `replace` resets every field not in `values` (PUT), else only those given.
 
     The display name is the seller's name everywhere, so the registry takes it
-    too. Raises DomainTaken if another tenant serves the custom domain.
+    too. A new custom domain is pending until proved within
+    `domain_verification_ttl` (see domains.py). Raises DomainTaken if another
+    tenant has verified it.
     """
     changes = {**_SETTINGS_DEFAULTS, **values} if replace else values
     with UnitOfWork(tenant) as uow:
@@ -519,7 +513,7 @@ def save_storefront_settings(tenant: TenantRef, actor_user_id: int, values: dict
         if "display_name" in changes:
             uow.session.get_one(Tenant, tenant.id).display_name = changes["display_name"]
         if "custom_domain" in changes:
-            _set_custom_domain(uow.session, tenant.id, changes["custom_domain"])
+            claim_domain(uow, tenant.id, changes["custom_domain"], domain_verification_ttl)
         uow.session.flush()
         after = _storefront_settings(uow.session, tenant.id)
         record(uow, actor_user_id=actor_user_id, action="storefront_settings.update",
@@ -539,7 +533,7 @@ def _storefront_settings(session: Session, tenant_id: int) -> dict[str, Any]:
         values = {**_SETTINGS_DEFAULTS, "display_name": session.get_one(Tenant, tenant_id).display_name}
     else:
         values = {column: getattr(settings, column) for column in _SETTINGS_COLUMNS}
-    values["custom_domain"] = _custom_domain(session, tenant_id)
+    values["custom_domain"] = custom_domain_name(session, tenant_id)
     return {field: values[field] for field in (*_SETTINGS_COLUMNS, "custom_domain")}
 
 
@@ -549,24 +543,3 @@ def _lock_settings_row(session: Session, tenant_id: int) -> StorefrontSettings:
     session.execute(insert(StorefrontSettings).values(id=1, display_name=display_name)
                     .on_conflict_do_nothing(index_elements=[StorefrontSettings.id]))
     return session.get_one(StorefrontSettings, 1, with_for_update=True, populate_existing=True)
-
-
-def _custom_domain(session: Session, tenant_id: int) -> str | None:
-    return session.scalar(select(TenantDomain.hostname).where(TenantDomain.tenant_id == tenant_id)
-                          .order_by(TenantDomain.is_primary.desc(), TenantDomain.id).limit(1))
-
-
-def _set_custom_domain(session: Session, tenant_id: int, hostname: str | None) -> None:
-    if hostname == _custom_domain(session, tenant_id):
-        return
-    session.execute(delete(TenantDomain).where(TenantDomain.tenant_id == tenant_id))
-    if hostname is None:
-        return
-    session.add(TenantDomain(tenant_id=tenant_id, hostname=hostname, is_primary=True))
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as error:
-        if _violated_constraint(error) == _DOMAIN_UNIQUE_CONSTRAINT:
-            raise DomainTaken(hostname) from error
-        raise

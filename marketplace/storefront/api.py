@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from functools import wraps
 from typing import Callable
+from urllib.parse import urlsplit
 
 from flask import request
 from flask.views import MethodView
@@ -84,3 +85,19 @@ class SellerProfile(MethodView):
         over all its products, and the first page of its products.
         """
         return services.get_seller_profile(slug)
+
+
+@blp.route("/storefront")
+class HostStorefront(MethodView):
+    @no_query_parameters
+    @blp.response(200, SellerProfileSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+    def get(self):
+        """The storefront of the custom domain this request was sent to
+
+        On a seller's verified custom domain, its public profile (as
+        `GET /sellers/{slug}`); on any other host, including a domain claimed
+        but not yet proved, 404.
+        """
+        return services.get_storefront_for_host(urlsplit("//" + request.host).hostname or "")

@@ -29,6 +29,7 @@ from marketplace.errors import NotFound, ValidationFailed
 from marketplace.pagination import Page, PageRequest, fetch_page
 from marketplace.sellers.services import get_storefront_settings
 from tenants.models import Tenant, TenantRef, TenantStatus
+from tenants.registry import slug_for_verified_host
 from tenants.slugs import SLUG_PATTERN
 from tenants.uow import UnitOfWork
 
@@ -227,6 +228,14 @@ def get_seller_profile(slug: str) -> dict[str, Any]:
     if profile is None:
         raise SellerNotFound(slug)
     return profile
+
+
+def get_storefront_for_host(hostname: str) -> dict[str, Any]:
+    """The profile of the active seller whose verified custom domain is `hostname`; NotFound for any other host."""
+    slug = slug_for_verified_host(hostname.lower().removesuffix("."))
+    if slug is None:
+        raise NotFound("No storefront is served on this host.")
+    return get_seller_profile(slug)
 
 
 def _compute_profile(tenant_id: int, slug: str) -> dict[str, Any] | None:

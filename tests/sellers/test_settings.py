@@ -63,11 +63,12 @@ def test_a_custom_domain_is_stored_in_lower_case_without_its_final_dot(client, t
     assert sql("SELECT hostname, is_primary FROM platform.tenant_domains") == [("shop.acme.example", True)]
 
 
-def test_a_custom_domain_of_another_seller_is_a_409(client, team, sign_up, make_seller, sql):
+def test_a_custom_domain_another_seller_has_verified_is_a_409(client, team, sign_up, make_seller, sql):
     rival = sign_up("rival@example.com")
     make_seller("rival-shop", {rival.user_id: MemberRole.OWNER})
     client.patch("/api/v1/sellers/rival-shop/settings", json={"custom_domain": "shop.acme.example"},
                  headers=rival.headers)
+    sql("UPDATE platform.tenant_domains SET status = 'verified'")  # the rival proved it
 
     response = client.patch(SETTINGS, json={"custom_domain": "shop.acme.example", "description": "Ours"},
                             headers=team.owner.headers)
