@@ -32,7 +32,8 @@ def assert_rate_limited(response, window_seconds: int) -> None:
     assert 1 <= int(response.headers["Retry-After"]) <= window_seconds
 
 
-def test_registrations_past_the_limit_are_refused_with_retry_after_and_create_nothing(limits_on, client, sql):
+def test_registrations_past_the_limit_are_refused_with_retry_after_and_create_nothing(limits_on, app, client,
+                                                                                       sql):
     for number in range(3):
         assert register_from(client, f"user{number}@example.com").status_code == 201
 
@@ -40,6 +41,8 @@ def test_registrations_past_the_limit_are_refused_with_retry_after_and_create_no
 
     assert_rate_limited(response, window_seconds=3600)
     assert sql("SELECT count(*) FROM platform.users WHERE email = 'one-too-many@example.com'") == [(0,)]
+    # Counted in the app's Redis, which every web process shares.
+    assert any(b"192.0.2.10" in key for key in app.extensions["redis"].client.keys("*ratelimit*"))
 
 
 def test_the_registration_limit_counts_each_client_address_apart(limits_on, client):

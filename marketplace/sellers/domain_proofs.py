@@ -19,7 +19,7 @@ import ipaddress
 import logging
 from dataclasses import dataclass
 from typing import Mapping
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import dns.exception
 import dns.nameserver
@@ -118,12 +118,17 @@ class DomainProbe:
             response = self._get(hostname, scheme, port, path)
             if response.status not in (301, 302, 303, 307, 308):
                 return response.body.decode("utf-8", "replace") if response.status == 200 else None
-            target = urlsplit(response.headers.get("Location", ""))
-            if (target.hostname or hostname) != hostname or target.scheme not in ("", "http", "https"):
+            try:
+                target = urlsplit(urljoin(f"{scheme}://{hostname}{path}", response.headers.get("Location", "")))
+                target_port = target.port
+            except ValueError as error:
+                raise RefusedFetch("it redirects to a malformed URL") from error
+            if target.hostname != hostname or target.scheme not in ("http", "https"):
                 raise RefusedFetch("it redirects to another host")
-            scheme = target.scheme or scheme
-            port = target.port or (HTTPS_PORT if scheme == "https" else self.http_port)
-            path = target.path or "/"
+            if target.scheme != scheme:
+                port = HTTPS_PORT if target.scheme == "https" else self.http_port
+            port, scheme = target_port or port, target.scheme
+            path = (target.path or "/") + (f"?{target.query}" if target.query else "")
         raise RefusedFetch("too many redirects")
 
     def _get(self, hostname: str, scheme: str, port: int, path: str) -> "_Answer":

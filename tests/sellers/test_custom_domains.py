@@ -94,7 +94,8 @@ def test_the_token_served_at_the_well_known_url_proves_the_domain(client, team, 
 
 def test_a_redirect_within_the_same_host_is_followed(client, team, site, jobs):
     token = claim(client, team)["verification_token"]
-    site.pages[f"/.well-known/marketplace-verification/{token}"] = (301, f"http://{HOSTNAME}:{site.port}/proof")
+    site.pages[f"/.well-known/marketplace-verification/{token}"] = (301, "/moved")
+    site.pages["/moved"] = (302, f"http://{HOSTNAME}:{site.port}/proof")
     site.pages["/proof"] = (200, token)
 
     client.post(CHECKS, headers=team.owner.headers)
