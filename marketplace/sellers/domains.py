@@ -147,7 +147,7 @@ def check_domain(domain_id: int, probe: DomainProbe) -> DomainStatus | None:
     with UnitOfWork() as uow:
         domain = uow.session.get(TenantDomain, domain_id)
         if domain is None or domain.status != DomainStatus.PENDING:
-            return domain and DomainStatus(domain.status)
+            return _status_of(domain)
         hostname, token = domain.hostname, domain.verification_token
         if domain.verification_expires_at <= utcnow():
             domain.status = DomainStatus.EXPIRED
@@ -177,18 +177,17 @@ def _record_check(domain_id: int, token: str, proof: Proof) -> DomainStatus | No
         domain = uow.session.get(TenantDomain, domain_id, with_for_update=True)
         # Claimed anew, checked by a faster job, or dropped while we looked: this outcome is stale.
         if domain is None or domain.status != DomainStatus.PENDING or domain.verification_token != token:
-            return domain and DomainStatus(domain.status)
+            return _status_of(domain)
         domain.last_checked_at = utcnow()
         domain.last_check_result = proof.detail
         if proof.found:
-            _verify(uow.session, domain)
-        try:
-            uow.session.flush()
-        except IntegrityError as error:
-            if getattr(getattr(error.orig, "diag", None), "constraint_name", None) != _VERIFIED_HOSTNAME_INDEX:
-                raise
-            log.info("domain %s was proved, but another seller verified it first", domain_id)
-            return DomainStatus.PENDING
+            try:
+                _verify(uow.session, domain)
+            except IntegrityError as error:
+                if getattr(getattr(error.orig, "diag", None), "constraint_name", None) != _VERIFIED_HOSTNAME_INDEX:
+                    raise
+                log.info("domain %s was proved, but another seller verified it first", domain_id)
+                return DomainStatus.PENDING
         status = DomainStatus(domain.status)
         uow.commit()
     log.info("domain check: %s", status.value, extra={"domain_id": domain_id, "proof": proof.method})
@@ -196,13 +195,19 @@ def _record_check(domain_id: int, token: str, proof: Proof) -> DomainStatus | No
 
 
 def _verify(session: Session, domain: TenantDomain) -> None:
+    """Mark the domain verified (IntegrityError if another seller's claim of the name was verified first)."""
     domain.status = DomainStatus.VERIFIED
     domain.verified_at = utcnow()
+    session.flush()
     # Other sellers' claims of this name can never be proved now.
     session.execute(update(TenantDomain)
                     .where(TenantDomain.hostname == domain.hostname, TenantDomain.id != domain.id,
                            TenantDomain.status == DomainStatus.PENDING)
                     .values(status=DomainStatus.EXPIRED, last_check_result="Another seller verified this domain."))
+
+
+def _status_of(domain: TenantDomain | None) -> DomainStatus | None:
+    return None if domain is None else DomainStatus(domain.status)
 
 
 def _tenant_domain(session: Session, tenant_id: int, lock: bool = False) -> TenantDomain | None:

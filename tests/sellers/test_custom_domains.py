@@ -260,3 +260,19 @@ def test_the_check_jobs_carry_only_the_domain_id(client, team, sql):
                    "WHERE job = 'marketplace.sellers.jobs.check_custom_domain'")
 
     assert [payload for (payload,) in payloads] == [{"domain_id": 1}]
+
+
+def test_a_proof_found_after_another_seller_verified_the_name_changes_nothing(
+        client, team, sign_up, make_seller, zone, jobs, sql):
+    rival = sign_up("rival@example.com")
+    make_seller("rival-shop", {rival.user_id: MemberRole.OWNER})
+    token = claim(client, team)["verification_token"]
+    client.patch("/api/v1/sellers/rival-shop/settings", json={"custom_domain": HOSTNAME}, headers=rival.headers)
+    # The rival's check won the race while ours was looking.
+    sql("UPDATE platform.tenant_domains SET status = 'verified' WHERE verification_token <> :token", token=token)
+    zone.records[(f"_marketplace-challenge.{HOSTNAME}", "TXT")] = [token]
+
+    jobs()
+
+    assert client.get(DOMAIN, headers=team.owner.headers).get_json()["status"] == "pending"
+    assert storefront_on(client, HOSTNAME).get_json()["slug"] == "rival-shop"
