@@ -17,6 +17,7 @@ login limits (accounts/ratelimit.py) are a different rule and stay apart.
 """
 from __future__ import annotations
 
+import math
 import time
 from typing import Callable
 
@@ -49,7 +50,10 @@ def init_app(app: Flask) -> None:
 
 
 def _too_many_requests(error: RateLimitExceeded):
-    seconds_left = max(1, int(limiter.current_limit.reset_at - time.time()))
+    # From the window's end, rounded up: a client that waits Retry-After seconds finds the window over.
+    # (`reset_at` is already a second past it, so rounding that up again would overstate the wait.)
+    window_ends_at = limiter.current_limit.window.reset_time
+    seconds_left = max(1, math.ceil(window_ends_at - time.time()))
     body = error_body(429, "Too many requests from this address; try again later.")
     return jsonify(body), 429, {"Retry-After": str(seconds_left)}
 
