@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
+from marketplace.mail.smtp import parse_smtp_url
+
 
 class ConfigError(RuntimeError):
     """One or more settings are missing or malformed."""
@@ -97,6 +99,15 @@ SETTINGS: tuple[Setting, ...] = (
             "OpenSearch URL for search; unset searches with PostgreSQL full text"),
     Setting("OPENSEARCH_INDEX_PREFIX", "marketplace_", str,
             "prefix of the OpenSearch indices and aliases (several apps can share one cluster)"),
+    Setting("SMTP_URL", None, parse_smtp_url,
+            "SMTP server of outgoing mail (smtp:// or smtps://, user and password optional); "
+            "unset keeps every mail as a file under VAR_DIR/mail"),
+    Setting("MAIL_FROM", "Marketplace <no-reply@marketplace.localhost>", str, "sender of every mail"),
+    Setting("EMAIL_VERIFICATION_TTL_SECONDS", str(48 * 3600), _parse_positive_int,
+            "lifetime of an email verification token (registration and email change)"),
+    Setting("PASSWORD_RESET_TTL_SECONDS", "3600", _parse_positive_int, "lifetime of a password reset token"),
+    Setting("OUTBOX_RETENTION_DAYS", "7", _parse_int,
+            "days a dispatched outbox row is kept before the hourly purge deletes it"),
 )
 
 

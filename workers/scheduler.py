@@ -14,9 +14,10 @@ from rq.cron import CronScheduler
 from marketplace.accounts.jobs import purge_stale_tokens
 from marketplace.app import create_app
 from marketplace.extensions import redis_client
-from workers.relay import sweep_outbox
+from workers.relay import purge_dispatched_messages, sweep_outbox
 
 TOKEN_PURGE_SECONDS = 3600
+OUTBOX_PURGE_SECONDS = 3600
 
 
 def periodic_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -34,6 +35,9 @@ def periodic_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
         {"func": purge_stale_tokens, "queue_name": "default",
          "kwargs": {"retention_days": config["TOKEN_RETENTION_DAYS"]},
          "interval": TOKEN_PURGE_SECONDS, "ttl": TOKEN_PURGE_SECONDS, "job_timeout": TOKEN_PURGE_SECONDS},
+        {"func": purge_dispatched_messages, "queue_name": "default",
+         "kwargs": {"retention_days": config["OUTBOX_RETENTION_DAYS"]},
+         "interval": OUTBOX_PURGE_SECONDS, "ttl": OUTBOX_PURGE_SECONDS, "job_timeout": OUTBOX_PURGE_SECONDS},
     ]
 
 
