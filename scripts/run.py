@@ -79,7 +79,7 @@ def _start_services(port: int, env: dict) -> dict[str, subprocess.Popen]:
 
 def _print_banner(port: int, mail_folder: Path | None) -> None:
     base = f"http://127.0.0.1:{port}"
-    mail = (f"{mail_folder}/  (one .eml file per mail; newest last: ls -t {mail_folder} | head)"
+    mail = (f"{mail_folder}/  (one .eml file per mail; the newest: ls -t {mail_folder} | head -1)"
             if mail_folder else "sent to SMTP_URL")
     print(f"""
 Marketplace is running.

@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 from marketplace.accounts.mails import email_changed_notice, token_mail
 from marketplace.accounts.models import ApiToken, MailedToken, MailedTokenPurpose, User
 from marketplace.accounts.passwords import hash_password, verify_password
+# The account look-ups of the accounts package, shared by its two service modules.
 from marketplace.accounts.services import (
-    EmailTaken, WrongCurrentPassword, _get_user, _lock_user_with_hash, _user_by_email, request_mailed_token,
+    EmailTaken, WrongCurrentPassword, _get_user, _user_by_email, request_mailed_token,
 )
 from marketplace.accounts.tokens import new_token, token_digest
 from marketplace.errors import ApiError, Conflict, NotFound, ValidationFailed

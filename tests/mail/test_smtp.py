@@ -11,7 +11,6 @@ from marketplace.accounts.jobs import send_mailed_token
 from marketplace.mail import delivery, smtp
 from marketplace.mail.local_server import LOOPBACK
 from marketplace.mail.message import Mail, compose
-from tests.mailbox import text_of
 
 
 class Recorder:
