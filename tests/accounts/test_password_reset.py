@@ -1,6 +1,8 @@
 """Password reset by mail: no account enumeration, a single-use expiring token, everyone signed out."""
 from __future__ import annotations
 
+import threading
+
 from tests.conftest import PASSWORD
 from tests.mailbox import text_of
 
@@ -126,3 +128,27 @@ def test_the_reset_mail_says_that_every_device_is_signed_out(client, buyer, mail
     client.post(REQUEST, json={"email": buyer.email})
 
     assert "signed out" in text_of(mailbox.latest_to(buyer.email))
+
+
+def test_two_resets_racing_with_one_token_set_exactly_one_password(app, client, buyer, mailbox, log_in):
+    client.post(REQUEST, json={"email": buyer.email})
+    token = mailbox.token_for(buyer.email)
+    start = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def reset(new_password: str) -> None:
+        start.wait()
+        statuses.append(app.test_client().post(CONFIRM, json={"token": token, "new_password": new_password})
+                        .status_code)
+
+    threads = [threading.Thread(target=reset, args=(password,)) for password in ("first new passphrase",
+                                                                                  "second new passphrase")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(statuses) == [204, 409]
+    working = [password for password in ("first new passphrase", "second new passphrase")
+               if log_in(buyer.email, password).status_code == 201]
+    assert len(working) == 1

@@ -88,6 +88,8 @@ def test_an_invitee_whose_address_is_not_verified_cannot_accept(client, team, si
     assert response.status_code == 403
     assert response.get_json()["code"] == "email_not_verified"
     assert "newbie@example.com" not in roles(client, team.owner)
+    notices = client.get("/api/v1/me/notifications", headers=squatter.headers).get_json()
+    assert [notice for notice in notices if token in notice["body"]] == []
 
 
 def test_an_invite_withdrawn_before_its_mail_went_out_is_never_mailed(client, team, mailbox):
