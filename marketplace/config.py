@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from limits import parse_many
+from marketplace.mail.smtp import parse_smtp_url
 
 
 class ConfigError(RuntimeError):
@@ -155,6 +156,15 @@ SETTINGS: tuple[Setting, ...] = (
             "DNS servers of domain checks (ip[:port], comma-separated); unset: the system's resolver"),
     Setting("DOMAIN_CHECK_HTTP_PORT", "80", _parse_positive_int,
             "port of the http:// well-known URL a domain check fetches (tests serve it elsewhere)"),
+    Setting("SMTP_URL", None, parse_smtp_url,
+            "SMTP server of outgoing mail (smtp:// or smtps://, user and password optional); "
+            "unset keeps every mail as a file under VAR_DIR/mail"),
+    Setting("MAIL_FROM", "Marketplace <no-reply@marketplace.localhost>", str, "sender of every mail"),
+    Setting("EMAIL_VERIFICATION_TTL_SECONDS", str(48 * 3600), _parse_positive_int,
+            "lifetime of an email verification token (registration and email change)"),
+    Setting("PASSWORD_RESET_TTL_SECONDS", "3600", _parse_positive_int, "lifetime of a password reset token"),
+    Setting("OUTBOX_RETENTION_DAYS", "7", _parse_int,
+            "days a dispatched outbox row is kept before the hourly purge deletes it"),
 )
 
 

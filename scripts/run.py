@@ -1,7 +1,8 @@
 """`make run`: the whole platform on one machine, with nothing installed beyond Python.
 
 Starts the embedded PostgreSQL and Redis (unless DATABASE_URL / REDIS_URL are
-given), migrates the shared schema and every tenant, seeds the demo data once,
+given) and the embedded SMTP server, which keeps every mail as a file under
+VAR_DIR/mail (unless SMTP_URL is given), migrates the shared schema and every tenant, seeds the demo data once,
 then serves the web app (gunicorn), two RQ workers (search jobs in process,
 the others forked) and the scheduler until Ctrl-C, which stops all of them
 and the embedded servers.
@@ -13,9 +14,12 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from marketplace.config import ConfigError, load_settings
 from marketplace.embedded import EmbeddedRedis, embedded_database_url
+from marketplace.mail.delivery import mail_folder
+from marketplace.mail.local_server import LocalMailServer
 
 CHILD_STOP_SECONDS = 10
 
@@ -32,18 +36,25 @@ def main() -> int:
     if settings["REDIS_URL"] is None:
         embedded_redis = EmbeddedRedis(settings["VAR_DIR"])
         settings["REDIS_URL"] = embedded_redis.start()
-    child_env = dict(os.environ, DATABASE_URL=settings["DATABASE_URL"], REDIS_URL=settings["REDIS_URL"])
+    local_mail_server = None
+    if settings["SMTP_URL"] is None:
+        local_mail_server = LocalMailServer(mail_folder(settings["VAR_DIR"]))
+        settings["SMTP_URL"] = local_mail_server.start()
+    child_env = dict(os.environ, DATABASE_URL=settings["DATABASE_URL"], REDIS_URL=settings["REDIS_URL"],
+                     SMTP_URL=settings["SMTP_URL"])
 
     _run_step([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], child_env)
     _run_step([sys.executable, "-m", "flask", "--app", "wsgi", "tenants", "migrate"], child_env)
     _run_step([sys.executable, "-m", "flask", "--app", "wsgi", "seed", "demo"], child_env)
 
     children = _start_services(settings["PORT"], child_env)
-    _print_banner(settings["PORT"])
+    _print_banner(settings["PORT"], local_mail_server.folder if local_mail_server else None)
     try:
         return _wait_for_first_exit(children)
     finally:
         _stop(children)
+        if local_mail_server is not None:
+            local_mail_server.stop()
         if embedded_redis is not None:
             embedded_redis.stop()
 
@@ -66,13 +77,16 @@ def _start_services(port: int, env: dict) -> dict[str, subprocess.Popen]:
     }
 
 
-def _print_banner(port: int) -> None:
+def _print_banner(port: int, mail_folder: Path | None) -> None:
     base = f"http://127.0.0.1:{port}"
+    mail = (f"{mail_folder}/  (one .eml file per mail; the newest: ls -t {mail_folder} | head -1)"
+            if mail_folder else "sent to SMTP_URL")
     print(f"""
 Marketplace is running.
   API docs       {base}/api/docs
   OpenAPI        {base}/api/v1/openapi.json
   Health         {base}/healthz   {base}/readyz
+  Mail           {mail}
 Demo logins (password demo-pass-123):
   operator@demo.test, buyer@demo.test,
   owner@aurora-ceramics.demo.test, owner@brightline-cycles.demo.test, owner@cedar-and-wick.demo.test

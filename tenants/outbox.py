@@ -34,6 +34,8 @@ class OutboxMessage(SharedBase):
 
     __table_args__ = (
         Index("ix_outbox_messages_pending", "id", postgresql_where=text("dispatched_at IS NULL")),
+        # The purge finds dispatched rows past their retention by this, without reading pending ones.
+        Index("ix_outbox_messages_dispatched_at", "dispatched_at", postgresql_where=text("dispatched_at IS NOT NULL")),
     )
 
     @property

@@ -1,8 +1,9 @@
-"""Fixtures shared by every test: real PostgreSQL and Redis, one app, a clean slate per test.
+"""Fixtures shared by every test: real PostgreSQL, Redis and SMTP, one app, a clean slate per test.
 
 With DATABASE_URL unset the embedded PostgreSQL under var/test is started (or
 joined); either way each pytest run gets a database of its own, dropped at the
-end, so parallel runs never meet. Each run also starts its own redis-server.
+end, so parallel runs never meet. Each run also starts its own redis-server
+and its own SMTP server, which keeps the mail sent as files (`mailbox`).
 """
 from __future__ import annotations
 
@@ -18,11 +19,13 @@ from marketplace import create_app
 from marketplace.accounts import services
 from marketplace.accounts.models import MemberRole, Membership
 from marketplace.embedded import EmbeddedRedis, drop_embedded_database, embedded_database_url
+from marketplace.mail.local_server import LocalMailServer
 from migrations import upgrade_shared
 from tenants.models import TenantRef
 from tenants.provisioning import provision_tenant
 from tenants.shards import shards
 from tenants.uow import UnitOfWork
+from tests.mailbox import Mailbox
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_VAR_DIR = Path(os.environ.get("TEST_VAR_DIR", ROOT / "var" / "test"))
@@ -63,10 +66,19 @@ def redis_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def app(database_url, redis_server):
+def mail_server(tmp_path_factory):
+    server = LocalMailServer(tmp_path_factory.mktemp("mail"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, redis_server, mail_server):
     return create_app({
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_server.url,
+        "SMTP_URL": mail_server.url,
         "TESTING": True,
         "LOG_LEVEL": "WARNING",
         "DB_POOL_SIZE": 5,
@@ -77,7 +89,7 @@ def app(database_url, redis_server):
 
 @pytest.fixture(autouse=True)
 def clean_state(request):
-    """Empty every platform table, drop every tenant schema and flush Redis after each test."""
+    """Empty every platform table, drop every tenant schema, flush Redis and empty the mailbox after each test."""
     yield
     if "app" not in request.fixturenames:
         return
@@ -98,6 +110,15 @@ def clean_state(request):
     app.extensions["redis"].client.flushdb()
     # Redis's invalidation message would do it too, but not before the next test's first read on a busy box.
     app.extensions["redis"].near_cache.forget_everything()
+    Mailbox(request.getfixturevalue("mail_server").folder, deliver=lambda: None).clear()
+
+
+@pytest.fixture
+def mailbox(app, mail_server) -> Mailbox:
+    """The mail sent so far; reading it first runs the queued jobs, which are what send mail."""
+    from tests.workers.support import run_jobs
+
+    return Mailbox(mail_server.folder, deliver=lambda: run_jobs(app))
 
 
 @pytest.fixture
@@ -141,11 +162,18 @@ def log_in(client):
 
 
 @pytest.fixture
-def sign_up(register, log_in):
-    """Register and log in; returns a SignedIn."""
+def sign_up(app, register, log_in):
+    """Register and log in; returns a SignedIn.
 
-    def sign_up_as(email: str, password: str = PASSWORD) -> SignedIn:
+    The address counts as verified unless `verified=False` (the tests of
+    verification itself go through the mail).
+    """
+
+    def sign_up_as(email: str, password: str = PASSWORD, verified: bool = True) -> SignedIn:
         user_id = register(email, password).get_json()["id"]
+        if verified:
+            with app.app_context():
+                services.mark_email_verified(user_id)
         token = log_in(email, password).get_json()["access_token"]
         return SignedIn(user_id=user_id, email=email, password=password, token=token)
 

@@ -11,6 +11,8 @@ def test_defaults_are_valid_with_an_empty_environment():
     assert settings["PORT"] == 8000
     assert settings["TRUSTED_PROXY_COUNT"] == 0
     assert settings["TOKEN_RETENTION_DAYS"] == 7
+    assert settings["SMTP_URL"] is None
+    assert settings["OUTBOX_RETENTION_DAYS"] == 7
 
 
 @pytest.mark.parametrize("name, value", [
@@ -23,6 +25,12 @@ def test_defaults_are_valid_with_an_empty_environment():
     ("TRUSTED_PROXY_COUNT", "-1"),
     ("TRUSTED_PROXY_COUNT", "one"),
     ("TOKEN_RETENTION_DAYS", "-7"),
+    ("SMTP_URL", "http://mail.example.com"),
+    ("SMTP_URL", "smtp://"),
+    ("SMTP_URL", "smtp://mail.example.com:99999"),
+    ("EMAIL_VERIFICATION_TTL_SECONDS", "0"),
+    ("PASSWORD_RESET_TTL_SECONDS", "soon"),
+    ("OUTBOX_RETENTION_DAYS", "-1"),
 ])
 def test_a_malformed_setting_is_refused_by_name(name, value):
     with pytest.raises(ConfigError) as error:

@@ -9,6 +9,8 @@ def test_demo_seed_creates_the_listed_logins_and_a_dozen_visible_products_per_se
     for email in [OPERATOR_EMAIL, BUYER_EMAIL] + [seller.owner_email for seller in DEMO_SELLERS]:
         response = client.post("/api/v1/auth/token", json={"email": email, "password": DEMO_PASSWORD})
         assert response.status_code == 201, email
+        profile = client.get("/api/v1/me", headers={"Authorization": f"Bearer {response.get_json()['access_token']}"})
+        assert profile.get_json()["email_verified_at"] is not None, email
     for seller in DEMO_SELLERS:
         listing = client.get(f"/api/v1/products?seller={seller.slug}&page_size=50")
         assert len(listing.get_json()) == 12, seller.slug

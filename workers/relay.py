@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Iterable
 
 from redis import RedisError
-from sqlalchemy import Select, select
+from sqlalchemy import Select, delete, func, select
 
 from tenants.db import utcnow
 from tenants.outbox import OutboxMessage, set_commit_relay
@@ -26,6 +27,8 @@ from workers.queues import RETRY_POLICY, UnknownQueue, get_queue
 log = logging.getLogger(__name__)
 
 SWEEP_BATCH_SIZE = 100
+# Rows deleted per transaction by the purge: a large backlog never holds one long transaction.
+PURGE_BATCH_SIZE = 5000
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,36 @@ def sweep_outbox(batch_size: int = SWEEP_BATCH_SIZE) -> int:
         if batch.redis_failed or batch.taken_count < batch_size:
             return dispatched_count
         after_id = batch.last_taken_id
+
+
+def purge_dispatched_messages(retention_days: int, batch_size: int = PURGE_BATCH_SIZE) -> int:
+    """Delete the rows dispatched more than `retention_days` ago; return how many.
+
+    A dispatched row's work is RQ's from then on; the row is kept a while for
+    debugging, not forever (its payload may name people). Pending rows are
+    never touched. Deletes in batches, one transaction each, until a batch
+    comes back short; rows another purge holds are skipped, not waited for.
+    """
+    dispatched_before = func.now() - timedelta(days=retention_days)
+    stale_message_ids = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.dispatched_at < dispatched_before)
+        .limit(batch_size)
+        .with_for_update(skip_locked=True)
+    )
+    deleted_count = 0
+    while True:
+        with UnitOfWork() as uow:
+            batch_count = uow.session.execute(
+                delete(OutboxMessage).where(OutboxMessage.id.in_(stale_message_ids))
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            uow.commit()
+        deleted_count += batch_count
+        if batch_count < batch_size:
+            log.info("%d dispatched outbox rows purged", deleted_count,
+                     extra={"deleted_count": deleted_count, "retention_days": retention_days})
+            return deleted_count
 
 
 def _pending_messages() -> Select:

@@ -16,8 +16,10 @@ from marketplace.app import create_app
 from marketplace.extensions import redis_client
 from marketplace.sellers.jobs import recheck_pending_domains
 from workers.relay import sweep_outbox
+from workers.relay import purge_dispatched_messages, sweep_outbox
 
 TOKEN_PURGE_SECONDS = 3600
+OUTBOX_PURGE_SECONDS = 3600
 
 
 def periodic_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -38,6 +40,9 @@ def periodic_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
         # Only queues one outbox message per pending domain: the checks themselves run as their own jobs.
         {"func": recheck_pending_domains, "queue_name": "default", "interval": config["DOMAIN_RECHECK_SECONDS"],
          "ttl": config["DOMAIN_RECHECK_SECONDS"]},
+        {"func": purge_dispatched_messages, "queue_name": "default",
+         "kwargs": {"retention_days": config["OUTBOX_RETENTION_DAYS"]},
+         "interval": OUTBOX_PURGE_SECONDS, "ttl": OUTBOX_PURGE_SECONDS, "job_timeout": OUTBOX_PURGE_SECONDS},
     ]
 
 

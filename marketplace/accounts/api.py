@@ -6,14 +6,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from marketplace import rate_limits
-from marketplace.accounts import services
+from marketplace.accounts import services, verification
 from marketplace.accounts.permissions import (
     current_principal, current_tenant, login_required, member_required, operator_required,
 )
 from marketplace.accounts.ratelimit import guarded_password_check
 from marketplace.accounts.schemas import (
-    CredentialsSchema, MemberSchema, PasswordChangeSchema, ProfileSchema, ProfileUpdateSchema,
-    RegistrationSchema, TokenSchema, UserFilterSchema, UserSchema,
+    CredentialsSchema, EmailChangeSchema, MailedTokenSchema, MemberSchema, PasswordChangeSchema,
+    PasswordResetRequestSchema, PasswordResetSchema, ProfileSchema, ProfileUpdateSchema, RegistrationSchema,
+    TokenSchema, UserFilterSchema, UserSchema,
 )
 from marketplace.pagination import paginated
 
@@ -30,7 +31,9 @@ class Registration(MethodView):
     def post(self, registration):
         """Register an account
 
-        Emails are unique in any letter case. A welcome notification follows.
+        Emails are unique in any letter case. A welcome notification follows,
+        and a mail with a token that verifies the address
+        (POST /auth/email-verification).
         """
         return services.register_user(registration["email"], registration["password"], registration["full_name"])
 
@@ -91,6 +94,102 @@ class Password(MethodView):
                                     failure=services.WrongCurrentPassword):
             services.change_password(principal.user_id, principal.token_id,
                                      change["current_password"], change["new_password"])
+
+
+@blp.route("/auth/email-verification")
+class EmailVerification(MethodView):
+    @blp.arguments(MailedTokenSchema)
+    @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND", description="`token_not_found`: no such token.")
+    @blp.alt_response(409, response="CONFLICT", description="`token_used`: the token was used before.")
+    @blp.alt_response(410, description="`token_expired`, or `token_replaced` by a newer mail.")
+    def post(self, body):
+        """Verify an email address with the token mailed to it
+
+        No sign-in needed: the token proves that its bearer reads the mail.
+        """
+        verification.verify_email(body["token"])
+
+
+@blp.route("/me/email-verification")
+class EmailVerificationMail(MethodView):
+    @login_required
+    @blp.response(202)
+    @blp.alt_response(409, response="CONFLICT", description="`email_already_verified`.")
+    def post(self):
+        """Mail a new verification token to my address
+
+        Tokens mailed before stop working.
+        """
+        verification.request_email_verification(current_principal().user_id)
+
+
+@blp.route("/auth/password-reset")
+class PasswordResetRequests(MethodView):
+    @blp.arguments(PasswordResetRequestSchema)
+    @blp.response(202)
+    def post(self, body):
+        """Ask for a password reset mail
+
+        Always 202, whether or not an account has the address: the answer
+        tells nobody who has an account. An active account gets a mail with a
+        one-time token (POST /auth/password-reset/confirm); earlier reset
+        tokens stop working.
+        """
+        verification.request_password_reset(body["email"])
+
+
+@blp.route("/auth/password-reset/confirm")
+class PasswordReset(MethodView):
+    @blp.arguments(PasswordResetSchema)
+    @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND", description="`token_not_found`: no such token.")
+    @blp.alt_response(409, response="CONFLICT", description="`token_used`: the token was used before.")
+    @blp.alt_response(410, description="`token_expired`, or `token_replaced` by a newer mail.")
+    def post(self, body):
+        """Set a new password with a mailed reset token
+
+        Every bearer token of the account is revoked: sign in again. The mail
+        proved the address, so it counts as verified from now on.
+        """
+        verification.reset_password(body["token"], body["new_password"])
+
+
+@blp.route("/me/email-change")
+class EmailChangeRequests(MethodView):
+    @login_required
+    @blp.arguments(EmailChangeSchema)
+    @blp.response(202)
+    @blp.alt_response(409, response="CONFLICT", description="`email_taken`: another account has the address.")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
+    def post(self, change):
+        """Ask to change my email address
+
+        Needs the current password (wrong: 422, and it counts towards the
+        login lock-out). A token goes to the new address; the address changes
+        only when it is confirmed (POST /auth/email-change/confirm).
+        """
+        principal = current_principal()
+        with guarded_password_check(principal.email, request.remote_addr,
+                                    failure=services.WrongCurrentPassword):
+            verification.request_email_change(principal.user_id, change["current_password"], change["new_email"])
+
+
+@blp.route("/auth/email-change/confirm")
+class EmailChange(MethodView):
+    @blp.arguments(MailedTokenSchema)
+    @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND", description="`token_not_found`: no such token.")
+    @blp.alt_response(409, response="CONFLICT", description="`token_used`, or `email_taken` by another "
+                                                             "account since the request.")
+    @blp.alt_response(410, description="`token_expired`, or `token_replaced` by a newer mail.")
+    def post(self, body):
+        """Confirm a new email address with the token mailed to it
+
+        The account switches to the new address, verified, and the previous
+        address is told by mail.
+        """
+        verification.confirm_email_change(body["token"])
 
 
 @blp.route("/operator/users")

@@ -40,6 +40,8 @@ class User(Timestamps, SharedBase):
     is_operator: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the owner of `email` proved they read it (a mailed token); None until then and after a change.
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("uq_users_email_lower", func.lower(email), unique=True),)
 
@@ -76,3 +78,35 @@ class ApiToken(SharedBase):
         Index("ix_api_tokens_expires_at", "expires_at"),
         Index("ix_api_tokens_revoked_at", "revoked_at", postgresql_where=text("revoked_at IS NOT NULL")),
     )
+
+
+class MailedTokenPurpose(str, enum.Enum):
+    """What a mailed one-time token proves or allows."""
+
+    VERIFY_EMAIL = "verify_email"
+    CHANGE_EMAIL = "change_email"
+    RESET_PASSWORD = "reset_password"
+
+
+class MailedToken(SharedBase):
+    """A one-time token mailed to `email`: a request row first, its token minted by the job that mails it.
+
+    The request carries no secret, so its outbox message holds only this
+    row's id; the job mints the token, stores its SHA-256 here with its
+    expiry and sends the mail, in one transaction. A token is spent once
+    (`used_at`) and dies when a newer one of the same purpose is asked for
+    (`revoked_at`).
+    """
+
+    __tablename__ = "mailed_tokens"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[MailedTokenPurpose] = mapped_column(checked_enum(MailedTokenPurpose, "mailed_token_purpose"))
+    # The address mailed: the one to verify, the new one of an email change, the account's for a reset.
+    email: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

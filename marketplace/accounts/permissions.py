@@ -1,6 +1,9 @@
 """Every permission check of the API, as view decorators.
 
     @login_required                     any signed-in user
+    @verified_email_required            signed-in users whose email address is verified (403
+                                        `email_not_verified`): accepting invites, applying to
+                                        sell, checking out
     @operator_required                  platform operators
     @member_required(MemberRole.MANAGER)  members of the tenant in the URL with at least this role
                                         (owner ⊃ manager ⊃ staff)
@@ -26,7 +29,7 @@ from flask_smorest import Blueprint
 from marketplace.accounts import services
 from marketplace.accounts.auth import BEARER_SCHEME, authenticate
 from marketplace.accounts.models import MemberRole
-from marketplace.accounts.services import Principal
+from marketplace.accounts.services import EmailNotVerified, Principal
 from marketplace.errors import Forbidden, NotFound
 from marketplace.sellers.lifecycle import ensure_member_access
 from tenants.models import TenantRef
@@ -40,6 +43,16 @@ def login_required(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return _documented(wrapper, 401)
+
+
+def verified_email_required(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not authenticate().email_verified:
+            raise EmailNotVerified()
+        return view(*args, **kwargs)
+
+    return _documented(wrapper, 401, 403)
 
 
 def operator_required(view: Callable) -> Callable:

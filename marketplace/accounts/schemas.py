@@ -64,6 +64,24 @@ class PasswordChangeSchema(Schema):
     new_password = _new_password()
 
 
+class MailedTokenSchema(Schema):
+    token = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200),
+                          metadata={"description": "The one-time code from the mail."})
+
+
+class PasswordResetRequestSchema(Schema):
+    email = _email()
+
+
+class PasswordResetSchema(MailedTokenSchema):
+    new_password = _new_password()
+
+
+class EmailChangeSchema(Schema):
+    current_password = _given_password()
+    new_email = _email()
+
+
 class OperatorSchema(Schema):
     """`flask operators create`: the password only for a new account, the name optional."""
 
@@ -86,6 +104,8 @@ class UserSchema(Schema):
     email = fields.String()
     full_name = fields.String()
     is_operator = fields.Boolean()
+    email_verified_at = fields.DateTime(allow_none=True, metadata={
+        "description": "When the owner proved they read this address; null until then."})
     created_at = fields.DateTime()
 
 

@@ -15,16 +15,17 @@ from sqlalchemy import Select, case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from marketplace.accounts.models import ApiToken, MemberRole, Membership, User
+from marketplace.accounts.models import ApiToken, MailedToken, MailedTokenPurpose, MemberRole, Membership, User
 from marketplace.accounts.passwords import hash_password, needs_rehash, verify_password
 from marketplace.accounts.tokens import TOKEN_TYPE, new_token, token_digest
-from marketplace.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from marketplace.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from marketplace.pagination import Page, PageRequest, fetch_page
 from tenants.db import utcnow
 from tenants.models import Tenant
 from tenants.uow import UnitOfWork
 
 WELCOME_JOB = "marketplace.notifications.jobs.send_welcome"
+MAILED_TOKEN_JOB = "marketplace.accounts.jobs.send_mailed_token"
 # Tokens deleted per transaction by the purge: a large backlog never holds one long transaction.
 TOKEN_PURGE_BATCH_SIZE = 5000
 _EMAIL_UNIQUE_INDEX = "uq_users_email_lower"
@@ -64,6 +65,14 @@ class AccountNotFound(NotFound):
         self.user_id = user_id
 
 
+class EmailNotVerified(Forbidden):
+    code = "email_not_verified"
+
+    def __init__(self) -> None:
+        super().__init__("Verify your email address first: use the token we mailed you "
+                         "(POST /auth/email-verification), or ask for a new mail (POST /me/email-verification).")
+
+
 class PasswordRequired(ValidationFailed):
     def __init__(self) -> None:
         super().__init__("A new account needs a password.", errors={"password": ["Missing data for required field."]})
@@ -75,12 +84,13 @@ class Account:
     email: str
     full_name: str
     is_operator: bool
+    email_verified_at: datetime | None
     created_at: datetime
 
     @classmethod
     def of(cls, user: User) -> "Account":
         return cls(id=user.id, email=user.email, full_name=user.full_name, is_operator=user.is_operator,
-                   created_at=user.created_at)
+                   email_verified_at=user.email_verified_at, created_at=user.created_at)
 
 
 @dataclass(frozen=True)
@@ -110,6 +120,7 @@ class Principal:
     token_id: int
     email: str
     is_operator: bool
+    email_verified: bool
 
 
 @dataclass(frozen=True)
@@ -124,7 +135,7 @@ class Member:
 # Registration and operators
 
 def register_user(email: str, password: str, full_name: str) -> Account:
-    """Create a buyer account and queue its welcome notification.
+    """Create a buyer account and queue its welcome notification and its address verification mail.
 
     Raises EmailTaken if the email is in use in any letter case.
     """
@@ -174,7 +185,40 @@ def _create_user(uow: UnitOfWork, email: str, password_hash: str, full_name: str
             raise EmailTaken(email) from error
         raise
     uow.add_message(WELCOME_JOB, {"user_id": user.id}, queue="default")
+    request_mailed_token(uow, user.id, MailedTokenPurpose.VERIFY_EMAIL, user.email)
     return user
+
+
+def mark_email_verified(user_id: int) -> None:
+    """Record the account's address as verified without a mailed token.
+
+    For addresses known good by other means only: the demo seed's accounts
+    and test fixtures. Everyone else proves their address with a token.
+    """
+    with UnitOfWork() as uow:
+        user = _get_user(uow.session, user_id)
+        if user.email_verified_at is None:
+            user.email_verified_at = func.now()
+        uow.commit()
+
+
+def request_mailed_token(uow: UnitOfWork, user_id: int, purpose: MailedTokenPurpose, email: str) -> MailedToken:
+    """Ask for a one-time token of `purpose` to be mailed to `email`; older open ones of that purpose die.
+
+    The outbox message holds only the request's id: the job mints the token,
+    so it never travels through the outbox, Redis or a log.
+    """
+    uow.session.execute(
+        update(MailedToken)
+        .where(MailedToken.user_id == user_id, MailedToken.purpose == purpose,
+               MailedToken.used_at.is_(None), MailedToken.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+    )
+    request = MailedToken(user_id=user_id, purpose=purpose, email=email)
+    uow.session.add(request)
+    uow.session.flush()
+    uow.add_message(MAILED_TOKEN_JOB, {"mailed_token_id": request.id})
+    return request
 
 
 # Tokens
@@ -204,7 +248,7 @@ def issue_token(email: str, password: str, ttl_seconds: int) -> IssuedToken:
 def authenticate_token(token: str) -> Principal:
     """The principal of a live token (not expired, not revoked, account active), else InvalidToken."""
     query = (
-        select(ApiToken.id, User.id, User.email, User.is_operator)
+        select(ApiToken.id, User.id, User.email, User.is_operator, User.email_verified_at.is_not(None))
         .join(User, User.id == ApiToken.user_id)
         .where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None),
                ApiToken.expires_at > func.now(), User.is_active.is_(True))
@@ -213,8 +257,9 @@ def authenticate_token(token: str) -> Principal:
         row = uow.session.execute(query).one_or_none()
     if row is None:
         raise InvalidToken()
-    token_id, user_id, email, is_operator = row
-    return Principal(user_id=user_id, token_id=token_id, email=email, is_operator=is_operator)
+    token_id, user_id, email, is_operator, email_verified = row
+    return Principal(user_id=user_id, token_id=token_id, email=email, is_operator=is_operator,
+                     email_verified=email_verified)
 
 
 def revoke_token(token_id: int) -> None:

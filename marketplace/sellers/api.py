@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marketplace import rate_limits
 from marketplace.accounts.models import MemberRole
 from marketplace.accounts.permissions import (
-    current_principal, current_tenant, login_required, member_required, operator_required,
+    current_principal, current_tenant, login_required, member_required, operator_required, verified_email_required,
 )
 from marketplace.accounts.schemas import MembershipSchema, MemberSchema
 from marketplace.pagination import paginated
@@ -18,7 +18,7 @@ from marketplace.sellers import domains, members, services
 from marketplace.sellers.lifecycle import TenantAction
 from marketplace.sellers.schemas import (
     ApplicationCreateSchema, ApplicationFilterSchema, ApplicationSchema, CustomDomainSchema, ExportSchema,
-    InviteAcceptanceSchema, InviteCreateSchema, InviteSchema, IssuedInviteSchema, OptionalReasonSchema,
+    InviteAcceptanceSchema, InviteCreateSchema, InviteSchema, OptionalReasonSchema,
     RejectionSchema, RoleChangeSchema, SlugTakenSchema, StorefrontSettingsInputSchema, StorefrontSettingsPatchSchema,
     StorefrontSettingsSchema, TenantDetailSchema, TenantFilterSchema, TenantSchema, TransitionSchema,
 )
@@ -30,7 +30,7 @@ blp = Blueprint("sellers", __name__, description="Seller applications, members, 
 
 @blp.route("/seller-applications")
 class SellerApplications(MethodView):
-    @login_required
+    @verified_email_required
     @blp.arguments(ApplicationCreateSchema)
     @blp.response(201, ApplicationSchema)
     @blp.alt_response(409, schema=SlugTakenSchema, description="The slug is taken or reserved; "
@@ -38,7 +38,8 @@ class SellerApplications(MethodView):
     def post(self, application):
         """Apply to open a shop
 
-        An operator approves or rejects the application; the applicant is
+        The applicant's email address must be verified (else 403
+        `email_not_verified`). An operator approves or rejects the application; the applicant is
         notified either way. The wanted slug must be free: a taken or reserved
         one is a 409 whose `errors.suggested_slug` names a free alternative.
         """
@@ -96,13 +97,14 @@ class ApplicationRejection(MethodView):
 class MemberInvites(MethodView):
     @member_required(MemberRole.MANAGER)
     @blp.arguments(InviteCreateSchema)
-    @blp.response(201, IssuedInviteSchema)
+    @blp.response(201, InviteSchema)
     @blp.alt_response(409, response="CONFLICT")
     def post(self, invite, slug):
         """Invite someone by email to join with a role
 
-        Owners invite with any role, managers invite staff. The invitee is
-        notified; the token in the answer is shown once and expires in 7 days.
+        Owners invite with any role, managers invite staff. The invite's token
+        goes to the invitee by mail only (it is in no answer) and expires in 7
+        days; a new invite to the same address replaces the open one.
         """
         return members.invite_member(current_tenant(), current_principal().user_id, invite["email"], invite["role"])
 
@@ -127,7 +129,7 @@ class MemberInvite(MethodView):
 @blp.route("/member-invites/accept")
 class InviteAcceptance(MethodView):
     @rate_limits.invite_acceptance
-    @login_required
+    @verified_email_required
     @blp.arguments(InviteAcceptanceSchema)
     @blp.response(200, MembershipSchema)
     @blp.alt_response(403, response="FORBIDDEN")
@@ -138,7 +140,9 @@ class InviteAcceptance(MethodView):
     def post(self, acceptance):
         """Accept an invite and become a member
 
-        Only the account the invite was sent to may accept it.
+        Only the account the invite was mailed to may accept it, once its
+        address is verified (else 403 `email_not_verified`; another address:
+        403 `invite_email_mismatch`).
         """
         return members.accept_invite(acceptance["token"], current_principal().user_id)
 

@@ -9,7 +9,7 @@ from flask import current_app
 from marketplace.sellers import domains
 from marketplace.sellers.domain_proofs import DomainProbe
 from marketplace.sellers.exports import write_tenant_export
-from marketplace.sellers.members import record_invite_notice
+from marketplace.sellers.members import mail_invite
 from marketplace.sellers.services import record_application_decision_notice, record_tenant_status_notices
 
 log = logging.getLogger(__name__)
@@ -29,10 +29,10 @@ def notify_tenant_status_changed(audit_entry_id: int) -> None:
              extra={"audit_entry_id": audit_entry_id, "recorded_count": recorded_count})
 
 
-def notify_member_invite(invite_id: int, token: str) -> None:
-    """Tell the invitee, if they have an account, how to accept the invite."""
-    recorded = record_invite_notice(invite_id, token)
-    log.info("invite notice %s", "recorded" if recorded else "not recorded (done, closed or no account yet)",
+def send_member_invite(invite_id: int) -> None:
+    """Mail the invitee the invite's token (minted here: it is in no payload or log)."""
+    sent = mail_invite(invite_id)
+    log.info("invite mail %s", "sent" if sent else "already sent or the invite is closed",
              extra={"invite_id": invite_id})
 
 

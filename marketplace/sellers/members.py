@@ -6,14 +6,16 @@ least one owner: the memberships of the tenant are locked (in id order)
 before the last owner could be demoted or removed, so two concurrent
 requests cannot each remove "the other" owner.
 
-Invite tokens are random; only their SHA-256 is stored. The invitee's
-notification carries the token (it stands in for the email), and accepting
-also needs the invitee's own account, so a token alone grants nothing.
+Invites go out by mail only: the job that mails an invite mints its token
+and stores only its SHA-256, so the token is in no API answer, outbox row,
+job argument, notification or log. Accepting also needs the invitee's own
+signed-in account with that address verified, so neither a token alone nor an
+account registered first under someone else's address grants anything.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -23,16 +25,17 @@ from marketplace.accounts.services import Member, TenantMembership
 from marketplace.accounts.tokens import new_token, token_digest
 from marketplace.audit.services import record
 from marketplace.errors import ApiError, Conflict, Forbidden, NotFound
+from marketplace.mail.delivery import deliver_once
 from marketplace.pagination import Page, PageRequest, fetch_page
 from marketplace.sellers.lifecycle import ensure_member_access
+from marketplace.sellers.mails import invite_mail
 from marketplace.sellers.models import MemberInvite
-from marketplace.sellers.notices import record_notification
 from tenants.db import utcnow
 from tenants.models import Tenant, TenantRef, TenantStatus
 from tenants.uow import UnitOfWork
 
 INVITE_TTL = timedelta(days=7)
-INVITE_NOTICE_JOB = "marketplace.sellers.jobs.notify_member_invite"
+INVITE_MAIL_JOB = "marketplace.sellers.jobs.send_member_invite"
 
 
 class RoleNotGrantable(Forbidden):
@@ -109,15 +112,10 @@ class InviteView:
                    expires_at=invite.expires_at)
 
 
-@dataclass(frozen=True)
-class IssuedInvite(InviteView):
-    token: str
-
-
 # Invites
 
-def invite_member(tenant: TenantRef, inviter_user_id: int, email: str, role: MemberRole) -> IssuedInvite:
-    """Invite `email` to join with `role`; the token is returned once and sent to the invitee.
+def invite_member(tenant: TenantRef, inviter_user_id: int, email: str, role: MemberRole) -> InviteView:
+    """Invite `email` to join with `role`; a job mails the invitee the invite's token.
 
     A new invite replaces any open one for the same address.
     """
@@ -131,16 +129,15 @@ def invite_member(tenant: TenantRef, inviter_user_id: int, email: str, role: Mem
                    MemberInvite.accepted_at.is_(None), MemberInvite.revoked_at.is_(None))
             .values(revoked_at=func.now())
         )
-        token = new_token()
-        invite = MemberInvite(tenant_id=tenant.id, email=email, role=role, token_hash=token_digest(token),
-                              invited_by_user_id=inviter_user_id, expires_at=utcnow() + INVITE_TTL)
+        invite = MemberInvite(tenant_id=tenant.id, email=email, role=role, invited_by_user_id=inviter_user_id,
+                              expires_at=utcnow() + INVITE_TTL)
         uow.session.add(invite)
         uow.session.flush()
-        # The token rides in the job's payload because only its digest is stored.
-        uow.add_message(INVITE_NOTICE_JOB, {"invite_id": invite.id, "token": token})
+        # Only the id: the job mints the token, so it never travels through the outbox or Redis.
+        uow.add_message(INVITE_MAIL_JOB, {"invite_id": invite.id})
         record(uow, actor_user_id=inviter_user_id, action="member_invite.create", target_type="member_invite",
                target_id=invite.id, tenant_id=tenant.id, after={"email": email, "role": role.value})
-        issued = IssuedInvite(**vars(InviteView.of(invite)), token=token)
+        issued = InviteView.of(invite)
         uow.commit()
     return issued
 
@@ -175,8 +172,9 @@ def revoke_invite(tenant: TenantRef, actor_user_id: int, invite_id: int) -> None
 def accept_invite(token: str, user_id: int) -> TenantMembership:
     """Join the invite's tenant with its role, as the signed-in user the invite was sent to.
 
-    Unknown token 404; sent to another address 403; accepted before 409;
-    revoked or expired 410; a suspended or closed seller 403.
+    The caller's address must be verified (the view checks it). Unknown token
+    404; sent to another address 403; accepted before 409; revoked or expired
+    410; a suspended or closed seller 403.
     """
     with UnitOfWork() as uow:
         invite = uow.session.scalar(
@@ -203,31 +201,20 @@ def accept_invite(token: str, user_id: int) -> TenantMembership:
     return membership
 
 
-def record_invite_notice(invite_id: int, token: str) -> bool:
-    """Tell the invitee, if they have an account, how to accept.
-
-    Returns False, changing nothing, if already told, if the invite is no
-    longer open, or if no account has the address yet (the inviter was given
-    the token to pass on).
-    """
+def mail_invite(invite_id: int) -> bool:
+    """Mint the invite's token and mail it to the invitee; False, changing nothing, if mailed before or closed."""
     with UnitOfWork() as uow:
-        invite = uow.session.get(MemberInvite, invite_id)
-        if invite is None or _invite_status(invite) != "open":
-            return False
-        invitee = uow.session.scalar(select(User).where(func.lower(User.email) == invite.email.lower()))
-        if invitee is None:
+        invite = uow.session.get(MemberInvite, invite_id, with_for_update=True)
+        if invite is None or invite.token_hash is not None or _invite_status(invite) != "open":
             return False
         tenant = uow.session.get_one(Tenant, invite.tenant_id)
-        recorded = record_notification(
-            uow, user_id=invitee.id, kind="member_invite", dedupe_key=f"member_invite:{invite.id}",
-            subject=f"You are invited to join {tenant.display_name}",
-            body=(f"You are invited to join {tenant.display_name} as {MemberRole(invite.role).value}. "
-                  f"Accept before {invite.expires_at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC with this token: "
-                  f"{token}"),
-            tenant_id=tenant.id,
-        )
+        token = new_token()
+        invite.token_hash = token_digest(token)
+        mail = invite_mail(invite.email, tenant.display_name, MemberRole(invite.role), token, invite.expires_at)
+        if not deliver_once(uow, f"member_invite:{invite.id}", mail):
+            return False
         uow.commit()
-    return recorded
+    return True
 
 
 def _invite_status(invite: MemberInvite) -> str:

@@ -47,7 +47,11 @@ class SellerApplication(Timestamps, SharedBase):
 
 
 class MemberInvite(SharedBase):
-    """An invitation to join a tenant with a role; only the token's SHA-256 is stored."""
+    """An invitation to join a tenant with a role.
+
+    The token is minted by the job that mails it (`token_hash` is None until
+    then), and only its SHA-256 is stored.
+    """
 
     __tablename__ = "member_invites"
 
@@ -57,7 +61,7 @@ class MemberInvite(SharedBase):
     role: Mapped[MemberRole] = mapped_column(
         checked_enum(MemberRole, "invite_role"),
     )
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     invited_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -131,10 +131,6 @@ class InviteSchema(Schema):
     expires_at = fields.DateTime()
 
 
-class IssuedInviteSchema(InviteSchema):
-    token = fields.String(metadata={"description": "Shown once: the invitee accepts with it."})
-
-
 class InviteAcceptanceSchema(Schema):
     token = fields.String(required=True, validate=validate.Length(min=1, max=200))
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from werkzeug.utils import import_string
 
+from marketplace.accounts.jobs import send_mailed_token
 from marketplace.notifications.jobs import send_welcome
 
 
@@ -44,19 +45,24 @@ def test_an_email_taken_in_another_letter_case_is_refused(register, row_counts):
     assert row_counts() == before
 
 
-def test_registration_queues_exactly_one_welcome_message(register, sql):
+def test_registration_queues_one_welcome_and_one_verification_mail_by_ids_only(register, sql):
     user_id = register("ada@example.com").get_json()["id"]
 
-    messages = sql("SELECT job, queue, payload FROM platform.outbox_messages")
+    messages = sql("SELECT job, queue, payload FROM platform.outbox_messages ORDER BY id")
+    [(mailed_token_id,)] = sql("SELECT id FROM platform.mailed_tokens WHERE user_id = :user_id", user_id=user_id)
     assert [(job, queue, payload) for job, queue, payload in messages] == [
-        ("marketplace.notifications.jobs.send_welcome", "default", {"user_id": user_id})
+        ("marketplace.notifications.jobs.send_welcome", "default", {"user_id": user_id}),
+        ("marketplace.accounts.jobs.send_mailed_token", "default", {"mailed_token_id": mailed_token_id}),
     ]
     assert import_string(messages[0].job) is send_welcome
+    assert import_string(messages[1].job) is send_mailed_token
 
 
 def test_a_refused_registration_queues_nothing(register, sql):
     register("ada@example.com")
 
+    queued_before = sql("SELECT count(*) FROM platform.outbox_messages")[0][0]
+
     register("Ada@Example.com")
 
-    assert sql("SELECT count(*) FROM platform.outbox_messages")[0][0] == 1
+    assert sql("SELECT count(*) FROM platform.outbox_messages")[0][0] == queued_before

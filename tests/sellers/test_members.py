@@ -1,17 +1,29 @@
-"""Members: invites and their expiry, who may grant which role, role changes, removal, the last owner."""
+"""Members: invites by mail and their expiry, who may grant which role, role changes, removal, the last owner."""
 from __future__ import annotations
 
 import hashlib
 
 import pytest
 
-from marketplace.sellers.jobs import notify_member_invite
+from marketplace.sellers.jobs import send_member_invite
+from tests.mailbox import text_of
 
 INVITES = "/api/v1/sellers/acme-tools/members/invites"
 
 
 def invite(client, inviter, email: str = "newbie@example.com", role: str = "staff"):
     return client.post(INVITES, json={"email": email, "role": role}, headers=inviter.headers)
+
+
+@pytest.fixture
+def mailed_invite(client, mailbox):
+    """Invite someone and return the token from the invite mail (the only place it appears)."""
+
+    def send(inviter, email: str = "newbie@example.com", role: str = "staff") -> str:
+        assert invite(client, inviter, email=email, role=role).status_code == 201
+        return mailbox.token_for(email)
+
+    return send
 
 
 def accept(client, invitee, token: str):
@@ -23,9 +35,9 @@ def roles(client, viewer) -> dict[str, str]:
     return {member["email"]: member["role"] for member in members}
 
 
-def test_an_invitee_joins_with_the_invited_role(client, team, sign_up):
+def test_an_invitee_joins_with_the_invited_role(client, team, sign_up, mailed_invite):
     newbie = sign_up("newbie@example.com")
-    token = invite(client, team.owner, role="manager").get_json()["token"]
+    token = mailed_invite(team.owner, role="manager")
 
     response = accept(client, newbie, token)
 
@@ -33,8 +45,8 @@ def test_an_invitee_joins_with_the_invited_role(client, team, sign_up):
     assert roles(client, team.owner)["newbie@example.com"] == "manager"
 
 
-def test_only_the_tokens_digest_is_stored(client, team, sql):
-    token = invite(client, team.owner).get_json()["token"]
+def test_only_the_tokens_digest_is_stored(team, sql, mailed_invite):
+    token = mailed_invite(team.owner)
 
     [(token_hash,)] = sql("SELECT token_hash FROM platform.member_invites")
 
@@ -42,36 +54,55 @@ def test_only_the_tokens_digest_is_stored(client, team, sql):
     assert token not in token_hash
 
 
-def test_an_invitee_with_an_account_is_notified_once(app, client, team, sign_up):
-    newbie = sign_up("Newbie@Example.com")
-    issued = invite(client, team.owner, email="newbie@example.com").get_json()
+def test_the_invite_answer_carries_no_token_and_the_invitee_gets_one_mail(app, client, team, mailbox):
+    response = invite(client, team.owner, email="newbie@example.com", role="manager")
 
     with app.app_context():
-        notify_member_invite(issued["id"], issued["token"])
-        notify_member_invite(issued["id"], issued["token"])
+        send_member_invite(response.get_json()["id"])
+        send_member_invite(response.get_json()["id"])
 
-    notices = [n for n in client.get("/api/v1/me/notifications", headers=newbie.headers).get_json()
-               if n["kind"] == "member_invite"]
-    assert len(notices) == 1
-    assert "Acme Tools" in notices[0]["subject"]
+    assert response.status_code == 201
+    assert "token" not in response.get_json()
+    [mail] = mailbox.to("newbie@example.com")
+    assert mail["Subject"] == "You are invited to join Acme Tools"
+    assert "as manager" in text_of(mail)
+    assert mail.get_body(preferencelist=("html",)) is not None
 
 
-def test_an_invite_to_an_address_without_an_account_waits_for_its_token(app, client, team, sign_up, sql):
-    issued = invite(client, team.owner, email="later@example.com").get_json()
-    with app.app_context():
-        notify_member_invite(issued["id"], issued["token"])
-    assert sql("SELECT count(*) FROM platform.notifications WHERE kind = 'member_invite'") == [(0,)]
+def test_an_invite_to_an_address_without_an_account_is_accepted_once_it_has_one(client, team, sign_up,
+                                                                                 mailed_invite):
+    token = mailed_invite(team.owner, email="later@example.com")
     later = sign_up("later@example.com")
 
-    response = accept(client, later, issued["token"])
+    response = accept(client, later, token)
 
     assert response.status_code == 200
 
 
-def test_an_invite_sent_to_someone_else_cannot_be_accepted(client, team, sign_up):
+def test_an_invitee_whose_address_is_not_verified_cannot_accept(client, team, sign_up, mailed_invite):
+    squatter = sign_up("newbie@example.com", verified=False)
+    token = mailed_invite(team.owner, role="owner")
+
+    response = accept(client, squatter, token)
+
+    assert response.status_code == 403
+    assert response.get_json()["code"] == "email_not_verified"
+    assert "newbie@example.com" not in roles(client, team.owner)
+    notices = client.get("/api/v1/me/notifications", headers=squatter.headers).get_json()
+    assert [notice for notice in notices if token in notice["body"]] == []
+
+
+def test_an_invite_withdrawn_before_its_mail_went_out_is_never_mailed(client, team, mailbox):
+    issued = invite(client, team.owner).get_json()
+    client.delete(f"{INVITES}/{issued['id']}", headers=team.owner.headers)
+
+    assert mailbox.to("newbie@example.com") == []
+
+
+def test_an_invite_sent_to_someone_else_cannot_be_accepted(client, team, sign_up, mailed_invite):
     sign_up("newbie@example.com")
     intruder = sign_up("intruder@example.com")
-    token = invite(client, team.owner).get_json()["token"]
+    token = mailed_invite(team.owner)
 
     response = accept(client, intruder, token)
 
@@ -80,9 +111,9 @@ def test_an_invite_sent_to_someone_else_cannot_be_accepted(client, team, sign_up
     assert "intruder@example.com" not in roles(client, team.owner)
 
 
-def test_an_expired_invite_is_gone(client, team, sign_up, sql):
+def test_an_expired_invite_is_gone(client, team, sign_up, sql, mailed_invite):
     newbie = sign_up("newbie@example.com")
-    token = invite(client, team.owner).get_json()["token"]
+    token = mailed_invite(team.owner)
     sql("UPDATE platform.member_invites SET expires_at = now() - interval '1 second'")
 
     response = accept(client, newbie, token)
@@ -101,34 +132,35 @@ def test_an_invite_expires_after_seven_days(client, team, sql):
     assert lifetime_days == 7
 
 
-def test_a_withdrawn_invite_is_gone(client, team, sign_up):
+def test_a_withdrawn_invite_is_gone(client, team, sign_up, mailed_invite):
     newbie = sign_up("newbie@example.com")
-    issued = invite(client, team.owner).get_json()
+    token = mailed_invite(team.owner)
+    [issued] = client.get(INVITES, headers=team.manager.headers).get_json()
 
     withdrawn = client.delete(f"{INVITES}/{issued['id']}", headers=team.manager.headers)
-    response = accept(client, newbie, issued["token"])
+    response = accept(client, newbie, token)
 
     assert withdrawn.status_code == 204
     assert response.status_code == 410
     assert response.get_json()["code"] == "invite_revoked"
 
 
-def test_a_new_invite_replaces_the_open_one_for_the_same_address(client, team, sign_up):
+def test_a_new_invite_replaces_the_open_one_for_the_same_address(client, team, sign_up, mailed_invite):
     newbie = sign_up("newbie@example.com")
-    first = invite(client, team.owner).get_json()
-    second = invite(client, team.owner, role="manager").get_json()
+    first_token = mailed_invite(team.owner)
+    second_token = mailed_invite(team.owner, role="manager")
 
-    stale = accept(client, newbie, first["token"])
-    fresh = accept(client, newbie, second["token"])
+    stale = accept(client, newbie, first_token)
+    fresh = accept(client, newbie, second_token)
 
     assert stale.status_code == 410
     assert fresh.status_code == 200
     assert roles(client, team.owner)["newbie@example.com"] == "manager"
 
 
-def test_an_invite_is_used_once(client, team, sign_up):
+def test_an_invite_is_used_once(client, team, sign_up, mailed_invite):
     newbie = sign_up("newbie@example.com")
-    token = invite(client, team.owner).get_json()["token"]
+    token = mailed_invite(team.owner)
     accept(client, newbie, token)
 
     response = accept(client, newbie, token)
@@ -175,9 +207,9 @@ def test_owners_invite_with_any_role(client, team, role):
     assert response.status_code == 201
 
 
-def test_an_invite_to_a_suspended_seller_waits_until_it_is_resumed(client, team, sign_up, operator):
+def test_an_invite_to_a_suspended_seller_waits_until_it_is_resumed(client, team, sign_up, operator, mailed_invite):
     newbie = sign_up("newbie@example.com")
-    token = invite(client, team.owner).get_json()["token"]
+    token = mailed_invite(team.owner)
     client.post("/api/v1/operator/tenants/acme-tools/suspend", json={"reason": "Review"}, headers=operator.headers)
 
     refused = accept(client, newbie, token)

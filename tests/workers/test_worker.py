@@ -99,3 +99,20 @@ def test_scheduler_purges_tokens_ended_longer_ago_than_the_retention(app, sql, b
 
     assert sorted(label for (label,) in sql("SELECT token_hash FROM platform.api_tokens")) == sorted(
         ["expired lately", token_digest(buyer.token)])
+
+
+
+def test_scheduler_purges_outbox_rows_dispatched_longer_ago_than_the_retention(app, sql):
+    sql("INSERT INTO platform.outbox_messages (job, queue, payload, created_at, dispatched_at) VALUES "
+        "(:job, 'default', '{\"run_key\": \"long ago\"}', now() - interval '30 days', "
+        " now() - make_interval(days => :days + 1)), "
+        "(:job, 'default', '{\"run_key\": \"lately\"}', now() - interval '30 days', now() - interval '1 hour'), "
+        "(:job, 'default', '{\"run_key\": \"pending\"}', now() - interval '30 days', NULL)",
+        job=RECORD_RUN, days=app.config["OUTBOX_RETENTION_DAYS"])
+    scheduler = build_scheduler(app.config)
+
+    scheduler.enqueue_jobs()
+    run_jobs(app)
+
+    kept = sorted(payload["run_key"] for (payload,) in sql("SELECT payload FROM platform.outbox_messages"))
+    assert kept == ["lately", "pending"]

@@ -4,15 +4,15 @@ Domains claimed before this revision were never proved: they become pending,
 with a fresh token and the usual week to prove them. A claim no longer holds
 its name: only a verified domain is unique.
 
-Revision ID: 0007_domain_verification
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-30 08:20:00.000000
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0007_domain_verification'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
