@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from marketplace import tables  # noqa: F401  (complete metadata before anything uses it)
 from marketplace.config import load_settings
+from marketplace.edge import init_edge
 from marketplace.embedded import embedded_database_url, embedded_redis_url
 from marketplace.errors import MarketplaceApi, register_error_handlers
 from marketplace.extensions import redis_client, shards
@@ -49,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["marketplace_api"] = api
     register_error_handlers(app)
     init_request_ids(app)
+    init_edge(app)
     _register_blueprints(app, api)
     _register_commands(app)
     _install_outbox_relay(app)

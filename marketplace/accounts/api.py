@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from marketplace.accounts import services
 from marketplace.accounts.permissions import (
@@ -15,6 +14,7 @@ from marketplace.accounts.schemas import (
     RegistrationSchema, TokenSchema, UserFilterSchema, UserSchema,
 )
 from marketplace.pagination import paginated
+from marketplace.request_parsing import Blueprint
 
 blp = Blueprint("accounts", __name__, description="Registration, tokens, the current user and seller members")
 

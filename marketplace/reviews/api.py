@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from marshmallow import RAISE
-from flask_smorest import Blueprint
 
 from marketplace.accounts.models import MemberRole
 from marketplace.accounts.permissions import (
@@ -11,6 +10,7 @@ from marketplace.accounts.permissions import (
 )
 from marketplace.errors import NotFound
 from marketplace.pagination import paginated
+from marketplace.request_parsing import Blueprint
 from marketplace.reviews import services
 from marketplace.reviews.schemas import (
     ModerationSchema, PublicReviewSchema, ReplySchema, ReviewCreateSchema, ReviewListQuerySchema, ReviewSchema,

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from marketplace.accounts.models import MemberRole
 from marketplace.accounts.permissions import (
@@ -10,6 +9,7 @@ from marketplace.accounts.permissions import (
 )
 from marketplace.accounts.schemas import MembershipSchema, MemberSchema
 from marketplace.pagination import paginated
+from marketplace.request_parsing import Blueprint
 from marketplace.sellers import members, services
 from marketplace.sellers.lifecycle import TenantAction
 from marketplace.sellers.schemas import (
