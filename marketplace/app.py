@@ -12,6 +12,7 @@ from marketplace.config import load_settings
 from marketplace.edge import init_edge
 from marketplace.embedded import embedded_database_url, embedded_redis_url
 from marketplace.errors import MarketplaceApi, register_error_handlers
+from marketplace.integrity import register_integrity_handler
 from marketplace.extensions import redis_client, shards
 from marketplace.json_provider import OrjsonProvider
 from marketplace.logging import configure_logging, init_request_ids
@@ -49,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api = MarketplaceApi(app)
     app.extensions["marketplace_api"] = api
     register_error_handlers(app)
+    register_integrity_handler(app)
     init_request_ids(app)
     init_edge(app)
     _register_blueprints(app, api)

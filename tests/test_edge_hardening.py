@@ -2,14 +2,21 @@
 from __future__ import annotations
 
 import io
+import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import UniqueConstraint, event, text
 
-from marketplace.edge import MAX_HEADER_FIELD_BYTES, MAX_HEADER_FIELDS, MAX_REQUEST_LINE_BYTES
+from marketplace import create_app
+from marketplace.accounts.models import MemberRole
+from marketplace.accounts.tokens import token_digest
+from marketplace.integrity import CONFLICTS_BY_CONSTRAINT
 from marketplace.request_parsing import MAX_JSON_DEPTH, HardenedParser
+from tenants.db import SharedBase, TenantBase
 from tenants.shards import shards
+from tenants.uow import UnitOfWork
 
 REGISTER = "/api/v1/auth/register"
 TOKEN = "/api/v1/auth/token"
@@ -144,3 +151,77 @@ def test_a_nul_in_a_query_field_is_a_422_naming_the_field(client, path):
     body = assert_error_shape(response, 422, "validation_error")
     assert list(body["errors"]) == [path.split("?")[1].split("=")[0]]
     assert statements == []
+
+
+# 11. Races into a unique constraint
+
+def _wait_until_a_request_waits_for_a_lock(timeout_seconds: float = 20) -> None:
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        # A new transaction each time: PostgreSQL keeps one snapshot of pg_stat_activity per transaction.
+        with shards.engine().connect() as conn:
+            waiting = conn.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )).scalar_one()
+        if waiting:
+            return
+        time.sleep(0.02)
+    raise AssertionError("the request never waited for the competing transaction")
+
+
+def test_an_invite_accepted_while_another_acceptance_commits_is_a_409_and_one_membership(
+        client, sign_up, make_seller, sql):
+    owner = sign_up("owner@example.com")
+    newbie = sign_up("newbie@example.com")
+    shop = make_seller("acme", {owner.user_id: MemberRole.OWNER})
+    sql("INSERT INTO platform.member_invites (tenant_id, email, role, token_hash, expires_at) "
+        "VALUES (:tenant_id, 'newbie@example.com', 'staff', :token_hash, now() + interval '1 day')",
+        tenant_id=shop.id, token_hash=token_digest("the-invite-token"))
+
+    # Another acceptance (say, of an earlier invite) has inserted the membership and not committed yet:
+    # this one passes its "already a member?" check, then waits on the unique index.
+    with shards.engine().connect() as competing, ThreadPoolExecutor(max_workers=1) as pool:
+        competing.execute(text("INSERT INTO platform.memberships (user_id, tenant_id, role) "
+                               "VALUES (:user_id, :tenant_id, 'manager')"),
+                          {"user_id": newbie.user_id, "tenant_id": shop.id})
+        accepting = pool.submit(client.post, "/api/v1/member-invites/accept",
+                                json={"token": "the-invite-token"}, headers=newbie.headers)
+        try:
+            _wait_until_a_request_waits_for_a_lock()
+        finally:
+            competing.commit()  # also on failure, or the waiting request would never end
+        response = accepting.result(timeout=30)
+
+    assert_error_shape(response, 409, "already_member")
+    assert sql("SELECT role FROM platform.memberships WHERE user_id = :user_id", user_id=newbie.user_id) == \
+        [("manager",)]
+    assert sql("SELECT accepted_at FROM platform.member_invites") == [(None,)]
+
+
+def test_a_constraint_without_its_own_code_is_a_plain_409(app):
+    conflicting_app = create_app({**{key: app.config[key] for key in ("DATABASE_URL", "REDIS_URL")},
+                                  "LOG_LEVEL": "CRITICAL"})
+
+    @conflicting_app.post("/orphan-membership")
+    def orphan_membership():
+        with UnitOfWork() as uow:
+            uow.session.execute(text("INSERT INTO platform.memberships (user_id, tenant_id, role) "
+                                     "VALUES (-1, -1, 'staff')"))
+            uow.commit()
+
+    response = conflicting_app.test_client().post("/orphan-membership")
+
+    assert_error_shape(response, 409, "conflict")
+
+
+def test_every_unique_rule_a_client_can_break_has_its_own_code():
+    unique_rules = {index.name for table in [*SharedBase.metadata.tables.values(), *TenantBase.metadata.tables.values()]
+                    for index in table.indexes if index.unique}
+    unique_rules |= {constraint.name for table in [*SharedBase.metadata.tables.values(),
+                                                   *TenantBase.metadata.tables.values()]
+                     for constraint in table.constraints if isinstance(constraint, UniqueConstraint)}
+    # Random tokens, schema names and job-written rows: no client request can collide on these.
+    unreachable = {"uq_api_tokens_token_hash", "uq_member_invites_token_hash", "uq_tenants_schema_name",
+                   "uq_notifications_dedupe_key", "uq_product_listings_tenant_id_product_slug"}
+
+    assert unique_rules - unreachable == set(CONFLICTS_BY_CONSTRAINT)

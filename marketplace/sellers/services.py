@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import MemberRole, Membership, User
@@ -39,8 +38,6 @@ SEARCH_TENANT_STATUS_JOB = "marketplace.search.jobs.sync_tenant_status"
 RESYNC_SELLER_JOB = "marketplace.catalog.jobs.resync_seller_products"
 # How many numbered variants of a taken slug are tried for a suggestion.
 SLUG_SUGGESTION_ATTEMPTS = 50
-_PENDING_SLUG_INDEX = "uq_seller_applications_pending_slug"
-_DOMAIN_UNIQUE_CONSTRAINT = "uq_tenant_domains_hostname"
 
 
 class SlugUnavailable(Conflict):
@@ -74,14 +71,6 @@ class ApplicationAlreadyDecided(Conflict):
 class SellerNotFound(NotFound):
     def __init__(self, slug: str):
         super().__init__(f"There is no seller {slug!r}.")
-
-
-class DomainTaken(Conflict):
-    code = "domain_taken"
-
-    def __init__(self, hostname: str):
-        super().__init__("This domain already serves another storefront.",
-                         errors={"custom_domain": [f"{hostname} is already in use."]})
 
 
 @dataclass(frozen=True)
@@ -161,7 +150,9 @@ def apply_for_shop(applicant_user_id: int, *, shop_name: str, wanted_slug: str, 
     """Record a pending application.
 
     Raises SlugUnavailable (with a free suggestion) if a tenant, another
-    pending application or the platform itself has the slug.
+    pending application or the platform itself has the slug. An application
+    that takes the slug between this check and the insert breaks the pending
+    slug's unique index instead: a 409 slug_taken (marketplace/integrity.py).
     """
     with UnitOfWork() as uow:
         _ensure_slug_available(uow.session, wanted_slug)
@@ -170,14 +161,7 @@ def apply_for_shop(applicant_user_id: int, *, shop_name: str, wanted_slug: str, 
             contact_email=contact_email, country=country, currency=currency, description=description,
         )
         uow.session.add(application)
-        try:
-            with uow.session.begin_nested():
-                uow.session.flush()
-        except IntegrityError as error:
-            # Another application took the slug between our check and this insert.
-            if _violated_constraint(error) == _PENDING_SLUG_INDEX:
-                raise SlugUnavailable(wanted_slug, _suggest_slug(uow.session, wanted_slug)) from error
-            raise
+        uow.session.flush()
         view = _application_view(uow.session, application.id)
         uow.commit()
     return view
@@ -327,10 +311,6 @@ def _is_valid_slug(slug: str) -> bool:
     except InvalidSlug:
         return False
     return True
-
-
-def _violated_constraint(error: IntegrityError) -> str | None:
-    return getattr(getattr(error.orig, "diag", None), "constraint_name", None)
 
 
 # Tenant administration (operators)
@@ -507,7 +487,7 @@ def save_storefront_settings(tenant: TenantRef, actor_user_id: int, values: dict
     """Change the storefront settings: `replace` resets every field not in `values` (PUT), else only those given.
 
     The display name is the seller's name everywhere, so the registry takes it
-    too. Raises DomainTaken if another tenant serves the custom domain.
+    too. A custom domain another tenant serves is a 409 domain_taken.
     """
     changes = {**_SETTINGS_DEFAULTS, **values} if replace else values
     with UnitOfWork(tenant) as uow:
@@ -562,11 +542,6 @@ def _set_custom_domain(session: Session, tenant_id: int, hostname: str | None) -
     session.execute(delete(TenantDomain).where(TenantDomain.tenant_id == tenant_id))
     if hostname is None:
         return
+    # A domain of another storefront breaks its unique index: a 409 domain_taken (marketplace/integrity.py).
     session.add(TenantDomain(tenant_id=tenant_id, hostname=hostname, is_primary=True))
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as error:
-        if _violated_constraint(error) == _DOMAIN_UNIQUE_CONSTRAINT:
-            raise DomainTaken(hostname) from error
-        raise
+    session.flush()
