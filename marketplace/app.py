@@ -16,6 +16,7 @@ from marketplace.integrity import register_integrity_handler
 from marketplace.extensions import redis_client, shards
 from marketplace.json_provider import OrjsonProvider
 from marketplace.logging import configure_logging, init_request_ids
+from marketplace.metrics import init_metrics
 
 API_SETTINGS = {
     "API_TITLE": "Marketplace API",
@@ -53,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_integrity_handler(app)
     init_request_ids(app)
     init_edge(app)
+    init_metrics(app)
     _register_blueprints(app, api)
     _register_commands(app)
     _install_outbox_relay(app)

@@ -1,10 +1,18 @@
 """Hostile input at the edge of the API: every answer is the one JSON error shape with the right status."""
 from __future__ import annotations
 
+import http.client
 import io
+import json
+import os
+import socket
+import subprocess
+import sys
 import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import UniqueConstraint, event, text
@@ -12,12 +20,14 @@ from sqlalchemy import UniqueConstraint, event, text
 from marketplace import create_app
 from marketplace.accounts.models import MemberRole
 from marketplace.accounts.tokens import token_digest
+from marketplace.edge import MAX_HEADER_FIELD_BYTES, MAX_HEADER_FIELDS, MAX_REQUEST_LINE_BYTES
 from marketplace.integrity import CONFLICTS_BY_CONSTRAINT
 from marketplace.request_parsing import MAX_JSON_DEPTH, HardenedParser
 from tenants.db import SharedBase, TenantBase
 from tenants.shards import shards
 from tenants.uow import UnitOfWork
 
+ROOT = Path(__file__).resolve().parent.parent
 REGISTER = "/api/v1/auth/register"
 TOKEN = "/api/v1/auth/token"
 
@@ -225,3 +235,155 @@ def test_every_unique_rule_a_client_can_break_has_its_own_code():
                    "uq_notifications_dedupe_key", "uq_product_listings_tenant_id_product_slug"}
 
     assert unique_rules - unreachable == set(CONFLICTS_BY_CONSTRAINT)
+
+
+# 12. Limits of the request line and headers; nothing long echoed back
+
+def test_a_request_line_over_the_limit_is_a_json_414(client):
+    response = client.get("/api/v1/products?seller=" + "x" * MAX_REQUEST_LINE_BYTES)
+
+    assert_error_shape(response, 414, "uri_too_long")
+
+
+def test_too_many_header_fields_are_a_json_431(client):
+    headers = {f"X-Filler-{number}": "1" for number in range(MAX_HEADER_FIELDS + 1)}
+
+    response = client.get("/healthz", headers=headers)
+
+    assert_error_shape(response, 431, "header_fields_too_large")
+
+
+def test_a_header_field_over_the_limit_is_a_json_431(client):
+    response = client.get("/healthz", headers={"X-Filler": "x" * MAX_HEADER_FIELD_BYTES})
+
+    assert_error_shape(response, 431, "header_fields_too_large")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/sellers/{slug}", "/api/v1/sellers/{slug}/products",
+                                  "/api/v1/products/{slug}/oak-table", "/api/v1/products/acme/{slug}",
+                                  "/api/v1/sellers/{slug}/search?q=oak", "/api/v1/sellers/{slug}/reviews"])
+def test_a_404_does_not_echo_a_long_slug(client, buyer, make_seller, path):
+    make_seller("acme")
+    slug = "s" * 3000
+
+    response = client.get(path.format(slug=slug), headers=buyer.headers)
+
+    body = assert_error_shape(response, 404, "not_found")
+    assert "sss" not in response.get_data(as_text=True)
+    assert len(body["message"]) < 200
+
+
+# 13. Metrics
+
+def test_metrics_name_their_charset_once(client):
+    response = client.get("/metrics")
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].count("charset") == 1
+
+
+def _count_of_healthz_requests(metrics_text: str) -> float:
+    series = 'marketplace_http_requests_total{method="GET",route="/healthz",status="200"} '
+    return sum(float(line.removeprefix(series)) for line in metrics_text.splitlines() if line.startswith(series))
+
+
+def test_one_scrape_adds_up_the_requests_of_every_worker_process(client, app, tmp_path, monkeypatch):
+    worker_env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "LOG_LEVEL": "WARNING",
+                  "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": app.config["REDIS_URL"]}
+    serve_three_requests = ("from marketplace import create_app\n"
+                            "client = create_app().test_client()\n"
+                            "for _ in range(3): assert client.get('/healthz').status_code == 200\n")
+    workers = [subprocess.Popen([sys.executable, "-c", serve_three_requests], env=worker_env, cwd=ROOT)
+               for _ in range(2)]
+    assert [worker.wait(timeout=120) for worker in workers] == [0, 0]
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    response = client.get("/metrics")
+
+    assert _count_of_healthz_requests(response.get_data(as_text=True)) == 6
+
+
+# Under a real gunicorn, configured by gunicorn.conf.py
+
+@pytest.fixture(scope="module")
+def gunicorn_url(app, tmp_path_factory):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": app.config["REDIS_URL"],
+           "VAR_DIR": str(tmp_path_factory.mktemp("var")), "LOG_LEVEL": "WARNING"}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+                               "wsgi:app"], env=env, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_serving(url, server)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _wait_until_serving(url: str, server: subprocess.Popen, timeout_seconds: float = 60) -> None:
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        assert server.poll() is None, "gunicorn exited"
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("gunicorn did not start")
+
+
+def _send(url: str, raw_request_head: bytes, body_chunks: list[bytes] = ()) -> tuple[int, str, bytes]:
+    """Send a request byte for byte; return its status, Content-Type and body."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(raw_request_head)
+        for chunk in body_chunks:
+            connection.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        if body_chunks:
+            connection.sendall(b"0\r\n\r\n")
+        response = http.client.HTTPResponse(connection)
+        response.begin()
+        return response.status, response.getheader("Content-Type"), response.read()
+
+
+def test_gunicorn_answers_a_chunked_body_over_the_limit_with_a_json_413(gunicorn_url):
+    body = b'{"email": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    head = (b"POST /api/v1/auth/register HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n")
+
+    status, content_type, answer = _send(gunicorn_url, head, [body[i:i + 65536] for i in range(0, len(body), 65536)])
+
+    assert (status, content_type) == (413, "application/json")
+    assert json.loads(answer)["code"] == "payload_too_large"
+
+
+@pytest.mark.parametrize("head, status, code", [
+    (b"GET /api/v1/products?seller=" + b"x" * 5000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n", 414, "uri_too_long"),
+    (b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n" + b"".join(b"X-Filler-%d: 1\r\n" % n for n in range(150))
+     + b"\r\n", 431, "header_fields_too_large"),
+    (b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Filler: " + b"x" * 10000 + b"\r\n\r\n", 431,
+     "header_fields_too_large"),
+], ids=["long request line", "many headers", "long header"])
+def test_gunicorn_leaves_requests_over_the_apps_limits_to_the_app(gunicorn_url, head, status, code):
+    answer_status, content_type, answer = _send(gunicorn_url, head)
+
+    assert (answer_status, content_type) == (status, "application/json")
+    assert json.loads(answer)["code"] == code
+
+
+def test_every_scrape_of_gunicorn_sees_the_requests_of_all_its_workers(gunicorn_url):
+    for _ in range(20):
+        with urllib.request.urlopen(f"{gunicorn_url}/healthz", timeout=10) as response:
+            assert response.status == 200
+
+    scrapes = []
+    for _ in range(6):
+        with urllib.request.urlopen(f"{gunicorn_url}/metrics", timeout=10) as response:
+            scrapes.append(_count_of_healthz_requests(response.read().decode()))
+
+    # Startup probes also asked /healthz: every scrape counts all of them, whichever worker answers it.
+    assert len(set(scrapes)) == 1 and scrapes[0] >= 20

@@ -113,4 +113,4 @@ def _any_tenant(slug: str) -> TenantRef:
     try:
         return get_tenant_by_slug(slug)
     except TenantNotFound as error:
-        raise NotFound(f"There is no seller {slug!r}.") from error
+        raise NotFound("There is no seller with this slug.") from error

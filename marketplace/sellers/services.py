@@ -70,7 +70,7 @@ class ApplicationAlreadyDecided(Conflict):
 
 class SellerNotFound(NotFound):
     def __init__(self, slug: str):
-        super().__init__(f"There is no seller {slug!r}.")
+        super().__init__("There is no seller with this slug.")
 
 
 @dataclass(frozen=True)
