@@ -5,6 +5,7 @@ import http.client
 import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -387,3 +388,24 @@ def test_every_scrape_of_gunicorn_sees_the_requests_of_all_its_workers(gunicorn_
 
     # Startup probes also asked /healthz: every scrape counts all of them, whichever worker answers it.
     assert len(set(scrapes)) == 1 and scrapes[0] >= 20
+
+
+# 14. The API docs work offline
+
+def test_the_api_docs_load_everything_from_this_server(client):
+    page = client.get("/api/docs").get_data(as_text=True)
+
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+
+    assert not re.search(r"(https?:)?//\w", page), "the page names another host"
+    assert {asset.rsplit("/", 1)[1] for asset in assets} >= {"swagger-ui.css", "swagger-ui-bundle.js"}
+    for asset in assets:
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+        assert len(response.data) > 1000
+
+
+def test_an_unknown_docs_asset_is_a_json_404(client):
+    response = client.get("/api/docs/assets/no-such-file.js")
+
+    assert_error_shape(response, 404, "not_found")
