@@ -21,15 +21,11 @@ class RequestLineTooLong(ApiError):
     status, code = 414, "uri_too_long"
 
     def __init__(self) -> None:
-        super().__init__(f"The request line is longer than {MAX_REQUEST_LINE_BYTES} bytes; "
-                         "send long filters in a request body or in fewer words.")
+        super().__init__(f"The request line is longer than {MAX_REQUEST_LINE_BYTES} bytes.")
 
 
 class HeadersTooLarge(ApiError):
     status, code = 431, "header_fields_too_large"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
 
 
 def init_edge(app: Flask) -> None:

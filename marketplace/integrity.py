@@ -16,7 +16,7 @@ from typing import NamedTuple
 from flask import Flask, jsonify
 from sqlalchemy.exc import IntegrityError
 
-from marketplace.errors import Conflict, error_body
+from marketplace.errors import error_body
 
 log = logging.getLogger(__name__)
 
@@ -49,17 +49,7 @@ CONFLICTS_BY_CONSTRAINT = {
 }
 
 
-class ConstraintViolated(Conflict):
-    """A write the database refused because of a constraint; `constraint` names it."""
-
-    def __init__(self, constraint: str | None):
-        known = CONFLICTS_BY_CONSTRAINT.get(constraint or "")
-        if known is None:
-            super().__init__("The request conflicts with a change made at the same time; reload and try again.")
-        else:
-            super().__init__(known.message, errors={known.field: [known.message]} if known.field else None)
-            self.code = known.code
-        self.constraint = constraint
+UNNAMED_CONFLICT_MESSAGE = "The request conflicts with a change made at the same time; reload and try again."
 
 
 def violated_constraint(error: IntegrityError) -> str | None:
@@ -67,15 +57,15 @@ def violated_constraint(error: IntegrityError) -> str | None:
     return getattr(getattr(error.orig, "diag", None), "constraint_name", None)
 
 
-def conflict_for(error: IntegrityError) -> ConstraintViolated:
-    return ConstraintViolated(violated_constraint(error))
-
-
 def register_integrity_handler(app: Flask) -> None:
     def integrity_error(error: IntegrityError):
-        conflict = conflict_for(error)
-        if conflict.constraint not in CONFLICTS_BY_CONSTRAINT:
-            log.warning("a write broke constraint %s: %s", conflict.constraint, error.orig)
-        return jsonify(error_body(409, conflict.message, conflict.errors, conflict.code)), 409
+        constraint = violated_constraint(error)
+        known = CONFLICTS_BY_CONSTRAINT.get(constraint or "")
+        if known is None:
+            # A foreign key, a check, or a unique rule missing from the table: still the client's 409, but look.
+            log.warning("a write broke constraint %s: %s", constraint, error.orig)
+            return jsonify(error_body(409, UNNAMED_CONFLICT_MESSAGE)), 409
+        errors = {known.field: [known.message]} if known.field else None
+        return jsonify(error_body(409, known.message, errors, known.code)), 409
 
     app.register_error_handler(IntegrityError, integrity_error)

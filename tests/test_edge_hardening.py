@@ -338,14 +338,26 @@ def _wait_until_serving(url: str, server: subprocess.Popen, timeout_seconds: flo
 
 
 def _send(url: str, raw_request_head: bytes, body_chunks: list[bytes] = ()) -> tuple[int, str, bytes]:
-    """Send a request byte for byte; return its status, Content-Type and body."""
+    """Send a request byte for byte (its body chunked); return its status, Content-Type and body.
+
+    The answer is read while the body is still being sent, as a browser or curl
+    does: a server that refuses a body answers and closes before reading all of it.
+    """
     host, port = url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=30) as connection:
-        connection.sendall(raw_request_head)
-        for chunk in body_chunks:
-            connection.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-        if body_chunks:
-            connection.sendall(b"0\r\n\r\n")
+
+    def send_request(connection):
+        try:
+            connection.sendall(raw_request_head)
+            for chunk in body_chunks:
+                connection.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            if body_chunks:
+                connection.sendall(b"0\r\n\r\n")
+        except OSError:
+            pass  # the server closed after answering
+
+    with socket.create_connection((host, int(port)), timeout=30) as connection, \
+            ThreadPoolExecutor(max_workers=1) as sender:
+        sender.submit(send_request, connection)
         response = http.client.HTTPResponse(connection)
         response.begin()
         return response.status, response.getheader("Content-Type"), response.read()
