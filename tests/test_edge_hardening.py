@@ -180,6 +180,24 @@ def _wait_until_a_request_waits_for_a_lock(timeout_seconds: float = 20) -> None:
     raise AssertionError("the request never waited for the competing transaction")
 
 
+def _answer_while_a_competing_insert_commits(competing_insert: str, values: dict, send_request,
+                                            schema: str = "platform"):
+    """The answer to `send_request` when another transaction inserts a colliding row first.
+
+    The competing row is inserted but not committed, so the request passes any
+    check of its own and waits on the unique index; then the competitor commits.
+    """
+    with shards.engine().connect() as competing, ThreadPoolExecutor(max_workers=1) as pool:
+        competing.exec_driver_sql(f'SET LOCAL search_path TO "{schema}"')
+        competing.execute(text(competing_insert), values)
+        answer = pool.submit(send_request)
+        try:
+            _wait_until_a_request_waits_for_a_lock()
+        finally:
+            competing.commit()  # also on failure, or the waiting request would never end
+        return answer.result(timeout=30)
+
+
 def test_an_invite_accepted_while_another_acceptance_commits_is_a_409_and_one_membership(
         client, sign_up, make_seller, sql):
     owner = sign_up("owner@example.com")
@@ -189,24 +207,54 @@ def test_an_invite_accepted_while_another_acceptance_commits_is_a_409_and_one_me
         "VALUES (:tenant_id, 'newbie@example.com', 'staff', :token_hash, now() + interval '1 day')",
         tenant_id=shop.id, token_hash=token_digest("the-invite-token"))
 
-    # Another acceptance (say, of an earlier invite) has inserted the membership and not committed yet:
-    # this one passes its "already a member?" check, then waits on the unique index.
-    with shards.engine().connect() as competing, ThreadPoolExecutor(max_workers=1) as pool:
-        competing.execute(text("INSERT INTO platform.memberships (user_id, tenant_id, role) "
-                               "VALUES (:user_id, :tenant_id, 'manager')"),
-                          {"user_id": newbie.user_id, "tenant_id": shop.id})
-        accepting = pool.submit(client.post, "/api/v1/member-invites/accept",
-                                json={"token": "the-invite-token"}, headers=newbie.headers)
-        try:
-            _wait_until_a_request_waits_for_a_lock()
-        finally:
-            competing.commit()  # also on failure, or the waiting request would never end
-        response = accepting.result(timeout=30)
+    # Another acceptance (say, of an earlier invite) makes the same person a member at the same moment.
+    response = _answer_while_a_competing_insert_commits(
+        "INSERT INTO memberships (user_id, tenant_id, role) VALUES (:user_id, :tenant_id, 'manager')",
+        {"user_id": newbie.user_id, "tenant_id": shop.id},
+        lambda: client.post("/api/v1/member-invites/accept", json={"token": "the-invite-token"},
+                            headers=newbie.headers))
 
     assert_error_shape(response, 409, "already_member")
     assert sql("SELECT role FROM platform.memberships WHERE user_id = :user_id", user_id=newbie.user_id) == \
         [("manager",)]
     assert sql("SELECT accepted_at FROM platform.member_invites") == [(None,)]
+
+
+def test_two_variants_racing_for_one_sku_are_one_variant_and_a_409(client, sign_up, make_seller):
+    owner = sign_up("owner@example.com")
+    shop = make_seller("acme", {owner.user_id: MemberRole.OWNER})
+    products = "/api/v1/sellers/acme/products"
+    product_id = client.post(products, json={"slug": "oak-table", "title": "Oak table"},
+                             headers=owner.headers).get_json()["id"]
+
+    response = _answer_while_a_competing_insert_commits(
+        "INSERT INTO variants (product_id, sku, price_amount, currency) VALUES (:product_id, 'OAK-1', 100, 'EUR')",
+        {"product_id": product_id},
+        lambda: client.post(f"{products}/{product_id}/variants", json={"sku": "OAK-1", "price_amount": 200},
+                            headers=owner.headers),
+        schema=shop.schema_name)
+
+    body = assert_error_shape(response, 409, "sku_taken")
+    assert list(body["errors"]) == ["sku"]
+    variants = client.get(f"{products}/{product_id}/variants", headers=owner.headers).get_json()
+    assert [(variant["sku"], variant["price_amount"]) for variant in variants] == [("OAK-1", 100)]
+
+
+def test_two_applications_racing_for_one_slug_are_one_application_and_a_409(client, sign_up, sql):
+    rival, applicant = sign_up("rival@example.com"), sign_up("applicant@example.com")
+    application = {"shop_name": "Acme Tools", "wanted_slug": "acme-tools", "contact_email": "shop@acme.example",
+                   "country": "PT", "currency": "EUR", "description": "Tools."}
+
+    response = _answer_while_a_competing_insert_commits(
+        "INSERT INTO seller_applications (applicant_user_id, shop_name, wanted_slug, contact_email, country, "
+        "currency, description, status) VALUES (:user_id, 'Rival', 'acme-tools', 'r@example.com', 'PT', 'EUR', "
+        "'', 'pending')",
+        {"user_id": rival.user_id},
+        lambda: client.post("/api/v1/seller-applications", json=application, headers=applicant.headers))
+
+    body = assert_error_shape(response, 409, "slug_taken")
+    assert list(body["errors"]) == ["wanted_slug"]
+    assert sql("SELECT applicant_user_id FROM platform.seller_applications") == [(rival.user_id,)]
 
 
 def test_a_constraint_without_its_own_code_is_a_plain_409(app):
