@@ -145,12 +145,17 @@ def test_a_nul_in_a_body_field_is_a_422_naming_the_field(client, row_counts):
     assert row_counts() == before
 
 
-def test_a_nul_in_a_nested_body_field_names_its_path(client, operator):
-    response = client.post("/api/v1/operator/categories", headers=operator.headers,
-                           json={"name": "Home", "slug": "home", "extra": {"deep": ["ok", "bad\x00"]}})
+def test_a_nul_in_a_nested_body_field_names_its_path(client, sign_up, make_seller):
+    owner = sign_up("owner@example.com")
+    make_seller("acme", {owner.user_id: MemberRole.OWNER})
+    image = {"url": "https://img.example/a.jpg", "alt": "Oak\x00table", "position": 0}
+
+    response = client.post("/api/v1/sellers/acme/products", headers=owner.headers,
+                           json={"slug": "oak-table", "title": "Oak table", "images": [image]})
 
     body = assert_error_shape(response, 422, "validation_error")
-    assert body["errors"] == {"extra": {"deep": {"1": ["Must not contain the NUL character (\\u0000)."]}}}
+    assert body["errors"] == {"images": {"0": {"alt": ["Must not contain the NUL character (\\u0000)."]}}}
+    assert client.get("/api/v1/sellers/acme/products", headers=owner.headers).get_json() == []
 
 
 @pytest.mark.parametrize("path", ["/api/v1/search?q=oak%00", "/api/v1/products?seller=%00",
