@@ -9,12 +9,16 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from marketplace import rate_limits
 from marketplace import tables  # noqa: F401  (complete metadata before anything uses it)
+from marketplace.api_docs import SWAGGER_UI_URL
 from marketplace.config import load_settings
+from marketplace.edge import init_edge
 from marketplace.embedded import embedded_database_url, embedded_redis_url
 from marketplace.errors import MarketplaceApi, register_error_handlers
+from marketplace.integrity import register_integrity_handler
 from marketplace.extensions import redis_client, shards
 from marketplace.json_provider import OrjsonProvider
 from marketplace.logging import configure_logging, init_request_ids
+from marketplace.metrics import init_metrics
 
 API_SETTINGS = {
     "API_TITLE": "Marketplace API",
@@ -23,7 +27,9 @@ API_SETTINGS = {
     "OPENAPI_URL_PREFIX": "/api",
     "OPENAPI_JSON_PATH": "v1/openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "docs",
-    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+    "OPENAPI_SWAGGER_UI_URL": SWAGGER_UI_URL,
+    # Swagger UI would otherwise send the document's URL to validator.swagger.io for a badge.
+    "OPENAPI_SWAGGER_UI_CONFIG": {"validatorUrl": None},
 }
 
 
@@ -50,7 +56,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api = MarketplaceApi(app)
     app.extensions["marketplace_api"] = api
     register_error_handlers(app)
+    register_integrity_handler(app)
     init_request_ids(app)
+    init_edge(app)
+    init_metrics(app)
     _register_blueprints(app, api)
     _register_commands(app)
     _install_outbox_relay(app)
@@ -75,6 +84,7 @@ class NoCookieSessions(SessionInterface):
 
 def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     from marketplace.accounts.api import blp as accounts_blp
+    from marketplace.api_docs import blp as api_docs_blp
     from marketplace.accounts.auth import init_auth
     from marketplace.audit.api import blp as audit_blp
     from marketplace.catalog.api import blp as catalog_blp
@@ -87,6 +97,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
 
     init_auth(app)
     app.register_blueprint(health_blp)
+    app.register_blueprint(api_docs_blp)
     api.register_blueprint(accounts_blp, url_prefix="/api/v1")
     api.register_blueprint(notifications_blp, url_prefix="/api/v1")
     api.register_blueprint(search_blp, url_prefix="/api/v1")

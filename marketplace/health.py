@@ -4,9 +4,10 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, current_app, jsonify
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
+from marketplace.metrics import scrape
 from marketplace.search import get_search_backend
 from migrations import head_revision
 from tenants.db import SHARED_SCHEMA
@@ -76,5 +77,6 @@ def _check_search() -> str:
 
 @blp.get("/metrics")
 def metrics():
-    """Prometheus metrics of this process."""
-    return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+    """Prometheus metrics of every web worker."""
+    # content_type, not mimetype: Flask would append a second charset to the one the constant carries.
+    return Response(scrape(), content_type=CONTENT_TYPE_LATEST)

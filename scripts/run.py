@@ -22,6 +22,8 @@ from marketplace.mail.delivery import mail_folder
 from marketplace.mail.local_server import LocalMailServer
 
 CHILD_STOP_SECONDS = 10
+# Request limits and the metrics directory shared by the workers.
+GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
 
 
 def main() -> int:
@@ -68,8 +70,8 @@ def _run_step(command: list[str], env: dict) -> None:
 def _start_services(port: int, env: dict) -> dict[str, subprocess.Popen]:
     python = sys.executable
     return {
-        "web": subprocess.Popen([python, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                                 "--access-logfile", "-", "wsgi:app"], env=env),
+        "web": subprocess.Popen([python, "-m", "gunicorn", "--config", str(GUNICORN_CONFIG), "--workers", "2",
+                                 "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "wsgi:app"], env=env),
         # Search indexing jobs are many and short: run warm, in process; the others each in a forked horse.
         "worker": subprocess.Popen([python, "-m", "workers.worker", "orders", "settlement", "default"], env=env),
         "search worker": subprocess.Popen([python, "-m", "workers.worker", "--in-process", "search"], env=env),

@@ -15,7 +15,6 @@ from marketplace.accounts.jobs import purge_stale_tokens
 from marketplace.app import create_app
 from marketplace.extensions import redis_client
 from marketplace.sellers.jobs import recheck_pending_domains
-from workers.relay import sweep_outbox
 from workers.relay import purge_dispatched_messages, sweep_outbox
 
 TOKEN_PURGE_SECONDS = 3600

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from marketplace import rate_limits
 from marketplace.accounts import services, verification
@@ -17,6 +16,7 @@ from marketplace.accounts.schemas import (
     TokenSchema, UserFilterSchema, UserSchema,
 )
 from marketplace.pagination import paginated
+from marketplace.request_parsing import Blueprint
 
 blp = Blueprint("accounts", __name__, description="Registration, tokens, the current user and seller members")
 
@@ -126,8 +126,10 @@ class EmailVerificationMail(MethodView):
 
 @blp.route("/auth/password-reset")
 class PasswordResetRequests(MethodView):
+    @rate_limits.password_reset
     @blp.arguments(PasswordResetRequestSchema)
     @blp.response(202)
+    @blp.alt_response(429, **rate_limits.TOO_MANY_REQUESTS)
     def post(self, body):
         """Ask for a password reset mail
 

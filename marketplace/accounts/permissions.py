@@ -102,7 +102,7 @@ def _tenant_from_url(slug: str) -> TenantRef:
     try:
         tenant = get_tenant_by_slug(slug)
     except TenantNotFound as error:
-        raise NotFound(f"There is no seller {slug!r}.") from error
+        raise NotFound("There is no seller with this slug.") from error
     g.tenant = tenant
     g.tenant_slug = tenant.slug
     return tenant

@@ -12,13 +12,12 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, case, delete, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import ApiToken, MailedToken, MailedTokenPurpose, MemberRole, Membership, User
 from marketplace.accounts.passwords import hash_password, needs_rehash, verify_password
 from marketplace.accounts.tokens import TOKEN_TYPE, new_token, token_digest
-from marketplace.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
+from marketplace.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from marketplace.pagination import Page, PageRequest, fetch_page
 from tenants.db import utcnow
 from tenants.models import Tenant
@@ -28,16 +27,6 @@ WELCOME_JOB = "marketplace.notifications.jobs.send_welcome"
 MAILED_TOKEN_JOB = "marketplace.accounts.jobs.send_mailed_token"
 # Tokens deleted per transaction by the purge: a large backlog never holds one long transaction.
 TOKEN_PURGE_BATCH_SIZE = 5000
-_EMAIL_UNIQUE_INDEX = "uq_users_email_lower"
-
-
-class EmailTaken(Conflict):
-    code = "email_taken"
-
-    def __init__(self, email: str):
-        super().__init__("An account with this email already exists.",
-                         errors={"email": ["An account with this email already exists."]})
-        self.email = email
 
 
 class InvalidCredentials(Unauthorized):
@@ -137,7 +126,9 @@ class Member:
 def register_user(email: str, password: str, full_name: str) -> Account:
     """Create a buyer account and queue its welcome notification and its address verification mail.
 
-    Raises EmailTaken if the email is in use in any letter case.
+    An email in use in any letter case breaks the unique index on lower(email),
+    which marketplace/integrity.py answers 409 email_taken; the index decides,
+    so two concurrent sign-ups cannot both win.
     """
     password_hash = hash_password(password)
     with UnitOfWork() as uow:
@@ -177,13 +168,7 @@ def make_operator(email: str, password: str | None, full_name: str = "") -> tupl
 def _create_user(uow: UnitOfWork, email: str, password_hash: str, full_name: str) -> User:
     user = User(email=email, password_hash=password_hash, full_name=full_name)
     uow.session.add(user)
-    try:
-        uow.session.flush()
-    except IntegrityError as error:
-        # The unique index on lower(email) decides, so two concurrent sign-ups cannot both win.
-        if error.orig is not None and getattr(error.orig.diag, "constraint_name", None) == _EMAIL_UNIQUE_INDEX:
-            raise EmailTaken(email) from error
-        raise
+    uow.session.flush()
     uow.add_message(WELCOME_JOB, {"user_id": user.id}, queue="default")
     request_mailed_token(uow, user.id, MailedTokenPurpose.VERIFY_EMAIL, user.email)
     return user

@@ -15,7 +15,6 @@ from datetime import timedelta
 from typing import Mapping
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.mails import email_changed_notice, token_mail
@@ -23,7 +22,7 @@ from marketplace.accounts.models import ApiToken, MailedToken, MailedTokenPurpos
 from marketplace.accounts.passwords import hash_password, verify_password
 # The account look-ups of the accounts package, shared by its two service modules.
 from marketplace.accounts.services import (
-    EmailTaken, WrongCurrentPassword, _get_user, _user_by_email, request_mailed_token,
+    WrongCurrentPassword, _get_user, _user_by_email, request_mailed_token,
 )
 from marketplace.accounts.tokens import new_token, token_digest
 from marketplace.errors import ApiError, Conflict, NotFound, ValidationFailed
@@ -32,7 +31,6 @@ from tenants.db import utcnow
 from tenants.uow import UnitOfWork
 
 EMAIL_CHANGED_NOTICE_JOB = "marketplace.accounts.jobs.send_email_changed_notice"
-_EMAIL_UNIQUE_INDEX = "uq_users_email_lower"
 
 
 class TokenNotFound(NotFound):
@@ -68,6 +66,16 @@ class EmailAlreadyVerified(Conflict):
 
     def __init__(self) -> None:
         super().__init__("Your email address is already verified.")
+
+
+class EmailTaken(Conflict):
+    """Another account has the address already (the check before the mail; a race ends in integrity.py)."""
+
+    code = "email_taken"
+
+    def __init__(self) -> None:
+        super().__init__("An account with this email already exists.",
+                         errors={"new_email": ["An account with this email already exists."]})
 
 
 class SameEmail(ValidationFailed):
@@ -136,7 +144,7 @@ def request_email_change(user_id: int, current_password: str, new_email: str) ->
         if user.email.lower() == new_email.lower():
             raise SameEmail()
         if _user_by_email(uow.session, new_email) is not None:
-            raise EmailTaken(new_email)
+            raise EmailTaken()
         request_mailed_token(uow, user.id, MailedTokenPurpose.CHANGE_EMAIL, new_email)
         uow.commit()
 
@@ -230,7 +238,8 @@ def reset_password(token: str, new_password: str) -> None:
 def confirm_email_change(token: str) -> None:
     """Switch the account to the new, now verified, address and tell the previous one by mail.
 
-    Raises EmailTaken if another account took the address meanwhile.
+    Another account taking the address meanwhile breaks the unique index on
+    lower(email): a 409 email_taken from marketplace/integrity.py.
     """
     with UnitOfWork() as uow:
         request = _spendable(uow.session, token, MailedTokenPurpose.CHANGE_EMAIL)
@@ -238,7 +247,7 @@ def confirm_email_change(token: str) -> None:
         previous_email = user.email
         user.email = request.email
         user.email_verified_at = func.now()
-        _flush_new_email(uow.session, request.email)
+        uow.session.flush()
         # Tokens mailed to the previous address must not verify it any more.
         _revoke_open(uow.session, user.id, MailedTokenPurpose.VERIFY_EMAIL)
         _revoke_open(uow.session, user.id, MailedTokenPurpose.CHANGE_EMAIL, except_id=request.id)
@@ -272,14 +281,3 @@ def _revoke_open(session: Session, user_id: int, purpose: MailedTokenPurpose, ex
     if except_id is not None:
         query = query.where(MailedToken.id != except_id)
     session.execute(query)
-
-
-def _flush_new_email(session: Session, email: str) -> None:
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as error:
-        # The unique index on lower(email) decides: another account took the address after the request.
-        if error.orig is not None and getattr(error.orig.diag, "constraint_name", None) == _EMAIL_UNIQUE_INDEX:
-            raise EmailTaken(email) from error
-        raise

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from marketplace.accounts.permissions import operator_required
 from marketplace.audit import services
 from marketplace.audit.schemas import AuditEntrySchema, AuditFilterSchema
 from marketplace.pagination import paginated
+from marketplace.request_parsing import Blueprint
 
 blp = Blueprint("audit", __name__, description="Who did what, when, with the record before and after")
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from marketplace.accounts.models import MemberRole
 from marketplace.accounts.permissions import (
@@ -21,6 +20,7 @@ from marketplace.catalog.schemas import (
 )
 from marketplace.errors import ApiError, ValidationFailed
 from marketplace.pagination import paginated
+from marketplace.request_parsing import Blueprint
 
 blp = Blueprint("catalog", __name__, description="Categories, and each seller's products, variants, stock and imports")
 

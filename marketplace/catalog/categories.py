@@ -21,7 +21,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
 from sqlalchemy import CTE, delete, func, select, text, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace.audit.services import record
@@ -35,22 +34,12 @@ from tenants.uow import UnitOfWork
 # pg_advisory_xact_lock key of the category tree (the bytes of "cat-tree").
 CATEGORY_TREE_LOCK_KEY = 0x6361742D74726565
 RESYNC_CATEGORY_JOB = "marketplace.catalog.jobs.resync_category_products"
-_SLUG_UNIQUE_CONSTRAINT = "uq_categories_slug"
 
 
 class CategoryNotFound(NotFound):
     def __init__(self, category_id: int):
         super().__init__(f"There is no category {category_id}.")
         self.category_id = category_id
-
-
-class CategorySlugTaken(Conflict):
-    code = "slug_taken"
-
-    def __init__(self, slug: str):
-        super().__init__(f"A category with the slug {slug!r} already exists.",
-                         errors={"slug": ["Already taken by another category."]})
-        self.slug = slug
 
 
 class CategoryCycle(Conflict):
@@ -159,7 +148,7 @@ def create_category(actor_user_id: int | None, name: str, slug: str, parent_id: 
             raise UnknownCategory("parent_id", parent_id)
         category = Category(name=name, slug=slug, parent_id=parent_id, position=position)
         uow.session.add(category)
-        _flush_checking_slug(uow.session, slug)
+        uow.session.flush()
         details = CategoryDetails.of(category)
         record(uow, actor_user_id=actor_user_id, action="category.create", target_type="category",
                target_id=category.id, after=_audit_state(details))
@@ -181,7 +170,7 @@ def change_category(actor_user_id: int | None, category_id: int, changes: dict[s
             _check_move(uow.session, category_id, new_parent_id)
         for name, value in changes.items():
             setattr(category, name, value)
-        _flush_checking_slug(uow.session, category.slug)
+        uow.session.flush()
         details = CategoryDetails.of(category)
         record(uow, actor_user_id=actor_user_id, action="category.update", target_type="category",
                target_id=category_id, before=_audit_state(before), after=_audit_state(details))
@@ -312,15 +301,6 @@ def _tenants_using(session: Session, category_ids: list[int]) -> list[int]:
 def _count_products_using(session: Session, category_ids: list[int]) -> int:
     return session.scalar(
         select(func.count()).select_from(ProductListing).where(ProductListing.category_id.in_(category_ids)))
-
-
-def _flush_checking_slug(session: Session, slug: str) -> None:
-    try:
-        session.flush()
-    except IntegrityError as error:
-        if getattr(error.orig.diag, "constraint_name", None) == _SLUG_UNIQUE_CONSTRAINT:
-            raise CategorySlugTaken(slug) from error
-        raise
 
 
 def _audit_state(details: CategoryDetails) -> dict[str, Any]:

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace.catalog.categories import lock_category_for_use
@@ -27,8 +26,6 @@ from marketplace.pagination import Page, PageRequest, fetch_page
 from tenants.models import TenantRef
 from tenants.uow import UnitOfWork
 
-_PRODUCT_SLUG_CONSTRAINT = "uq_products_slug"
-_VARIANT_SKU_CONSTRAINT = "uq_variants_sku"
 
 
 class ProductNotFound(NotFound):
@@ -39,22 +36,6 @@ class ProductNotFound(NotFound):
 class VariantNotFound(NotFound):
     def __init__(self, variant_id: int):
         super().__init__(f"This product has no variant {variant_id}.")
-
-
-class ProductSlugTaken(Conflict):
-    code = "slug_taken"
-
-    def __init__(self, slug: str):
-        super().__init__(f"Another product of this seller has the slug {slug!r}.",
-                         errors={"slug": ["Already used by another product of this seller."]})
-
-
-class SkuTaken(Conflict):
-    code = "sku_taken"
-
-    def __init__(self, sku: str):
-        super().__init__(f"Another variant of this seller has the SKU {sku!r}.",
-                         errors={"sku": ["Already used by another variant of this seller."]})
 
 
 class WrongCurrency(ValidationFailed):
@@ -187,7 +168,7 @@ def create_product(tenant: TenantRef, fields: dict[str, Any]) -> ProductDetails:
                           category_id=fields["category_id"], attributes=fields["attributes"],
                           images=_images(fields["images"]), variants=[])
         uow.session.add(product)
-        _flush_checking_unique(uow.session, slug=fields["slug"])
+        uow.session.flush()
         return _finish(uow, tenant, product, created=True)
 
 
@@ -221,7 +202,7 @@ def update_product(tenant: TenantRef, product_id: int, changes: dict[str, Any]) 
                 product.images = _images(value)
             else:
                 setattr(product, name, value)
-        _flush_checking_unique(uow.session, slug=product.slug)
+        uow.session.flush()
         return _finish(uow, tenant, product)
 
 
@@ -274,7 +255,7 @@ def create_variant(tenant: TenantRef, product_id: int, fields: dict[str, Any]) -
                           compare_at_amount=fields["compare_at_amount"], currency=tenant.currency,
                           weight_grams=fields["weight_grams"], low_stock_threshold=fields["low_stock_threshold"])
         product.variants.append(variant)
-        _flush_checking_unique(uow.session, sku=fields["sku"])
+        uow.session.flush()
         details = VariantDetails.of(variant)
         _finish(uow, tenant, product)
     return details
@@ -289,7 +270,7 @@ def update_variant(tenant: TenantRef, product_id: int, variant_id: int, changes:
         for name, value in changes.items():
             if name != "currency":  # checked above; it is always the seller's
                 setattr(variant, name, value)
-        _flush_checking_unique(uow.session, sku=variant.sku)
+        uow.session.flush()
         details = VariantDetails.of(variant)
         _finish(uow, tenant, product)
     return details
@@ -386,15 +367,3 @@ def _check_currency(tenant: TenantRef, currency: str | None) -> None:
 
 def _images(images: list[dict[str, Any]]) -> list[ProductImage]:
     return [ProductImage(url=image["url"], alt=image["alt"], position=image["position"]) for image in images]
-
-
-def _flush_checking_unique(session: Session, *, slug: str | None = None, sku: str | None = None) -> None:
-    try:
-        session.flush()
-    except IntegrityError as error:
-        constraint = getattr(error.orig.diag, "constraint_name", None)
-        if constraint == _PRODUCT_SLUG_CONSTRAINT:
-            raise ProductSlugTaken(slug) from error
-        if constraint == _VARIANT_SKU_CONSTRAINT:
-            raise SkuTaken(sku) from error
-        raise

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from marketplace.accounts.permissions import current_principal, login_required
 from marketplace.notifications import services
 from marketplace.notifications.schemas import NotificationSchema
 from marketplace.pagination import paginated
+from marketplace.request_parsing import Blueprint
 
 blp = Blueprint("notifications", __name__, description="The current user's notifications")
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from marshmallow import RAISE
-from flask_smorest import Blueprint
 
 from marketplace.accounts.models import MemberRole
 from marketplace.accounts.permissions import (
@@ -11,6 +10,7 @@ from marketplace.accounts.permissions import (
 )
 from marketplace.errors import NotFound
 from marketplace.pagination import paginated
+from marketplace.request_parsing import Blueprint
 from marketplace.reviews import services
 from marketplace.reviews.schemas import (
     ModerationSchema, PublicReviewSchema, ReplySchema, ReviewCreateSchema, ReviewListQuerySchema, ReviewSchema,
@@ -113,4 +113,4 @@ def _any_tenant(slug: str) -> TenantRef:
     try:
         return get_tenant_by_slug(slug)
     except TenantNotFound as error:
-        raise NotFound(f"There is no seller {slug!r}.") from error
+        raise NotFound("There is no seller with this slug.") from error

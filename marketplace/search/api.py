@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from marketplace import rate_limits
+from marketplace.request_parsing import Blueprint
 from marketplace.search import services
 from marketplace.search.query import SearchArgsSchema, StorefrontSearchArgsSchema, SuggestArgsSchema
 from marketplace.search.schemas import SearchPageSchema, SuggestionsSchema, search_page_body

@@ -133,7 +133,7 @@ def _seller_id(slug: str) -> int:
     try:
         return get_tenant_by_slug(slug).id
     except TenantNotFound as error:
-        raise NotFound(f"No seller has the slug {slug!r}.") from error
+        raise NotFound("There is no seller with this slug.") from error
 
 
 def _visible_seller_id(slug: str) -> int:

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from marketplace import rate_limits
 from marketplace.accounts.models import MemberRole
@@ -14,6 +13,7 @@ from marketplace.accounts.permissions import (
 )
 from marketplace.accounts.schemas import MembershipSchema, MemberSchema
 from marketplace.pagination import paginated
+from marketplace.request_parsing import Blueprint
 from marketplace.sellers import domains, members, services
 from marketplace.sellers.lifecycle import TenantAction
 from marketplace.sellers.schemas import (

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace.errors import Conflict, NotFound
+from marketplace.integrity import violated_constraint
 from marketplace.sellers.domain_proofs import DomainProbe, Proof, challenge_record_name, well_known_path
 from tenants.db import utcnow
 from tenants.models import DomainStatus, TenantDomain, TenantRef
@@ -184,7 +185,7 @@ def _record_check(domain_id: int, token: str, proof: Proof) -> DomainStatus | No
             try:
                 _verify(uow.session, domain)
             except IntegrityError as error:
-                if getattr(getattr(error.orig, "diag", None), "constraint_name", None) != _VERIFIED_HOSTNAME_INDEX:
+                if violated_constraint(error) != _VERIFIED_HOSTNAME_INDEX:
                     raise
                 log.info("domain %s was proved, but another seller verified it first", domain_id)
                 return DomainStatus.PENDING

@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import MemberRole, Membership, User
@@ -40,7 +39,6 @@ SEARCH_TENANT_STATUS_JOB = "marketplace.search.jobs.sync_tenant_status"
 RESYNC_SELLER_JOB = "marketplace.catalog.jobs.resync_seller_products"
 # How many numbered variants of a taken slug are tried for a suggestion.
 SLUG_SUGGESTION_ATTEMPTS = 50
-_PENDING_SLUG_INDEX = "uq_seller_applications_pending_slug"
 
 
 class SlugUnavailable(Conflict):
@@ -73,7 +71,7 @@ class ApplicationAlreadyDecided(Conflict):
 
 class SellerNotFound(NotFound):
     def __init__(self, slug: str):
-        super().__init__(f"There is no seller {slug!r}.")
+        super().__init__("There is no seller with this slug.")
 
 
 @dataclass(frozen=True)
@@ -153,7 +151,9 @@ def apply_for_shop(applicant_user_id: int, *, shop_name: str, wanted_slug: str, 
     """Record a pending application.
 
     Raises SlugUnavailable (with a free suggestion) if a tenant, another
-    pending application or the platform itself has the slug.
+    pending application or the platform itself has the slug. An application
+    that takes the slug between this check and the insert breaks the pending
+    slug's unique index instead: a 409 slug_taken (marketplace/integrity.py).
     """
     with UnitOfWork() as uow:
         _ensure_slug_available(uow.session, wanted_slug)
@@ -162,14 +162,7 @@ def apply_for_shop(applicant_user_id: int, *, shop_name: str, wanted_slug: str, 
             contact_email=contact_email, country=country, currency=currency, description=description,
         )
         uow.session.add(application)
-        try:
-            with uow.session.begin_nested():
-                uow.session.flush()
-        except IntegrityError as error:
-            # Another application took the slug between our check and this insert.
-            if _violated_constraint(error) == _PENDING_SLUG_INDEX:
-                raise SlugUnavailable(wanted_slug, _suggest_slug(uow.session, wanted_slug)) from error
-            raise
+        uow.session.flush()
         view = _application_view(uow.session, application.id)
         uow.commit()
     return view
@@ -319,10 +312,6 @@ def _is_valid_slug(slug: str) -> bool:
     except InvalidSlug:
         return False
     return True
-
-
-def _violated_constraint(error: IntegrityError) -> str | None:
-    return getattr(getattr(error.orig, "diag", None), "constraint_name", None)
 
 
 # Tenant administration (operators)
@@ -501,7 +490,7 @@ def save_storefront_settings(tenant: TenantRef, actor_user_id: int, values: dict
     The display name is the seller's name everywhere, so the registry takes it
     too. A new custom domain is pending until proved within
     `domain_verification_ttl` (see domains.py). Raises DomainTaken if another
-    tenant has verified it.
+    tenant has verified it (a 409 domain_taken).
     """
     changes = {**_SETTINGS_DEFAULTS, **values} if replace else values
     with UnitOfWork(tenant) as uow:

@@ -7,12 +7,12 @@ from urllib.parse import urlsplit
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from marketplace.cache import MARKET_SCOPE
 from marketplace.errors import ValidationFailed
 from marketplace.pagination import paginated
+from marketplace.request_parsing import Blueprint
 from marketplace.storefront import services
 from marketplace.storefront.response_cache import cached_responses
 from marketplace.storefront.schemas import (

@@ -66,13 +66,13 @@ class PublicSeller:
 
 class SellerNotFound(NotFound):
     def __init__(self, slug: str):
-        super().__init__(f"There is no seller {slug!r}.")
+        super().__init__("There is no seller with this slug.")
         self.slug = slug
 
 
 class ProductNotFound(NotFound):
     def __init__(self, seller_slug: str, product_slug: str):
-        super().__init__(f"The seller {seller_slug!r} has no product {product_slug!r}.")
+        super().__init__("This seller has no product with this slug.")
         self.seller_slug = seller_slug
         self.product_slug = product_slug
 
