@@ -14,6 +14,8 @@ from marketplace.errors import MarketplaceApi, register_error_handlers
 from marketplace.extensions import redis_client, shards
 from marketplace.json_provider import OrjsonProvider
 from marketplace.logging import configure_logging, init_request_ids
+from marketplace.openapi import ContractPlugin
+from marketplace.pagination import MAX_PAGE_NUMBER
 
 API_SETTINGS = {
     "API_TITLE": "Marketplace API",
@@ -23,6 +25,8 @@ API_SETTINGS = {
     "OPENAPI_JSON_PATH": "v1/openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "docs",
     "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+    # Paths carry their /api/v1 prefix, so the server is the host the document was read from.
+    "API_SPEC_OPTIONS": {"servers": [{"url": "/", "description": "The host serving this document"}]},
 }
 
 
@@ -45,7 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     shards.init_app(app)
     redis_client.init_app(app)
     # One Api per app: flask-smorest keeps the app's OpenAPI spec on it.
-    api = MarketplaceApi(app)
+    api = MarketplaceApi(app, spec_kwargs={"extra_plugins": [ContractPlugin(max_page_number=MAX_PAGE_NUMBER)]})
     app.extensions["marketplace_api"] = api
     register_error_handlers(app)
     init_request_ids(app)

@@ -24,8 +24,8 @@ from marketplace.pagination import paginated
 
 blp = Blueprint("catalog", __name__, description="Categories, and each seller's products, variants, stock and imports")
 
-# Ids are BIGINT: a larger number in a path is a 404 from routing, not a database error.
-ID = "int(max=9223372036854775807)"
+# Ids are BIGINT: a larger number in a path is a 404 from routing, not a database error (marketplace.openapi).
+ID = "id"
 PRODUCT_PATH = f"/sellers/<slug>/products/<{ID}:product_id>"
 VARIANT_PATH = f"{PRODUCT_PATH}/variants/<{ID}:variant_id>"
 CSV_UPLOAD_DOC = {"requestBody": {"required": True, "content": {

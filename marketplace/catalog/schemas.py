@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from marketplace.accounts.schemas import TrimmedString
+from marketplace.openapi import MAX_ID
 from marketplace.partial_updates import AtLeastOneField
 from marketplace.catalog.models import ImportStatus, ProductStatus, StockReason
 
@@ -56,6 +57,7 @@ class CategoryInputSchema(Schema):
     name = TrimmedString(required=True, validate=validate.Length(min=1, max=120))
     slug = fields.String(required=True, validate=[validate.Length(min=1, max=MAX_SLUG_LENGTH), SLUG_RULE])
     parent_id = fields.Integer(strict=True, allow_none=True, load_default=None,
+                               validate=validate.Range(min=1, max=MAX_ID),
                                metadata={"description": "The parent category; null for a top-level one."})
     position = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0, max=MAX_POSITION),
                               metadata={"description": "Order among siblings, smallest first."})
@@ -66,7 +68,7 @@ class CategoryChangeSchema(AtLeastOneField, CategoryInputSchema):
 
 
 class CategoryDeleteArgsSchema(Schema):
-    reassign_to = fields.Integer(validate=validate.Range(min=1), metadata={
+    reassign_to = fields.Integer(validate=validate.Range(min=1, max=MAX_ID), metadata={
         "description": "Move the products of the deleted categories here; required while any product uses them."})
 
 
@@ -94,7 +96,8 @@ class ProductInputSchema(Schema):
     slug = fields.String(required=True, validate=[validate.Length(min=1, max=MAX_SLUG_LENGTH), SLUG_RULE])
     title = TrimmedString(required=True, validate=validate.Length(min=1, max=MAX_TITLE_LENGTH))
     description = fields.String(load_default="", validate=validate.Length(max=MAX_DESCRIPTION_LENGTH))
-    category_id = fields.Integer(strict=True, allow_none=True, load_default=None)
+    category_id = fields.Integer(strict=True, allow_none=True, load_default=None,
+                                 validate=validate.Range(min=1, max=MAX_ID))
     attributes = _string_map(MAX_ATTRIBUTES, MAX_ATTRIBUTE_VALUE_LENGTH)
     images = fields.List(fields.Nested(ImageInputSchema), load_default=list, validate=validate.Length(max=MAX_IMAGES),
                          metadata={"description": "The whole list; an update replaces it."})

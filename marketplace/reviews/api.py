@@ -21,7 +21,7 @@ from tenants.registry import TenantNotFound, get_tenant_by_slug
 blp = Blueprint("reviews", __name__, description="Product reviews, seller replies and moderation")
 
 # Review ids are BIGINT: a larger number in the path cannot name one (404, not a database error).
-REVIEW_ID = "<int(max=9223372036854775807):review_id>"
+REVIEW_ID = "<id:review_id>"
 
 
 @blp.route("/reviews")

@@ -59,7 +59,7 @@ class OperatorApplications(MethodView):
         return services.list_applications(page_request, status=filters.get("status"))
 
 
-@blp.route("/operator/applications/<int:application_id>/approve")
+@blp.route("/operator/applications/<id:application_id>/approve")
 class ApplicationApproval(MethodView):
     @operator_required
     @blp.response(200, ApplicationSchema)
@@ -74,7 +74,7 @@ class ApplicationApproval(MethodView):
         return services.approve_application(application_id, current_principal().user_id)
 
 
-@blp.route("/operator/applications/<int:application_id>/reject")
+@blp.route("/operator/applications/<id:application_id>/reject")
 class ApplicationRejection(MethodView):
     @operator_required
     @blp.arguments(RejectionSchema)
@@ -110,7 +110,7 @@ class MemberInvites(MethodView):
         return members.list_invites(current_tenant(), page_request)
 
 
-@blp.route("/sellers/<slug>/members/invites/<int:invite_id>")
+@blp.route("/sellers/<slug>/members/invites/<id:invite_id>")
 class MemberInvite(MethodView):
     @member_required(MemberRole.MANAGER)
     @blp.response(204)
@@ -137,7 +137,7 @@ class InviteAcceptance(MethodView):
         return members.accept_invite(acceptance["token"], current_principal().user_id)
 
 
-@blp.route("/sellers/<slug>/members/<int:user_id>")
+@blp.route("/sellers/<slug>/members/<id:user_id>")
 class SellerMember(MethodView):
     @member_required(MemberRole.OWNER)
     @blp.arguments(RoleChangeSchema)

@@ -7,6 +7,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from marketplace.accounts.models import MemberRole
 from marketplace.accounts.schemas import MAX_EMAIL_LENGTH, EmailAddress, TrimmedString
+from marketplace.openapi import ErrorSchema
 from marketplace.partial_updates import AtLeastOneField
 from marketplace.sellers.codes import COUNTRY_CODES, SUPPORTED_CURRENCIES
 from marketplace.sellers.models import ApplicationStatus
@@ -67,7 +68,10 @@ def _reason(required: bool) -> TrimmedString:
 class ApplicationCreateSchema(Schema):
     shop_name = TrimmedString(required=True, validate=validate.Length(min=1, max=MAX_SHOP_NAME_LENGTH))
     wanted_slug = fields.String(required=True, validate=_wanted_slug, metadata={
-        "description": "The shop's address: 3 to 40 lowercase letters, digits and single hyphens."})
+        "description": "The shop's address: 3 to 40 lowercase letters, digits and single hyphens. A reserved word "
+                       "(e.g. `admin`) is answered like a taken slug.",
+        # What tenants.slugs.validate_slug checks, as a JSON Schema (one regex without look-arounds).
+        "minLength": 3, "maxLength": 40, "pattern": r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "example": "acme-tools"})
     contact_email = EmailAddress(required=True, validate=validate.Length(max=MAX_EMAIL_LENGTH))
     country = UpperCaseCode(required=True, validate=validate.OneOf(sorted(COUNTRY_CODES)),
                             metadata={"description": "ISO 3166-1 alpha-2, e.g. PT."})
@@ -105,11 +109,10 @@ class RejectionSchema(Schema):
     reason = _reason(required=True)
 
 
-class SlugTakenSchema(Schema):
-    """409 answer to a taken or reserved slug: `errors.suggested_slug` holds a free one."""
+class SlugTakenSchema(ErrorSchema):
+    class Meta:
+        description = "409 answer to a taken or reserved slug: `errors.suggested_slug` holds a free one."
 
-    code = fields.String()
-    message = fields.String()
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
         "example": {"wanted_slug": ["This slug is taken."], "suggested_slug": ["acme-tools-2"]}})
 

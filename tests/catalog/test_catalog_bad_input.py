@@ -33,6 +33,7 @@ INVALID_FIELDS = [
     ("create category", {"slug": "Not A Slug"}, "slug"),
     ("create category", {"parent_id": "1"}, "parent_id"),
     ("create category", {"parent_id": 999}, "parent_id"),
+    ("create category", {"parent_id": 2**63}, "parent_id"),
     ("create category", {"position": -1}, "position"),
     ("create category", {"colour": "green"}, "colour"),
     ("change category", {"slug": "trailing-"}, "slug"),
@@ -43,6 +44,7 @@ INVALID_FIELDS = [
     ("create product", {"title": "t" * 201}, "title"),
     ("create product", {"description": "d" * 20_001}, "description"),
     ("create product", {"category_id": "home"}, "category_id"),
+    ("create product", {"category_id": 2**63}, "category_id"),
     ("create product", {"attributes": {"material": 1}}, "attributes"),
     ("create product", {"attributes": {"k" * 41: "v"}}, "attributes"),
     ("create product", {"attributes": {f"k{n}": "v" for n in range(31)}}, "attributes"),
@@ -179,7 +181,8 @@ def test_bad_query_parameters_of_a_list_are_a_422(client, shop, targets, path):
     assert response.get_json()["code"] == "validation_error"
 
 
-@pytest.mark.parametrize("query", ["reassign_to=abc", "reassign_to=0", "reassign_to=1&colour=red"])
+@pytest.mark.parametrize("query", ["reassign_to=abc", "reassign_to=0", "reassign_to=1&colour=red",
+                                   "reassign_to=9223372036854775808"])
 def test_a_bad_reassignment_parameter_is_a_422(client, operator, shop, targets, catalog_state, query):
     before = catalog_state(shop.tenant)
 
