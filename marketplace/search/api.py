@@ -39,6 +39,7 @@ class StorefrontSearch(MethodView):
 class Suggestions(MethodView):
     @blp.arguments(SuggestArgsSchema, location="query", unknown=RAISE)
     @blp.response(200, SuggestionsSchema)
+    @blp.alt_response(404, description="The `seller` named is no seller visible to buyers")
     @blp.alt_response(422, description="Missing or too long text")
     def get(self, args):
         """Complete what a buyer is typing into product titles"""
