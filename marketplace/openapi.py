@@ -13,6 +13,7 @@ say.
 from __future__ import annotations
 
 import http
+import inspect
 from typing import Any
 
 from apispec import BasePlugin
@@ -89,7 +90,10 @@ def _id_parameter_schema(converter: IdConverter) -> dict:
 
 
 class ContractPlugin(BasePlugin):
-    """Adds to each operation and schema what the server enforces outside the views' own declarations."""
+    """Adds to each operation and schema what the server enforces outside the views' own declarations.
+
+    A schema's docstring becomes its description, as a view's docstring becomes its summary.
+    """
 
     def __init__(self, max_page_number: int):
         self.max_page_number = max_page_number
@@ -99,12 +103,15 @@ class ContractPlugin(BasePlugin):
         super().init_spec(spec)
         self.spec = spec
 
-    def schema_helper(self, name, definition, **kwargs) -> dict | None:
+    def schema_helper(self, name, definition, **kwargs) -> dict:
         schema = kwargs.get("schema")
         schema_class = schema if isinstance(schema, type) else type(schema)
+        extra = {}
+        if schema_class.__doc__ and "description" not in definition:
+            extra["description"] = inspect.cleandoc(schema_class.__doc__)
         if issubclass(schema_class, AtLeastOneField):
-            return {"minProperties": 1}
-        return None
+            extra["minProperties"] = 1
+        return extra
 
     def operation_helper(self, path=None, operations=None, **kwargs) -> None:
         for operation in (operations or {}).values():

@@ -66,6 +66,8 @@ def _reason(required: bool) -> TrimmedString:
 # Applications
 
 class ApplicationCreateSchema(Schema):
+    """An application to open a shop: its name, address (slug), contact, country and currency."""
+
     shop_name = TrimmedString(required=True, validate=validate.Length(min=1, max=MAX_SHOP_NAME_LENGTH))
     wanted_slug = fields.String(required=True, validate=_wanted_slug, metadata={
         "description": "The shop's address: 3 to 40 lowercase letters, digits and single hyphens. A reserved word "
@@ -81,11 +83,13 @@ class ApplicationCreateSchema(Schema):
 
 
 class ApplicationSchema(Schema):
-    id = fields.Integer()
-    applicant_user_id = fields.Integer()
+    """An application to open a shop, and its decision."""
+
+    id = fields.Integer(metadata={"description": "The application's id."})
+    applicant_user_id = fields.Integer(metadata={"description": "Who applied."})
     applicant_email = fields.String()
     shop_name = fields.String()
-    wanted_slug = fields.String()
+    wanted_slug = fields.String(metadata={"description": "The shop's address, if approved."})
     contact_email = fields.String()
     country = fields.String()
     currency = fields.String()
@@ -106,6 +110,8 @@ class ApplicationFilterSchema(Schema):
 
 
 class RejectionSchema(Schema):
+    """Why an application is rejected (sent to the applicant)."""
+
     reason = _reason(required=True)
 
 
@@ -120,12 +126,16 @@ class SlugTakenSchema(ErrorSchema):
 # Members and invites
 
 class InviteCreateSchema(Schema):
+    """An invitation to join the seller's team with a role."""
+
     email = EmailAddress(required=True, validate=validate.Length(max=MAX_EMAIL_LENGTH))
     role = fields.Enum(MemberRole, by_value=True, required=True)
 
 
 class InviteSchema(Schema):
-    id = fields.Integer()
+    """An invitation to join a seller's team."""
+
+    id = fields.Integer(metadata={"description": "The invite's id."})
     email = fields.String()
     role = fields.Enum(MemberRole, by_value=True)
     status = fields.String(metadata={"description": "open, accepted, revoked or expired."})
@@ -135,14 +145,20 @@ class InviteSchema(Schema):
 
 
 class IssuedInviteSchema(InviteSchema):
+    """A new invitation, with its one-time token."""
+
     token = fields.String(metadata={"description": "Shown once: the invitee accepts with it."})
 
 
 class InviteAcceptanceSchema(Schema):
+    """The token of an invitation, accepted by the signed-in user."""
+
     token = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
 class RoleChangeSchema(Schema):
+    """A member's new role."""
+
     role = fields.Enum(MemberRole, by_value=True, required=True)
 
 
@@ -158,6 +174,8 @@ class TenantFilterSchema(Schema):
 
 
 class TenantSchema(Schema):
+    """A seller (tenant) of the platform, as operators see it."""
+
     id = fields.Integer()
     slug = fields.String()
     display_name = fields.String()
@@ -169,6 +187,8 @@ class TenantSchema(Schema):
 
 
 class TenantDetailSchema(TenantSchema):
+    """A seller (tenant) with its team size and plan."""
+
     plan_code = fields.String(allow_none=True)
     custom_domain = fields.String(allow_none=True)
     member_count = fields.Integer()
@@ -176,14 +196,20 @@ class TenantDetailSchema(TenantSchema):
 
 
 class TransitionSchema(Schema):
+    """Why an operator changes a seller's status (recorded and sent to the seller)."""
+
     reason = _reason(required=True)
 
 
 class OptionalReasonSchema(Schema):
+    """Why, optionally (recorded in the audit log)."""
+
     reason = _reason(required=False)
 
 
 class ExportSchema(Schema):
+    """An export of a closed seller's data."""
+
     id = fields.Integer()
     status = fields.String(metadata={"description": "pending until the job has written the files, then done."})
     path = fields.String(allow_none=True, metadata={"description": "The folder of the JSON and CSV files."})
@@ -214,6 +240,8 @@ class StorefrontSettingsPatchSchema(AtLeastOneField, StorefrontSettingsInputSche
 
 
 class StorefrontSettingsSchema(Schema):
+    """How the seller's storefront presents itself to buyers."""
+
     display_name = fields.String()
     description = fields.String()
     logo_url = fields.String(allow_none=True)
