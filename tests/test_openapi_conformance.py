@@ -1,9 +1,10 @@
 """The OpenAPI document is a contract: every operation, driven from the document by schemathesis, keeps it.
 
 For each caller (no one, a seller's owner, an operator), each operation of
-/api/v1/openapi.json gets CONFORMANCE_EXAMPLES generated requests that fit the
-document and as many that do not, sent to the WSGI app (no network). Half of
-the fitting ones name rows that exist (the seller, its product and variant, a
+/api/v1/openapi.json gets its documented examples, CONFORMANCE_EXAMPLES
+generated requests that fit the document and as many that do not, sent to the
+WSGI app (no network). The examples and half of the fitting requests name rows
+that exist (the seller, its product and variant, a
 category, an application, an invite, an import), so that path parameters reach
 real data and not only 404s. A response fails the suite if it is a 5xx, if its
 status is not documented for the operation, or if its body, content type or
@@ -42,7 +43,7 @@ from tenants.shards import shards
 from tenants.uow import UnitOfWork
 from tests.workers.support import run_jobs
 
-EXAMPLES_PER_OPERATION = int(os.environ.get("CONFORMANCE_EXAMPLES", "5"))
+EXAMPLES_PER_OPERATION = int(os.environ.get("CONFORMANCE_EXAMPLES", "8"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
 PASSWORD = "correct horse battery"
@@ -191,20 +192,37 @@ def api_schema(app, world):
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
 
 
-def _strategy(operation, mode: GenerationMode, world: World):
-    generated = operation.as_strategy(generation_mode=mode)
+def _real_path_parameters(operation, world: World) -> dict[str, object]:
     names = {parameter.name for parameter in operation.path_parameters}
-    if not names or mode is GenerationMode.NEGATIVE:
-        return generated
-    real = {name: value for name, value in world.path_parameters.items() if name in names}
-    return st.one_of(generated, operation.as_strategy(generation_mode=mode, path_parameters=real))
+    return {name: value for name, value in world.path_parameters.items() if name in names}
 
 
-def _failures_of(operation, mode: GenerationMode, world: World, headers: dict[str, str]) -> str | None:
-    @settings(max_examples=EXAMPLES_PER_OPERATION, derandomize=True, database=None, deadline=None,
+def _strategies(api_schema, operation, world: World) -> list[tuple[str, object, int]]:
+    """(label, strategy, examples to draw) for one operation: its documented examples, then generated data."""
+    real = _real_path_parameters(operation, world)
+    documented = [
+        (f"example {number}", strategy.map(lambda case: _with_path_parameters(case, real)), 1)
+        for number, strategy in enumerate(api_schema.get_strategies_from_examples(operation, fill_missing=True), 1)
+    ]
+    fitting = operation.as_strategy(generation_mode=GenerationMode.POSITIVE)
+    if real:
+        fitting = st.one_of(fitting, operation.as_strategy(generation_mode=GenerationMode.POSITIVE,
+                                                           path_parameters=real))
+    not_fitting = operation.as_strategy(generation_mode=GenerationMode.NEGATIVE)
+    return documented + [("positive", fitting, EXAMPLES_PER_OPERATION),
+                         ("negative", not_fitting, EXAMPLES_PER_OPERATION)]
+
+
+def _with_path_parameters(case, real: dict[str, object]):
+    case.path_parameters = {**(case.path_parameters or {}), **real}
+    return case
+
+
+def _failures_of(operation, label: str, strategy, examples: int, headers: dict[str, str]) -> str | None:
+    @settings(max_examples=examples, derandomize=True, database=None, deadline=None,
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
               report_multiple_bugs=False)
-    @given(case=_strategy(operation, mode, world))
+    @given(case=strategy)
     def send(case):
         response = case.call(headers=headers)
         case.validate_response(response, checks=CHECKS, headers=headers)
@@ -214,7 +232,7 @@ def _failures_of(operation, mode: GenerationMode, world: World, headers: dict[st
     except Unsatisfiable:
         return None  # nothing about the operation can be made invalid (e.g. no parameters at all)
     except (FailureGroup, Exception) as failure:  # noqa: BLE001 (every failure is reported, with its operation)
-        return f"{operation.label} ({mode.value}): {failure}"
+        return f"{operation.label} ({label}): {failure}"
     return None
 
 
@@ -230,8 +248,8 @@ def test_every_operation_keeps_the_document(api_schema, world, caller):
         if changed_since_restore:
             _restore(world)
         changed_since_restore = operation.method.upper() not in ("GET", "HEAD")
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            failure = _failures_of(operation, mode, world, headers)
+        for label, strategy, examples in _strategies(api_schema, operation, world):
+            failure = _failures_of(operation, label, strategy, examples, headers)
             if failure:
                 failures.append(failure)
 

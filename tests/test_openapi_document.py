@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import pytest
+from jsonschema import FormatChecker
+from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
+from referencing import Registry, Resource
 
 from marketplace.errors import ApiError
 from marketplace.openapi import ERROR_CODES
@@ -77,3 +80,58 @@ def test_rate_limited_answers_document_retry_after_and_lists_their_json_header(d
     assert too_many["headers"]["Retry-After"]["required"] is True
     assert pagination["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/PaginationMetadata"}
     assert document["servers"] == [{"url": "/", "description": "The host serving this document"}]
+
+
+MAIN_OPERATIONS = [
+    ("post", "/api/v1/auth/register"), ("post", "/api/v1/auth/token"), ("get", "/api/v1/me"), ("patch", "/api/v1/me"),
+    ("post", "/api/v1/seller-applications"), ("post", "/api/v1/sellers/{slug}/products"),
+    ("get", "/api/v1/sellers/{slug}/products"), ("get", "/api/v1/sellers/{slug}/products/{product_id}"),
+    ("get", "/api/v1/products"), ("get", "/api/v1/products/{seller_slug}/{product_slug}"), ("get", "/api/v1/search"),
+    ("post", "/api/v1/reviews"), ("get", "/api/v1/products/{seller_slug}/{product_slug}/reviews"),
+]
+
+
+def _examples(document: dict) -> list[tuple[str, dict, object]]:
+    """(where, schema, example) of every request body and response example in the document."""
+    found = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            bodies = [("request", operation.get("requestBody", {}))]
+            bodies += [(status, response) for status, response in operation["responses"].items()]
+            for status, body in bodies:
+                for media in body.get("content", {}).values():
+                    if "example" in media:
+                        found.append((f"{method} {path} {status}", media["schema"], media["example"]))
+    return found
+
+
+def test_the_main_operations_show_a_request_and_a_response_example(document):
+    shown = {where.rsplit(" ", 1)[0] for where, _, _ in _examples(document)}
+    with_body = {f"{method} {path}" for method, path in MAIN_OPERATIONS
+                 if "requestBody" in document["paths"][path][method]}
+    requests = {where.rsplit(" ", 1)[0] for where, _, _ in _examples(document) if where.endswith(" request")}
+
+    assert [f"{method} {path}" for method, path in MAIN_OPERATIONS if f"{method} {path}" not in shown] == []
+    assert sorted(with_body - requests) == []
+
+
+def test_every_example_matches_its_schema(document):
+    registry = Registry().with_resource("urn:openapi", Resource.opaque(document))
+    mismatches = []
+    for where, schema, example in _examples(document):
+        validator = OAS30Validator(_rooted(schema), registry=registry, format_checker=FormatChecker())
+        mismatches += [f"{where}: {error.message}" for error in validator.iter_errors(example)]
+
+    assert mismatches == []
+
+
+def _rooted(node):
+    """The schema with its local references made absolute, so that they resolve in the registry's document."""
+    if isinstance(node, dict):
+        return {key: ("urn:openapi" + value if key == "$ref" and value.startswith("#") else _rooted(value))
+                for key, value in node.items()}
+    if isinstance(node, list):
+        return [_rooted(value) for value in node]
+    return node

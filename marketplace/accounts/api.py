@@ -5,6 +5,7 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from marketplace import openapi_examples as examples
 from marketplace.accounts import services
 from marketplace.accounts.permissions import (
     current_principal, current_tenant, login_required, member_required, operator_required,
@@ -21,8 +22,8 @@ blp = Blueprint("accounts", __name__, description="Registration, tokens, the cur
 
 @blp.route("/auth/register")
 class Registration(MethodView):
-    @blp.arguments(RegistrationSchema)
-    @blp.response(201, UserSchema)
+    @blp.arguments(RegistrationSchema, example=examples.REGISTRATION)
+    @blp.response(201, UserSchema, example=examples.USER)
     @blp.alt_response(409, response="CONFLICT")
     def post(self, registration):
         """Register an account
@@ -34,8 +35,8 @@ class Registration(MethodView):
 
 @blp.route("/auth/token")
 class Tokens(MethodView):
-    @blp.arguments(CredentialsSchema)
-    @blp.response(201, TokenSchema)
+    @blp.arguments(CredentialsSchema, example=examples.CREDENTIALS)
+    @blp.response(201, TokenSchema, example=examples.TOKEN)
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     def post(self, credentials):
@@ -59,14 +60,14 @@ class Tokens(MethodView):
 @blp.route("/me")
 class Me(MethodView):
     @login_required
-    @blp.response(200, ProfileSchema)
+    @blp.response(200, ProfileSchema, example=examples.PROFILE)
     def get(self):
         """The current user and their seller memberships"""
         return services.get_profile(current_principal().user_id)
 
     @login_required
-    @blp.arguments(ProfileUpdateSchema)
-    @blp.response(200, ProfileSchema)
+    @blp.arguments(ProfileUpdateSchema, example=examples.PROFILE_CHANGE)
+    @blp.response(200, ProfileSchema, example=examples.PROFILE)
     def patch(self, changes):
         """Change the current user's name"""
         return services.update_profile(current_principal().user_id, changes["full_name"])

@@ -9,6 +9,7 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from marketplace import openapi_examples as examples
 from marketplace.accounts.models import MemberRole
 from marketplace.accounts.permissions import (
     current_principal, current_tenant, member_required, operator_required,
@@ -100,15 +101,15 @@ class OperatorCategory(MethodView):
 class Products(MethodView):
     @catalog_reader
     @blp.arguments(ProductFilterSchema, location="query")
-    @blp.response(200, ProductSchema(many=True))
+    @blp.response(200, ProductSchema(many=True), example=[examples.PRODUCT])
     @paginated(blp)
     def get(self, filters, slug, page_request):
         """The seller's products, newest first (members and operators)"""
         return services.list_products(current_tenant(), page_request, status=filters.get("status"))
 
     @catalog_writer
-    @blp.arguments(ProductInputSchema)
-    @blp.response(201, ProductSchema)
+    @blp.arguments(ProductInputSchema, example=examples.PRODUCT_REQUEST)
+    @blp.response(201, ProductSchema, example=examples.DRAFT_PRODUCT)
     @blp.alt_response(409, response="CONFLICT")
     def post(self, product, slug):
         """Add a product (a draft)
@@ -121,7 +122,7 @@ class Products(MethodView):
 @blp.route(PRODUCT_PATH)
 class ProductDetail(MethodView):
     @catalog_reader
-    @blp.response(200, ProductSchema)
+    @blp.response(200, ProductSchema, example=examples.PRODUCT)
     def get(self, slug, product_id):
         """A product with its images and variants (members and operators)"""
         return services.get_product(current_tenant(), product_id)

@@ -5,6 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
+from marketplace import openapi_examples as examples
 from marketplace.search import services
 from marketplace.search.query import SearchArgsSchema, StorefrontSearchArgsSchema, SuggestArgsSchema
 from marketplace.search.schemas import SearchPageSchema, SuggestionsSchema, search_page_body
@@ -15,7 +16,7 @@ blp = Blueprint("search", __name__, description="Full-text search with filters, 
 @blp.route("/search")
 class MarketplaceSearch(MethodView):
     @blp.arguments(SearchArgsSchema, location="query", unknown=RAISE)
-    @blp.response(200, SearchPageSchema)
+    @blp.response(200, SearchPageSchema, example=examples.SEARCH_PAGE)
     @blp.alt_response(422, description="Unknown parameter, sort or filter, or a page too deep")
     @blp.alt_response(503, description="The search engine is unavailable")
     def get(self, query):
@@ -26,7 +27,7 @@ class MarketplaceSearch(MethodView):
 @blp.route("/sellers/<slug>/search")
 class StorefrontSearch(MethodView):
     @blp.arguments(StorefrontSearchArgsSchema, location="query", unknown=RAISE)
-    @blp.response(200, SearchPageSchema)
+    @blp.response(200, SearchPageSchema, example=examples.SEARCH_PAGE)
     @blp.alt_response(404, description="No such seller, or not visible to buyers")
     @blp.alt_response(422, description="Unknown parameter, sort or filter, or a page too deep")
     @blp.alt_response(503, description="The search engine is unavailable")

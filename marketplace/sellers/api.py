@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from marketplace import openapi_examples as examples
 from marketplace.accounts.models import MemberRole
 from marketplace.accounts.permissions import (
     current_principal, current_tenant, login_required, member_required, operator_required,
@@ -27,8 +28,8 @@ blp = Blueprint("sellers", __name__, description="Seller applications, members, 
 @blp.route("/seller-applications")
 class SellerApplications(MethodView):
     @login_required
-    @blp.arguments(ApplicationCreateSchema)
-    @blp.response(201, ApplicationSchema)
+    @blp.arguments(ApplicationCreateSchema, example=examples.APPLICATION_REQUEST)
+    @blp.response(201, ApplicationSchema, example=examples.APPLICATION)
     @blp.alt_response(409, schema=SlugTakenSchema, description="The slug is taken or reserved; "
                                                                  "errors.suggested_slug holds a free one.")
     def post(self, application):
