@@ -123,9 +123,12 @@ class ContractPlugin(BasePlugin):
                 responses.setdefault("404", "NOT_FOUND")
             responses.setdefault("503", "SERVICE_UNAVAILABLE")
             for status, response in responses.items():
-                if int(status) >= 400 and isinstance(response, dict) and "content" not in response:
-                    # An alt_response given only a description still sends our error body.
-                    response["content"] = {"application/json": {"schema": self.spec.components.get_ref("schema", "Error")}}
+                if int(status) >= 400 and isinstance(response, dict):
+                    # An alt_response given only a description still sends our error body and headers.
+                    error_schema = self.spec.components.get_ref("schema", "Error")
+                    response.setdefault("content", {"application/json": {"schema": error_schema}})
+                    if int(status) in HEADERS_BY_STATUS:
+                        response.setdefault("headers", dict(HEADERS_BY_STATUS[int(status)]))
             for parameter in operation.get("parameters", []):
                 if isinstance(parameter, dict) and parameter.get("in") == "query" and parameter.get("name") == "page":
                     # Checked in marketplace.pagination: an offset that deep is a scan, not browsing.
@@ -146,9 +149,10 @@ class DocumentedApi(Api):
 
     def _register_responses(self) -> None:
         self.spec.components.schema("Error", schema=self.ERROR_SCHEMA)
-        for status in http.HTTPStatus:
+        # Every name, aliases included: views name 422 UNPROCESSABLE_ENTITY, which newer Pythons call an alias.
+        for name, status in http.HTTPStatus.__members__.items():
             if status >= 400:
-                self._register_error_response(status.name, status)
+                self._register_error_response(name, status)
         self._register_error_response(PAYLOAD_TOO_LARGE, http.HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
 
     def _register_error_response(self, name: str, status: http.HTTPStatus) -> None:

@@ -30,6 +30,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
+from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import (
     content_type_conformance, response_headers_conformance, response_schema_conformance, status_code_conformance,
 )
@@ -106,8 +107,9 @@ def _build_world(app) -> World:
         "country": "PT", "currency": "EUR"}), 201)
     invite = _ok(client.post("/api/v1/sellers/acme/members/invites", headers=owner,
                              json={"email": "new@acme.example", "role": "staff"}), 201)
+    csv_file = b"product_slug,title,sku,price_amount\nwalnut-desk,Walnut Desk,WAL-1,9900\n"
     product_import = _ok(client.post("/api/v1/sellers/acme/product-imports", headers=owner, content_type="text/csv",
-                                     data=b"product_slug,title,sku,price_amount\nwalnut-desk,Walnut Desk,WAL-1,9900\n"), 202)
+                                     data=csv_file), 202)
     run_jobs(app)  # listings, search documents, the import: what buyers and sellers read
 
     return World(
@@ -243,6 +245,9 @@ def test_every_operation_keeps_the_document(api_schema, world, caller):
     failures = []
     changed_since_restore = True
     for result in api_schema.get_all_operations():
+        if not isinstance(result, Ok):
+            failures.append(f"An operation cannot be read from the document: {result.err()}")
+            continue
         operation = result.ok()
         # Reads change nothing, so only a write since the last restore makes the next one necessary.
         if changed_since_restore:
