@@ -21,7 +21,7 @@ from flask import Flask
 from flask_smorest import Api
 from flask_smorest.pagination import PaginationMetadataSchema
 from flask_smorest.utils import prepare_response
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.routing import IntegerConverter
 
 from marketplace.partial_updates import AtLeastOneField
@@ -76,6 +76,19 @@ PAGINATION_HEADER = {
 HEADERS_BY_STATUS = {429: {"Retry-After": RETRY_AFTER_ALWAYS}, 503: {"Retry-After": RETRY_AFTER}}
 # The name of 413 changed with Python's http module (REQUEST_ENTITY_TOO_LARGE, then CONTENT_TOO_LARGE).
 PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+
+
+class WholeMatch(validate.Regexp):
+    """A pattern the whole value must match, as the document's `pattern` (ECMA-262) means it.
+
+    marshmallow's Regexp uses `re.match`, whose `$` also matches before a final
+    newline: a slug "oak" plus a newline would pass the server while the document refuses it.
+    """
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
 
 
 class IdConverter(IntegerConverter):

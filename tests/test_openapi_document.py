@@ -1,7 +1,10 @@
 """The OpenAPI document is valid OpenAPI 3, every reference in it resolves, and it states our error shape."""
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings, strategies as st
 from jsonschema import FormatChecker
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
@@ -9,6 +12,8 @@ from referencing import Registry, Resource
 
 from marketplace.errors import ApiError
 from marketplace.openapi import ERROR_CODES
+from marketplace.sellers.schemas import ApplicationCreateSchema
+from tenants.slugs import InvalidSlug, validate_slug
 
 
 @pytest.fixture(scope="module")
@@ -135,3 +140,47 @@ def _rooted(node):
     if isinstance(node, list):
         return [_rooted(value) for value in node]
     return node
+
+
+def _operation_parameters(document: dict, method: str, path: str) -> dict[str, dict]:
+    shared = document["paths"][path].get("parameters", [])
+    own = document["paths"][path][method].get("parameters", [])
+    return {parameter["name"]: parameter for parameter in shared + own}
+
+
+def _request_schema(document: dict, method: str, path: str) -> dict:
+    body = document["paths"][path][method]["requestBody"]["content"]["application/json"]
+    return _resolve(document, body["schema"]["$ref"])
+
+
+def test_the_limits_the_server_enforces_are_in_the_document(document):
+    users = _operation_parameters(document, "get", "/api/v1/operator/users")
+    search = _operation_parameters(document, "get", "/api/v1/search")
+    product = _operation_parameters(document, "get", "/api/v1/sellers/{slug}/products/{product_id}")
+    wanted_slug = _request_schema(document, "post", "/api/v1/seller-applications")["properties"]["wanted_slug"]
+    product_change = _request_schema(document, "patch", "/api/v1/sellers/{slug}/products/{product_id}")
+    new_product = _request_schema(document, "post", "/api/v1/sellers/{slug}/products")
+
+    assert users["page"]["schema"]["maximum"] == 10_000
+    assert "page × page_size must not exceed 10000" in search["page"]["description"]
+    assert search["category"]["schema"]["items"]["maximum"] == product["product_id"]["schema"]["maximum"] == 2**63 - 1
+    assert product["product_id"]["schema"]["minimum"] == 1
+    assert new_product["properties"]["category_id"]["maximum"] == 2**63 - 1
+    assert (wanted_slug["minLength"], wanted_slug["maxLength"]) == (3, 40)
+    assert product_change["minProperties"] == 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(slug=st.from_regex(r"\A[a-z0-9-]{0,42}\n?\Z") | st.text(max_size=42))
+def test_the_documented_slug_pattern_is_the_rule_the_server_applies(slug):
+    documented = ApplicationCreateSchema().fields["wanted_slug"].metadata
+    fits_document = (documented["minLength"] <= len(slug) <= documented["maxLength"]
+                     # fullmatch: `$` means the end of the text in the document's ECMA-262 regexes
+                     and re.fullmatch(documented["pattern"], slug) is not None)
+    try:
+        validate_slug(slug)
+        accepted = True
+    except InvalidSlug as error:
+        accepted = error.reason == "is reserved"
+
+    assert fits_document == accepted

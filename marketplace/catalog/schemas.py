@@ -4,15 +4,15 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from marketplace.accounts.schemas import TrimmedString
-from marketplace.openapi import MAX_ID
+from marketplace.openapi import MAX_ID, WholeMatch
 from marketplace.partial_updates import AtLeastOneField
 from marketplace.catalog.models import ImportStatus, ProductStatus, StockReason
 
-SLUG_RULE = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+SLUG_RULE = WholeMatch(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
                             error="Use lowercase letters, digits and single hyphens between them.")
-SKU_RULE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$",
+SKU_RULE = WholeMatch(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$",
                            error="Use letters, digits and . _ / - (starting with a letter or digit).")
-CURRENCY_RULE = validate.Regexp(r"^[A-Z]{3}$", error="Use an ISO 4217 code in capitals, e.g. EUR.")
+CURRENCY_RULE = WholeMatch(r"^[A-Z]{3}$", error="Use an ISO 4217 code in capitals, e.g. EUR.")
 
 MAX_SLUG_LENGTH = 120
 MAX_TITLE_LENGTH = 200

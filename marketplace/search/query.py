@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from marketplace.openapi import MAX_ID
+from marketplace.openapi import MAX_ID, WholeMatch
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -99,11 +99,11 @@ class SearchArgsSchema(Schema):
                                metadata={"description": "Lowest price, minor units"})
     price_max = fields.Integer(validate=validate.Range(min=0, max=10**12),
                                metadata={"description": "Highest price, minor units"})
-    currency = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$", error="Must be an ISO 4217 code."))
+    currency = fields.String(validate=WholeMatch(r"^[A-Z]{3}$", error="Must be an ISO 4217 code."))
     in_stock = fields.Boolean(load_default=False)
     min_rating = fields.Float(validate=validate.Range(min=0, max=5))
     attr = fields.List(
-        fields.String(validate=validate.Regexp(r"^[^:]{1,60}:.{1,200}$", error="Must be name:value.")),
+        fields.String(validate=WholeMatch(r"^[^:]{1,60}:.{1,200}$", error="Must be name:value.")),
         load_default=list, validate=validate.Length(max=MAX_FILTER_VALUES),
         metadata={"description": "Attribute filters as name:value (repeatable)"},
     )

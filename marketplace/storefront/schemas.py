@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
 
+from marketplace.openapi import WholeMatch
 from marketplace.storefront.services import ListingFilters, ListingSort
 
 MAX_AMOUNT = 2**63 - 1
@@ -44,7 +45,7 @@ class ListingQuerySchema(StrictQuerySchema):
         "description": "Only products of this category or of any category below it."})
     seller_slug = fields.String(data_key="seller", validate=validate.Length(min=1, max=40), metadata={
         "description": "Only products of the seller with this slug."})
-    currency = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$", error="Must be an ISO 4217 code such as EUR."),
+    currency = fields.String(validate=WholeMatch(r"^[A-Z]{3}$", error="Must be an ISO 4217 code such as EUR."),
                              metadata={"description": "Only products priced in this currency."})
     min_price_amount = fields.Integer(data_key="min_price", validate=validate.Range(min=0, max=MAX_AMOUNT),
                                       metadata={"description": "Lowest 'from' price, in minor units (cents)."})
