@@ -25,8 +25,6 @@ API_SETTINGS = {
     "OPENAPI_JSON_PATH": "v1/openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "docs",
     "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
-    # Paths carry their /api/v1 prefix, so the server is the host the document was read from.
-    "API_SPEC_OPTIONS": {"servers": [{"url": "/", "description": "The host serving this document"}]},
 }
 
 

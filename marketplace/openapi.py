@@ -72,6 +72,8 @@ PAGINATION_HEADER = {
     "description": "Where this page sits in the list: a JSON object sent as the header's text.",
     "content": {"application/json": {"schema": PaginationMetadataSchema}},
 }
+# Paths carry their /api/v1 prefix, so the server is the host the document was read from.
+SERVERS = [{"url": "/", "description": "The host serving this document"}]
 # Statuses some operation answers with a header the client needs.
 HEADERS_BY_STATUS = {429: {"Retry-After": RETRY_AFTER_ALWAYS}, 503: {"Retry-After": RETRY_AFTER}}
 # The name of 413 changed with Python's http module (REQUEST_ENTITY_TOO_LARGE, then CONTENT_TOO_LARGE).
@@ -157,7 +159,7 @@ class DocumentedApi(Api):
 
     def init_app(self, app: Flask, *, spec_kwargs: dict[str, Any] | None = None) -> None:
         app.url_map.converters["id"] = IdConverter
-        super().init_app(app, spec_kwargs=spec_kwargs)
+        super().init_app(app, spec_kwargs={"servers": SERVERS, **(spec_kwargs or {})})
         self.register_converter(IdConverter, _id_parameter_schema)
 
     def _register_responses(self) -> None:
