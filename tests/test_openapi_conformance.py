@@ -4,16 +4,18 @@ For each caller (no one, a seller's owner, an operator), each operation of
 /api/v1/openapi.json gets its documented examples, CONFORMANCE_EXAMPLES
 generated requests that fit the document and as many that do not, sent to the
 WSGI app (no network). The examples and half of the fitting requests name rows
-that exist (the seller, its product and variant, a
-category, an application, an invite, an import), so that path parameters reach
-real data and not only 404s. A response fails the suite if it is a 5xx, if its
-status is not documented for the operation, or if its body, content type or
-headers do not match what the document says for that status.
+that exist (the seller, its product and variant, a category, an application,
+an invite, an import), so that path parameters reach real data and not only
+404s. A response fails the suite if it is a 5xx, if its status is not
+documented for the operation, or if its body, content type or headers do not
+match what the document says for that status. Every failure is reported, with
+a curl command that reproduces it.
 
-Before each operation's requests, the database and Redis go back to one
-snapshot of that world (a copy of every table, restored in foreign-key order),
-so an operation that deletes, closes or suspends cannot change what the next
-one sees, and a run is deterministic (Hypothesis is derandomized).
+Before an operation's requests, if the previous operation could write, the
+database and Redis go back to one snapshot of that world (a copy of every
+table, restored in foreign-key order): an operation that deletes, closes or
+suspends cannot change what the next one sees, and with Hypothesis
+derandomized a run is deterministic.
 
     CONFORMANCE_EXAMPLES=25 .venv/bin/python -m pytest tests/test_openapi_conformance.py
 """
@@ -79,10 +81,8 @@ def _log_in(client, email: str) -> dict[str, str]:
 
 def _build_world(app) -> World:
     client = app.test_client()
-    owner_id = _ok(client.post("/api/v1/auth/register", json={
-        "email": "owner@acme.example", "password": PASSWORD, "full_name": "Olivia Owner"}), 201)["id"]
-    _ok(client.post("/api/v1/auth/register", json={
-        "email": "applicant@example.com", "password": PASSWORD, "full_name": "Ann Applicant"}), 201)
+    owner_id = _register(client, "owner@acme.example", "Olivia Owner")
+    _register(client, "applicant@example.com", "Ann Applicant")
     with app.app_context():
         accounts.make_operator("ops@example.com", PASSWORD, "Olga Operator")
         tenant = provision_tenant("acme", "Acme", currency="EUR")
@@ -90,36 +90,49 @@ def _build_world(app) -> World:
             uow.session.add(Membership(user_id=owner_id, tenant_id=tenant.id, role=MemberRole.OWNER))
             uow.commit()
     owner, operator = _log_in(client, "owner@acme.example"), _log_in(client, "ops@example.com")
-    applicant = _log_in(client, "applicant@example.com")
 
+    rows = {"user_id": owner_id, **_catalog(client, owner, operator), **_team_and_applications(client, owner)}
+    run_jobs(app)  # listings, search documents, the import: what buyers and sellers read
+    return World(
+        path_parameters={"slug": "acme", "seller_slug": "acme", "product_slug": "oak-table", **rows},
+        headers_by_caller={"no one": {}, "seller owner": owner, "operator": operator},
+    )
+
+
+def _register(client, email: str, full_name: str) -> int:
+    return _ok(client.post("/api/v1/auth/register",
+                           json={"email": email, "password": PASSWORD, "full_name": full_name}), 201)["id"]
+
+
+def _catalog(client, owner: dict, operator: dict) -> dict[str, int]:
+    """A category, a published product "oak-table" with a variant in stock, and a CSV import."""
     category = _ok(client.post("/api/v1/operator/categories", headers=operator,
                                json={"name": "Home", "slug": "home"}), 201)
     product = _ok(client.post("/api/v1/sellers/acme/products", headers=owner, json={
         "slug": "oak-table", "title": "Oak Table", "category_id": category["id"],
         "images": [{"url": "https://img.example/oak.jpg", "alt": "The table"}]}), 201)
-    variant = _ok(client.post(f"/api/v1/sellers/acme/products/{product['id']}/variants", headers=owner,
+    product_url = f"/api/v1/sellers/acme/products/{product['id']}"
+    variant = _ok(client.post(f"{product_url}/variants", headers=owner,
                               json={"sku": "OAK-1", "price_amount": 19900}), 201)
-    _ok(client.post(f"/api/v1/sellers/acme/products/{product['id']}/variants/{variant['id']}/stock-movements",
-                    headers=owner, json={"quantity_delta": 5, "reason": "receipt"}), 201)
-    _ok(client.post(f"/api/v1/sellers/acme/products/{product['id']}/publish", headers=owner), 200)
-    application = _ok(client.post("/api/v1/seller-applications", headers=applicant, json={
-        "shop_name": "Birch", "wanted_slug": "birch", "contact_email": "applicant@example.com",
-        "country": "PT", "currency": "EUR"}), 201)
+    _ok(client.post(f"{product_url}/variants/{variant['id']}/stock-movements", headers=owner,
+                    json={"quantity_delta": 5, "reason": "receipt"}), 201)
+    _ok(client.post(f"{product_url}/publish", headers=owner), 200)
+    csv_file = b"product_slug,title,sku,price_amount\nwalnut-desk,Walnut Desk,WAL-1,9900\n"
+    product_import = _ok(client.post("/api/v1/sellers/acme/product-imports", headers=owner,
+                                     content_type="text/csv", data=csv_file), 202)
+    return {"category_id": category["id"], "product_id": product["id"], "variant_id": variant["id"],
+            "import_id": product_import["id"]}
+
+
+def _team_and_applications(client, owner: dict) -> dict[str, int]:
+    """An open invite to the seller's team, and another user's pending application for a shop."""
     invite = _ok(client.post("/api/v1/sellers/acme/members/invites", headers=owner,
                              json={"email": "new@acme.example", "role": "staff"}), 201)
-    csv_file = b"product_slug,title,sku,price_amount\nwalnut-desk,Walnut Desk,WAL-1,9900\n"
-    product_import = _ok(client.post("/api/v1/sellers/acme/product-imports", headers=owner, content_type="text/csv",
-                                     data=csv_file), 202)
-    run_jobs(app)  # listings, search documents, the import: what buyers and sellers read
-
-    return World(
-        path_parameters={
-            "slug": "acme", "seller_slug": "acme", "product_slug": "oak-table", "product_id": product["id"],
-            "variant_id": variant["id"], "category_id": category["id"], "application_id": application["id"],
-            "invite_id": invite["id"], "user_id": owner_id, "import_id": product_import["id"],
-        },
-        headers_by_caller={"no one": {}, "seller owner": owner, "operator": operator},
-    )
+    application = _ok(client.post("/api/v1/seller-applications", headers=_log_in(client, "applicant@example.com"),
+                                  json={"shop_name": "Birch", "wanted_slug": "birch",
+                                        "contact_email": "applicant@example.com", "country": "PT",
+                                        "currency": "EUR"}), 201)
+    return {"invite_id": invite["id"], "application_id": application["id"]}
 
 
 def _snapshot(world: World) -> None:
