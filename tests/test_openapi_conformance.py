@@ -46,7 +46,7 @@ from tenants.shards import shards
 from tenants.uow import UnitOfWork
 from tests.workers.support import run_jobs
 
-EXAMPLES_PER_OPERATION = int(os.environ.get("CONFORMANCE_EXAMPLES", "8"))
+EXAMPLES_PER_OPERATION = int(os.environ.get("CONFORMANCE_EXAMPLES", "12"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
 PASSWORD = "correct horse battery"
