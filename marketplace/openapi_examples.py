@@ -49,6 +49,10 @@ PRODUCT = {
     }],
     "version": 5, "published_at": LATER, "created_at": MOMENT, "updated_at": LATER,
 }
+PRODUCT_CHANGE = {
+    "slug": "oak-dining-table", "title": "Oak Dining Table",
+    "images": [{"url": "https://img.acme-tools.example/oak-table-2.jpg", "alt": "Set for dinner", "position": 0}],
+}
 DRAFT_PRODUCT = {**PRODUCT, "status": "draft", "variants": [], "version": 1, "published_at": None,
                  "updated_at": MOMENT}
 

@@ -105,7 +105,7 @@ def _register(client, email: str, full_name: str) -> int:
 
 
 def _catalog(client, owner: dict, operator: dict) -> dict[str, int]:
-    """A category, a published product "oak-table" with a variant in stock, and a CSV import."""
+    """A category, a published product "oak-table" with a variant in stock, a draft, and a CSV import."""
     category = _ok(client.post("/api/v1/operator/categories", headers=operator,
                                json={"name": "Home", "slug": "home"}), 201)
     product = _ok(client.post("/api/v1/sellers/acme/products", headers=owner, json={
@@ -117,6 +117,9 @@ def _catalog(client, owner: dict, operator: dict) -> dict[str, int]:
     _ok(client.post(f"{product_url}/variants/{variant['id']}/stock-movements", headers=owner,
                     json={"quantity_delta": 5, "reason": "receipt"}), 201)
     _ok(client.post(f"{product_url}/publish", headers=owner), 200)
+    # Holds the slug the documented example of a product change asks for: a rename that must be a 409.
+    _ok(client.post("/api/v1/sellers/acme/products", headers=owner,
+                    json={"slug": "oak-dining-table", "title": "Oak Dining Table"}), 201)
     csv_file = b"product_slug,title,sku,price_amount\nwalnut-desk,Walnut Desk,WAL-1,9900\n"
     product_import = _ok(client.post("/api/v1/sellers/acme/product-imports", headers=owner,
                                      content_type="text/csv", data=csv_file), 202)

@@ -128,8 +128,8 @@ class ProductDetail(MethodView):
         return services.get_product(current_tenant(), product_id)
 
     @catalog_writer
-    @blp.arguments(ProductChangeSchema)
-    @blp.response(200, ProductSchema)
+    @blp.arguments(ProductChangeSchema, example=examples.PRODUCT_CHANGE)
+    @blp.response(200, ProductSchema, example={**examples.PRODUCT, **examples.PRODUCT_CHANGE})
     @blp.alt_response(409, response="CONFLICT")
     def patch(self, changes, slug, product_id):
         """Change a product's title, slug, description, category, attributes or images
