@@ -28,7 +28,6 @@ from marketplace.partial_updates import AtLeastOneField
 
 # Every table's id is a PostgreSQL bigint.
 MAX_ID = 2**63 - 1
-MAX_INT32 = 2**31 - 1
 
 ERROR_CODES = """Codes by status (a client may rely on them; new ones may be added):
 
@@ -36,6 +35,7 @@ ERROR_CODES = """Codes by status (a client may rely on them; new ones may be add
 - 401 `unauthorized`: no valid bearer token.
 - 403 `forbidden`: signed in, but not allowed.
 - 404 `not_found`: no such resource, or not visible to the caller.
+- 405 `method_not_allowed`: the path exists, but not with this method (`Allow` lists the methods).
 - 409 `conflict`, `slug_taken`, `sku_taken`, `email_taken`, `domain_taken`, `category_cycle`, `category_in_use`,
   `illegal_transition`, `no_variants`, `last_variant`, `insufficient_stock`, `already_reviewed`, `already_replied`,
   `already_member`, `invite_used`, `invite_email_mismatch`, `last_owner`, `application_decided`,
@@ -45,6 +45,7 @@ ERROR_CODES = """Codes by status (a client may rely on them; new ones may be add
 - 415 `unsupported_media_type`: the body's content type is not one the operation takes.
 - 422 `validation_error`: a field is missing or invalid; `errors` names each one.
 - 429 `rate_limited`: too many attempts; wait the `Retry-After` seconds.
+- 500 `internal_error`: a fault of the server (logged); never an answer to bad input.
 - 503 `unavailable`: a backing service (database, cache, search) is unavailable; retry after `Retry-After`."""
 
 
