@@ -19,6 +19,8 @@ from marketplace.extensions import redis_client, shards
 from marketplace.json_provider import OrjsonProvider
 from marketplace.logging import configure_logging, init_request_ids
 from marketplace.metrics import init_metrics
+from marketplace.openapi import ContractPlugin
+from marketplace.pagination import MAX_PAGE_NUMBER
 
 API_SETTINGS = {
     "API_TITLE": "Marketplace API",
@@ -53,7 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     redis_client.init_app(app)
     rate_limits.init_app(app)
     # One Api per app: flask-smorest keeps the app's OpenAPI spec on it.
-    api = MarketplaceApi(app)
+    api = MarketplaceApi(app, spec_kwargs={"extra_plugins": [ContractPlugin(max_page_number=MAX_PAGE_NUMBER)]})
     app.extensions["marketplace_api"] = api
     register_error_handlers(app)
     register_integrity_handler(app)

@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify
-from flask_smorest import Api
 from redis import RedisError
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from marketplace.openapi import DocumentedApi
 from tenants.provisioning import SlugTaken
 from tenants.slugs import InvalidSlug
 
@@ -100,8 +100,8 @@ def _flatten_webargs_errors(messages: dict) -> dict:
     return flat
 
 
-class MarketplaceApi(Api):
-    """flask-smorest's Api with our error format."""
+class MarketplaceApi(DocumentedApi):
+    """flask-smorest's Api with our error format (and a document that states it)."""
 
     def handle_http_exception(self, error: HTTPException):
         data = getattr(error, "data", None) or {}

@@ -26,7 +26,7 @@ def validate_slug(slug: str) -> str:
     """Return `slug` if it may name a tenant, else raise InvalidSlug saying why."""
     if not isinstance(slug, str) or not 3 <= len(slug) <= 40:
         raise InvalidSlug(str(slug), "must be 3 to 40 characters long")
-    if not SLUG_PATTERN.match(slug) or "--" in slug:
+    if not SLUG_PATTERN.fullmatch(slug) or "--" in slug:
         raise InvalidSlug(slug, "may hold only lowercase letters, digits and single hyphens, "
                                 "and must start and end with a letter or digit")
     if slug in RESERVED_SLUGS:

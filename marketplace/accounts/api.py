@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app, request
 from flask.views import MethodView
 
-from marketplace import rate_limits
+from marketplace import openapi_examples as examples, rate_limits
 from marketplace.accounts import services, verification
 from marketplace.accounts.permissions import (
     current_principal, current_tenant, login_required, member_required, operator_required,
@@ -24,8 +24,8 @@ blp = Blueprint("accounts", __name__, description="Registration, tokens, the cur
 @blp.route("/auth/register")
 class Registration(MethodView):
     @rate_limits.register
-    @blp.arguments(RegistrationSchema)
-    @blp.response(201, UserSchema)
+    @blp.arguments(RegistrationSchema, example=examples.REGISTRATION)
+    @blp.response(201, UserSchema, example=examples.USER)
     @blp.alt_response(409, response="CONFLICT")
     @blp.alt_response(429, **rate_limits.TOO_MANY_REQUESTS)
     def post(self, registration):
@@ -40,8 +40,8 @@ class Registration(MethodView):
 
 @blp.route("/auth/token")
 class Tokens(MethodView):
-    @blp.arguments(CredentialsSchema)
-    @blp.response(201, TokenSchema)
+    @blp.arguments(CredentialsSchema, example=examples.CREDENTIALS)
+    @blp.response(201, TokenSchema, example=examples.TOKEN)
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     def post(self, credentials):
@@ -65,14 +65,14 @@ class Tokens(MethodView):
 @blp.route("/me")
 class Me(MethodView):
     @login_required
-    @blp.response(200, ProfileSchema)
+    @blp.response(200, ProfileSchema, example=examples.PROFILE)
     def get(self):
         """The current user and their seller memberships"""
         return services.get_profile(current_principal().user_id)
 
     @login_required
-    @blp.arguments(ProfileUpdateSchema)
-    @blp.response(200, ProfileSchema)
+    @blp.arguments(ProfileUpdateSchema, example=examples.PROFILE_CHANGE)
+    @blp.response(200, ProfileSchema, example=examples.PROFILE)
     def patch(self, changes):
         """Change the current user's name"""
         return services.update_profile(current_principal().user_id, changes["full_name"])

@@ -26,40 +26,49 @@ class EmailAddress(fields.Email):
         return f"{local_part}{at}{domain.lower()}" if at else address
 
 
-def _email() -> EmailAddress:
-    return EmailAddress(required=True, validate=validate.Length(max=MAX_EMAIL_LENGTH))
+def _email(**kwargs) -> EmailAddress:
+    return EmailAddress(required=True, validate=validate.Length(max=MAX_EMAIL_LENGTH), **kwargs)
 
 
-def _new_password(required: bool = True) -> fields.String:
+def _new_password(required: bool = True, **kwargs) -> fields.String:
     return fields.String(required=required, load_only=True,
-                         validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH))
+                         validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH), **kwargs)
 
 
-def _given_password() -> fields.String:
+def _given_password(**kwargs) -> fields.String:
     # No length rule beyond the maximum: a login must not teach the password policy.
-    return fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=MAX_PASSWORD_LENGTH))
+    return fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=MAX_PASSWORD_LENGTH),
+                         **kwargs)
 
 
-def _full_name() -> TrimmedString:
-    return TrimmedString(required=True, validate=validate.Length(min=1, max=MAX_FULL_NAME_LENGTH))
+def _full_name(**kwargs) -> TrimmedString:
+    return TrimmedString(required=True, validate=validate.Length(min=1, max=MAX_FULL_NAME_LENGTH), **kwargs)
 
 
 class RegistrationSchema(Schema):
-    email = _email()
-    password = _new_password()
-    full_name = _full_name()
+    """A new buyer account: email, password and name."""
+
+    email = _email(metadata={"description": "Your sign-in address; one account per address (any case)."})
+    password = _new_password(metadata={"description": "At least 10 characters; never sent back."})
+    full_name = _full_name(metadata={"description": "How sellers and other people see you."})
 
 
 class CredentialsSchema(Schema):
-    email = _email()
-    password = _given_password()
+    """An email and password exchanged for a bearer token."""
+
+    email = _email(metadata={"description": "The account's address."})
+    password = _given_password(metadata={"description": "The account's password."})
 
 
 class ProfileUpdateSchema(Schema):
+    """A change of the signed-in user's name."""
+
     full_name = _full_name()
 
 
 class PasswordChangeSchema(Schema):
+    """The current password (to prove it is you) and the new one; other sessions are signed out."""
+
     current_password = _given_password()
     new_password = _new_password()
 
@@ -100,34 +109,45 @@ class UserFilterSchema(Schema):
 
 
 class UserSchema(Schema):
-    id = fields.Integer()
-    email = fields.String()
-    full_name = fields.String()
-    is_operator = fields.Boolean()
+    """An account as operators see it."""
+
+    id = fields.Integer(metadata={"description": "The user's id."})
+    email = fields.String(metadata={"description": "Sign-in address, lower-cased."})
+    full_name = fields.String(metadata={"description": "The user's name."})
+    is_operator = fields.Boolean(metadata={"description": "Whether the user runs the platform."})
     email_verified_at = fields.DateTime(allow_none=True, metadata={
         "description": "When the owner proved they read this address; null until then."})
-    created_at = fields.DateTime()
+    created_at = fields.DateTime(metadata={"description": "When the account was registered."})
 
 
 class MembershipSchema(Schema):
+    """A seller the user belongs to, and the role held there."""
+
     slug = fields.String(metadata={"description": "The tenant's slug."})
     display_name = fields.String(metadata={"description": "The tenant's name."})
-    role = fields.Enum(MemberRole, by_value=True)
+    role = fields.Enum(MemberRole, by_value=True, metadata={"description": "owner, manager or staff."})
 
 
 class ProfileSchema(UserSchema):
-    memberships = fields.List(fields.Nested(MembershipSchema))
+    """The signed-in user, with the sellers they are a member of."""
+
+    memberships = fields.List(fields.Nested(MembershipSchema),
+                              metadata={"description": "The sellers whose team the user is in."})
 
 
 class TokenSchema(Schema):
-    access_token = fields.String()
-    token_type = fields.String()
-    expires_at = fields.DateTime()
+    """A bearer token: send it as `Authorization: Bearer <access_token>` until it expires."""
+
+    access_token = fields.String(metadata={"description": "The secret to send as a bearer token; shown only once."})
+    token_type = fields.String(metadata={"description": "Always `Bearer`."})
+    expires_at = fields.DateTime(metadata={"description": "When the token stops working."})
 
 
 class MemberSchema(Schema):
-    user_id = fields.Integer()
+    """A member of a seller's team and their role."""
+
+    user_id = fields.Integer(metadata={"description": "The member's user id."})
     email = fields.String()
     full_name = fields.String()
-    role = fields.Enum(MemberRole, by_value=True)
-    member_since = fields.DateTime()
+    role = fields.Enum(MemberRole, by_value=True, metadata={"description": "owner, manager or staff."})
+    member_since = fields.DateTime(metadata={"description": "When they joined the team."})

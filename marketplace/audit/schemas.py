@@ -16,6 +16,8 @@ class AuditFilterSchema(Schema):
 
 
 class AuditEntrySchema(Schema):
+    """One recorded action: who did what to which object, and when."""
+
     id = fields.Integer()
     actor_user_id = fields.Integer(allow_none=True)
     actor_email = fields.String(allow_none=True)

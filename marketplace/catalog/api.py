@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import request
 from flask.views import MethodView
 
+from marketplace import openapi_examples as examples
 from marketplace.accounts.models import MemberRole
 from marketplace.accounts.permissions import (
     current_principal, current_tenant, member_required, operator_required,
@@ -24,8 +25,8 @@ from marketplace.request_parsing import Blueprint
 
 blp = Blueprint("catalog", __name__, description="Categories, and each seller's products, variants, stock and imports")
 
-# Ids are BIGINT: a larger number in a path is a 404 from routing, not a database error.
-ID = "int(max=9223372036854775807)"
+# Ids are BIGINT: a larger number in a path is a 404 from routing, not a database error (marketplace.openapi).
+ID = "id"
 PRODUCT_PATH = f"/sellers/<slug>/products/<{ID}:product_id>"
 VARIANT_PATH = f"{PRODUCT_PATH}/variants/<{ID}:variant_id>"
 CSV_UPLOAD_DOC = {"requestBody": {"required": True, "content": {
@@ -100,15 +101,15 @@ class OperatorCategory(MethodView):
 class Products(MethodView):
     @catalog_reader
     @blp.arguments(ProductFilterSchema, location="query")
-    @blp.response(200, ProductSchema(many=True))
+    @blp.response(200, ProductSchema(many=True), example=[examples.PRODUCT])
     @paginated(blp)
     def get(self, filters, slug, page_request):
         """The seller's products, newest first (members and operators)"""
         return services.list_products(current_tenant(), page_request, status=filters.get("status"))
 
     @catalog_writer
-    @blp.arguments(ProductInputSchema)
-    @blp.response(201, ProductSchema)
+    @blp.arguments(ProductInputSchema, example=examples.PRODUCT_REQUEST)
+    @blp.response(201, ProductSchema, example=examples.DRAFT_PRODUCT)
     @blp.alt_response(409, response="CONFLICT")
     def post(self, product, slug):
         """Add a product (a draft)
@@ -121,14 +122,14 @@ class Products(MethodView):
 @blp.route(PRODUCT_PATH)
 class ProductDetail(MethodView):
     @catalog_reader
-    @blp.response(200, ProductSchema)
+    @blp.response(200, ProductSchema, example=examples.PRODUCT)
     def get(self, slug, product_id):
         """A product with its images and variants (members and operators)"""
         return services.get_product(current_tenant(), product_id)
 
     @catalog_writer
-    @blp.arguments(ProductChangeSchema)
-    @blp.response(200, ProductSchema)
+    @blp.arguments(ProductChangeSchema, example=examples.PRODUCT_CHANGE)
+    @blp.response(200, ProductSchema, example={**examples.PRODUCT, **examples.PRODUCT_CHANGE})
     @blp.alt_response(409, response="CONFLICT")
     def patch(self, changes, slug, product_id):
         """Change a product's title, slug, description, category, attributes or images

@@ -4,14 +4,15 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from marketplace.accounts.schemas import TrimmedString
+from marketplace.openapi import MAX_ID, WholeMatch
 from marketplace.partial_updates import AtLeastOneField
 from marketplace.catalog.models import ImportStatus, ProductStatus, StockReason
 
-SLUG_RULE = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+SLUG_RULE = WholeMatch(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
                             error="Use lowercase letters, digits and single hyphens between them.")
-SKU_RULE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$",
+SKU_RULE = WholeMatch(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$",
                            error="Use letters, digits and . _ / - (starting with a letter or digit).")
-CURRENCY_RULE = validate.Regexp(r"^[A-Z]{3}$", error="Use an ISO 4217 code in capitals, e.g. EUR.")
+CURRENCY_RULE = WholeMatch(r"^[A-Z]{3}$", error="Use an ISO 4217 code in capitals, e.g. EUR.")
 
 MAX_SLUG_LENGTH = 120
 MAX_TITLE_LENGTH = 200
@@ -53,9 +54,12 @@ def _string_map(max_entries: int, max_value_length: int) -> fields.Dict:
 # Categories
 
 class CategoryInputSchema(Schema):
+    """A new category of the marketplace tree."""
+
     name = TrimmedString(required=True, validate=validate.Length(min=1, max=120))
     slug = fields.String(required=True, validate=[validate.Length(min=1, max=MAX_SLUG_LENGTH), SLUG_RULE])
     parent_id = fields.Integer(strict=True, allow_none=True, load_default=None,
+                               validate=validate.Range(min=1, max=MAX_ID),
                                metadata={"description": "The parent category; null for a top-level one."})
     position = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0, max=MAX_POSITION),
                               metadata={"description": "Order among siblings, smallest first."})
@@ -66,35 +70,45 @@ class CategoryChangeSchema(AtLeastOneField, CategoryInputSchema):
 
 
 class CategoryDeleteArgsSchema(Schema):
-    reassign_to = fields.Integer(validate=validate.Range(min=1), metadata={
+    reassign_to = fields.Integer(validate=validate.Range(min=1, max=MAX_ID), metadata={
         "description": "Move the products of the deleted categories here; required while any product uses them."})
 
 
 class CategorySchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    slug = fields.String()
-    parent_id = fields.Integer(allow_none=True)
-    position = fields.Integer()
+    """A category of the marketplace tree."""
+
+    id = fields.Integer(metadata={"description": "The category's id."})
+    name = fields.String(metadata={"description": "Shown to buyers."})
+    slug = fields.String(metadata={"description": "Unique in the marketplace."})
+    parent_id = fields.Integer(allow_none=True, metadata={"description": "The category above; null at the top."})
+    position = fields.Integer(metadata={"description": "Order among siblings."})
 
 
 class CategoryTreeSchema(CategorySchema):
-    children = fields.List(fields.Nested(lambda: CategoryTreeSchema()))
+    """A category with the categories below it."""
+
+    children = fields.List(fields.Nested(lambda: CategoryTreeSchema()),
+                           metadata={"description": "The categories right below, by position."})
 
 
 # Products
 
 class ImageInputSchema(Schema):
+    """A product image, by URL."""
+
     url = fields.Url(required=True, schemes={"http", "https"}, validate=validate.Length(max=MAX_URL_LENGTH))
     alt = TrimmedString(load_default="", validate=validate.Length(max=MAX_ALT_LENGTH))
     position = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0, max=MAX_POSITION))
 
 
 class ProductInputSchema(Schema):
+    """A new product (a draft until published); variants are added separately."""
+
     slug = fields.String(required=True, validate=[validate.Length(min=1, max=MAX_SLUG_LENGTH), SLUG_RULE])
     title = TrimmedString(required=True, validate=validate.Length(min=1, max=MAX_TITLE_LENGTH))
     description = fields.String(load_default="", validate=validate.Length(max=MAX_DESCRIPTION_LENGTH))
-    category_id = fields.Integer(strict=True, allow_none=True, load_default=None)
+    category_id = fields.Integer(strict=True, allow_none=True, load_default=None,
+                                 validate=validate.Range(min=1, max=MAX_ID))
     attributes = _string_map(MAX_ATTRIBUTES, MAX_ATTRIBUTE_VALUE_LENGTH)
     images = fields.List(fields.Nested(ImageInputSchema), load_default=list, validate=validate.Length(max=MAX_IMAGES),
                          metadata={"description": "The whole list; an update replaces it."})
@@ -113,14 +127,18 @@ class ProductFilterSchema(Schema):
 
 
 class ProductImageSchema(Schema):
-    url = fields.String()
-    alt = fields.String()
-    position = fields.Integer()
+    """A product image, in display order."""
+
+    url = fields.String(metadata={"description": "Where the image is."})
+    alt = fields.String(metadata={"description": "Text for people who cannot see it."})
+    position = fields.Integer(metadata={"description": "Display order, smallest first."})
 
 
 # Variants and stock
 
 class VariantInputSchema(Schema):
+    """A new sellable variant of a product (e.g. a size or colour), with its price."""
+
     sku = fields.String(required=True, validate=[validate.Length(min=1, max=64), SKU_RULE])
     options = _string_map(MAX_OPTIONS, MAX_OPTION_VALUE_LENGTH)
     price_amount = _amount(required=True, metadata={"description": "Minor units of the seller's currency."})
@@ -137,36 +155,47 @@ class VariantChangeSchema(AtLeastOneField, VariantInputSchema):
 
 
 class ProductVariantSchema(Schema):
-    id = fields.Integer()
-    product_id = fields.Integer()
-    sku = fields.String()
-    options = fields.Dict(keys=fields.String(), values=fields.String())
-    price_amount = fields.Integer()
-    compare_at_amount = fields.Integer(allow_none=True)
-    currency = fields.String()
-    weight_grams = fields.Integer(allow_none=True)
-    stock_on_hand = fields.Integer()
-    low_stock_threshold = fields.Integer()
-    is_low_on_stock = fields.Boolean()
+    """A sellable variant of a product, with its price and stock."""
+
+    id = fields.Integer(metadata={"description": "The variant's id."})
+    product_id = fields.Integer(metadata={"description": "Its product."})
+    sku = fields.String(metadata={"description": "Unique in the seller's catalog."})
+    options = fields.Dict(keys=fields.String(), values=fields.String(),
+                          metadata={"description": "What sets it apart, e.g. {\"size\": \"L\"}."})
+    price_amount = fields.Integer(metadata={"description": "Price in minor units of `currency` (cents)."})
+    compare_at_amount = fields.Integer(allow_none=True,
+                                       metadata={"description": "A former price, shown struck through; null for none."})
+    currency = fields.String(metadata={"description": "ISO 4217, the seller's currency."})
+    weight_grams = fields.Integer(allow_none=True, metadata={"description": "For shipping; null if unknown."})
+    stock_on_hand = fields.Integer(metadata={"description": "Units in stock: the sum of the stock movements."})
+    low_stock_threshold = fields.Integer(metadata={"description": "At or below this stock, the variant is low."})
+    is_low_on_stock = fields.Boolean(metadata={"description": "Whether stock on hand is at or below the threshold."})
 
 
 class ProductSchema(Schema):
-    id = fields.Integer()
-    slug = fields.String()
-    title = fields.String()
-    description = fields.String()
-    status = fields.Enum(ProductStatus, by_value=True)
-    category_id = fields.Integer(allow_none=True)
-    attributes = fields.Dict(keys=fields.String(), values=fields.String())
-    images = fields.List(fields.Nested(ProductImageSchema))
-    variants = fields.List(fields.Nested(ProductVariantSchema))
+    """A product of the seller's catalog, as its staff see it (any status)."""
+
+    id = fields.Integer(metadata={"description": "The product's id, unique within the seller."})
+    slug = fields.String(metadata={"description": "Unique within the seller; part of the product's URL."})
+    title = fields.String(metadata={"description": "Shown to buyers."})
+    description = fields.String(metadata={"description": "Plain text."})
+    status = fields.Enum(ProductStatus, by_value=True, metadata={"description": "draft, published or archived."})
+    category_id = fields.Integer(allow_none=True, metadata={"description": "Its marketplace category; null for none."})
+    attributes = fields.Dict(keys=fields.String(), values=fields.String(),
+                             metadata={"description": "Free-form facts, e.g. {\"material\": \"oak\"}."})
+    images = fields.List(fields.Nested(ProductImageSchema), metadata={"description": "In display order."})
+    variants = fields.List(fields.Nested(ProductVariantSchema),
+                           metadata={"description": "What can be bought; publishing needs one."})
     version = fields.Integer(metadata={"description": "Goes up with every change of the product or its parts."})
-    published_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    published_at = fields.DateTime(allow_none=True,
+                                   metadata={"description": "First publication; null while never published."})
+    created_at = fields.DateTime(metadata={"description": "When it was added."})
+    updated_at = fields.DateTime(metadata={"description": "Last change."})
 
 
 class StockMovementInputSchema(Schema):
+    """A change of a variant's stock on hand, with its reason."""
+
     quantity_delta = fields.Integer(required=True, strict=True, validate=[
         validate.Range(min=-MAX_STOCK, max=MAX_STOCK), validate.NoneOf([0], error="Must not be zero.")])
     reason = fields.Enum(StockReason, by_value=True, required=True, validate=validate.OneOf(
@@ -181,32 +210,40 @@ class StockMovementInputSchema(Schema):
 
 
 class StockMovementSchema(Schema):
-    id = fields.Integer()
-    variant_id = fields.Integer()
-    quantity_delta = fields.Integer()
-    reason = fields.Enum(StockReason, by_value=True)
-    note = fields.String()
-    created_by_user_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime()
+    """A recorded change of stock; stock on hand is the sum of these."""
+
+    id = fields.Integer(metadata={"description": "The movement's id."})
+    variant_id = fields.Integer(metadata={"description": "The variant whose stock changed."})
+    quantity_delta = fields.Integer(metadata={"description": "Units added (positive) or removed (negative)."})
+    reason = fields.Enum(StockReason, by_value=True, metadata={"description": "Why the stock changed."})
+    note = fields.String(metadata={"description": "Free text."})
+    created_by_user_id = fields.Integer(allow_none=True,
+                                        metadata={"description": "Who recorded it; null when the system did."})
+    created_at = fields.DateTime(metadata={"description": "When it was recorded."})
     stock_on_hand = fields.Integer(metadata={"description": "The variant's stock after this movement."})
 
 
 # CSV imports
 
 class ImportRowErrorSchema(Schema):
+    """A CSV row that was not imported, and why."""
+
     line = fields.Integer(metadata={"description": "Line of the CSV file where the row starts (the header is 1)."})
     errors = fields.Dict(metadata={"description": "Field (CSV column) → messages."})
 
 
 class CatalogImportSchema(Schema):
-    id = fields.Integer()
-    status = fields.Enum(ImportStatus, by_value=True)
-    filename = fields.String()
-    row_count = fields.Integer()
-    imported_count = fields.Integer()
-    row_errors = fields.List(fields.Nested(ImportRowErrorSchema))
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    """A CSV catalog import: its progress and the rows it refused."""
+
+    id = fields.Integer(metadata={"description": "The import's id."})
+    status = fields.Enum(ImportStatus, by_value=True, metadata={"description": "queued, running, done or failed."})
+    filename = fields.String(metadata={"description": "As uploaded."})
+    row_count = fields.Integer(metadata={"description": "Rows in the file."})
+    imported_count = fields.Integer(metadata={"description": "Rows imported so far."})
+    row_errors = fields.List(fields.Nested(ImportRowErrorSchema),
+                             metadata={"description": "The rows refused, by line."})
+    created_at = fields.DateTime(metadata={"description": "When it was uploaded."})
+    updated_at = fields.DateTime(metadata={"description": "Last progress."})
 
 
 class ImportRowExtrasSchema(Schema):

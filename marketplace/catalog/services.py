@@ -197,11 +197,13 @@ def update_product(tenant: TenantRef, product_id: int, changes: dict[str, Any]) 
         product = _locked_product(uow.session, product_id)
         if changes.get("category_id") is not None:
             lock_category_for_use(uow.session, changes["category_id"])
-        for name, value in changes.items():
-            if name == "images":
-                product.images = _images(value)
-            else:
-                setattr(product, name, value)
+        # Loading the old images would autoflush a new slug before the check below could name its conflict.
+        with uow.session.no_autoflush:
+            for name, value in changes.items():
+                if name == "images":
+                    product.images = _images(value)
+                else:
+                    setattr(product, name, value)
         uow.session.flush()
         return _finish(uow, tenant, product)
 

@@ -18,7 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import StockMovement, StockReason, Variant
-from marketplace.errors import Conflict
+from marketplace.errors import Conflict, ValidationFailed
+
+# stock_on_hand is a PostgreSQL integer.
+MAX_STOCK_ON_HAND = 2**31 - 1
 
 
 class InsufficientStock(Conflict):
@@ -34,6 +37,15 @@ class InsufficientStock(Conflict):
         self.quantity_delta = quantity_delta
 
 
+class StockOverflow(ValidationFailed):
+    def __init__(self, sku: str, stock_on_hand: int):
+        super().__init__(
+            f"Stock of {sku} cannot go above {MAX_STOCK_ON_HAND}: {stock_on_hand} on hand.",
+            errors={"quantity_delta": [f"At most {MAX_STOCK_ON_HAND - stock_on_hand} "
+                                       f"(the stock on hand is {stock_on_hand})."]},
+        )
+
+
 @dataclass(frozen=True)
 class StockChange:
     variant_id: int
@@ -43,13 +55,15 @@ class StockChange:
 
 
 def record_movements(session: Session, changes: list[StockChange], actor_user_id: int | None) -> list[StockMovement]:
-    """Apply `changes` in order; raise InsufficientStock (changing nothing) if any would go below zero."""
+    """Apply `changes` in order; raise (changing nothing) if any would go below zero or past what fits the column."""
     variants = lock_variants(session, {change.variant_id for change in changes})
     for change in changes:
         variant = variants[change.variant_id]
         new_stock = variant.stock_on_hand + change.quantity_delta
         if new_stock < 0:
             raise InsufficientStock(variant.sku, variant.stock_on_hand, change.quantity_delta)
+        if new_stock > MAX_STOCK_ON_HAND:
+            raise StockOverflow(variant.sku, variant.stock_on_hand)
         variant.stock_on_hand = new_stock
     movements = [
         StockMovement(variant_id=change.variant_id, quantity_delta=change.quantity_delta, reason=change.reason,

@@ -5,6 +5,8 @@ from marshmallow import Schema, fields
 
 
 class NotificationSchema(Schema):
+    """An in-app notice for the signed-in user."""
+
     id = fields.Integer()
     kind = fields.String(metadata={"description": "What the notification is about, e.g. welcome."})
     subject = fields.String()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from marshmallow import RAISE
 
+from marketplace import openapi_examples as examples
 from marketplace.accounts.models import MemberRole
 from marketplace.accounts.permissions import (
     current_principal, current_tenant, login_required, member_required, operator_required,
@@ -21,14 +22,14 @@ from tenants.registry import TenantNotFound, get_tenant_by_slug
 blp = Blueprint("reviews", __name__, description="Product reviews, seller replies and moderation")
 
 # Review ids are BIGINT: a larger number in the path cannot name one (404, not a database error).
-REVIEW_ID = "<int(max=9223372036854775807):review_id>"
+REVIEW_ID = "<id:review_id>"
 
 
 @blp.route("/reviews")
 class Reviews(MethodView):
     @login_required
-    @blp.arguments(ReviewCreateSchema)
-    @blp.response(201, ReviewSchema)
+    @blp.arguments(ReviewCreateSchema, example=examples.REVIEW_REQUEST)
+    @blp.response(201, ReviewSchema, example=examples.REVIEW)
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(409, response="CONFLICT")
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
@@ -44,7 +45,7 @@ class Reviews(MethodView):
 @blp.route("/products/<seller_slug>/<product_slug>/reviews")
 class ProductReviews(MethodView):
     @blp.arguments(ReviewListQuerySchema, location="query", unknown=RAISE, as_kwargs=True)
-    @blp.response(200, PublicReviewSchema(many=True))
+    @blp.response(200, PublicReviewSchema(many=True), example=[examples.PUBLIC_REVIEW])
     @blp.alt_response(404, response="NOT_FOUND")
     @paginated(blp)
     def get(self, seller_slug, product_slug, page_request):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from marshmallow import RAISE
 
-from marketplace import rate_limits
+from marketplace import openapi_examples as examples, rate_limits
 from marketplace.request_parsing import Blueprint
 from marketplace.search import services
 from marketplace.search.query import SearchArgsSchema, StorefrontSearchArgsSchema, SuggestArgsSchema
@@ -17,7 +17,7 @@ blp = Blueprint("search", __name__, description="Full-text search with filters, 
 class MarketplaceSearch(MethodView):
     @rate_limits.search
     @blp.arguments(SearchArgsSchema, location="query", unknown=RAISE)
-    @blp.response(200, SearchPageSchema)
+    @blp.response(200, SearchPageSchema, example=examples.SEARCH_PAGE)
     @blp.alt_response(422, description="Unknown parameter, sort or filter, or a page too deep")
     @blp.alt_response(429, **rate_limits.TOO_MANY_REQUESTS)
     @blp.alt_response(503, description="The search engine is unavailable")
@@ -30,7 +30,7 @@ class MarketplaceSearch(MethodView):
 class StorefrontSearch(MethodView):
     @rate_limits.search
     @blp.arguments(StorefrontSearchArgsSchema, location="query", unknown=RAISE)
-    @blp.response(200, SearchPageSchema)
+    @blp.response(200, SearchPageSchema, example=examples.SEARCH_PAGE)
     @blp.alt_response(404, description="No such seller, or not visible to buyers")
     @blp.alt_response(422, description="Unknown parameter, sort or filter, or a page too deep")
     @blp.alt_response(429, **rate_limits.TOO_MANY_REQUESTS)
@@ -45,6 +45,7 @@ class Suggestions(MethodView):
     @rate_limits.suggest
     @blp.arguments(SuggestArgsSchema, location="query", unknown=RAISE)
     @blp.response(200, SuggestionsSchema)
+    @blp.alt_response(404, description="The `seller` named is no seller visible to buyers")
     @blp.alt_response(422, description="Missing or too long text")
     @blp.alt_response(429, **rate_limits.TOO_MANY_REQUESTS)
     def get(self, args):

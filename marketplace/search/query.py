@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from marketplace.openapi import MAX_ID, WholeMatch
+
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 # OpenSearch's default index.max_result_window; the PostgreSQL backend keeps the same bound.
@@ -87,7 +89,7 @@ class SearchArgsSchema(Schema):
 
     q = fields.String(load_default="", validate=validate.Length(max=MAX_TEXT_LENGTH),
                       metadata={"description": "Words to look for in titles, categories and descriptions"})
-    category = fields.List(fields.Integer(validate=validate.Range(min=1)), load_default=list,
+    category = fields.List(fields.Integer(validate=validate.Range(min=1, max=MAX_ID)), load_default=list,
                            validate=validate.Length(max=MAX_FILTER_VALUES),
                            metadata={"description": "Category ids (repeatable); a category includes its descendants"})
     seller = fields.List(fields.String(validate=validate.Length(min=1, max=40)), load_default=list,
@@ -97,18 +99,21 @@ class SearchArgsSchema(Schema):
                                metadata={"description": "Lowest price, minor units"})
     price_max = fields.Integer(validate=validate.Range(min=0, max=10**12),
                                metadata={"description": "Highest price, minor units"})
-    currency = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$", error="Must be an ISO 4217 code."))
+    currency = fields.String(validate=WholeMatch(r"^[A-Z]{3}$", error="Must be an ISO 4217 code."))
     in_stock = fields.Boolean(load_default=False)
     min_rating = fields.Float(validate=validate.Range(min=0, max=5))
     attr = fields.List(
-        fields.String(validate=validate.Regexp(r"^[^:]{1,60}:.{1,200}$", error="Must be name:value.")),
+        fields.String(validate=WholeMatch(r"^[^:]{1,60}:.{1,200}$", error="Must be name:value.")),
         load_default=list, validate=validate.Length(max=MAX_FILTER_VALUES),
         metadata={"description": "Attribute filters as name:value (repeatable)"},
     )
     sort = fields.String(load_default=SortOrder.RELEVANCE.value,
                          validate=validate.OneOf([order.value for order in SortOrder]))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_RESULT_WINDOW))
-    page_size = fields.Integer(load_default=DEFAULT_PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_RESULT_WINDOW), metadata={
+        "description": f"Page number; page × page_size must not exceed {MAX_RESULT_WINDOW} (422 otherwise)"})
+    page_size = fields.Integer(load_default=DEFAULT_PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE),
+                               metadata={"description": f"Results per page; page × page_size must not exceed "
+                                                        f"{MAX_RESULT_WINDOW}"})
 
     @validates_schema
     def _check_ranges(self, data: dict, **kwargs) -> None:

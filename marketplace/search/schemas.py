@@ -7,34 +7,41 @@ from marketplace.search.services import SearchPage
 
 
 class SellerCardSchema(Schema):
-    id = fields.Integer(attribute="seller_id")
-    slug = fields.String(attribute="seller_slug")
-    name = fields.String(attribute="seller_name")
+    """The seller of a search result."""
+
+    id = fields.Integer(attribute="seller_id", metadata={"description": "The seller's id."})
+    slug = fields.String(attribute="seller_slug", metadata={"description": "The seller's slug."})
+    name = fields.String(attribute="seller_name", metadata={"description": "The seller's name."})
 
 
 class SearchItemSchema(Schema):
-    product_id = fields.Integer()
-    slug = fields.String(attribute="product_slug")
-    title = fields.String()
-    description = fields.String()
+    """A published product of an active seller that matches the search."""
+
+    product_id = fields.Integer(metadata={"description": "The product's id within its seller."})
+    slug = fields.String(attribute="product_slug", metadata={"description": "The product's slug."})
+    title = fields.String(metadata={"description": "The product's title."})
+    description = fields.String(metadata={"description": "The product's description."})
     seller = fields.Function(lambda document: SellerCardSchema().dump(document))
-    category_id = fields.Integer(allow_none=True)
+    category_id = fields.Integer(allow_none=True, metadata={"description": "Its category; null for none."})
     category_path = fields.Function(lambda document: [
         {"id": category_id, "name": name}
         for category_id, name in zip(document.category_path_ids, document.category_path_names)
     ])
-    attributes = fields.Dict(keys=fields.String(), values=fields.String())
-    min_price_amount = fields.Integer(allow_none=True)
-    max_price_amount = fields.Integer(allow_none=True)
-    currency = fields.String()
-    in_stock = fields.Boolean()
-    rating = fields.Float(allow_none=True)
-    rating_count = fields.Integer()
-    image_url = fields.String(allow_none=True)
-    published_at = fields.DateTime(allow_none=True)
+    attributes = fields.Dict(keys=fields.String(), values=fields.String(), metadata={"description": "Its attributes."})
+    min_price_amount = fields.Integer(allow_none=True, metadata={"description": "Cheapest variant, minor units."})
+    max_price_amount = fields.Integer(allow_none=True, metadata={"description": "Dearest variant, minor units."})
+    currency = fields.String(metadata={"description": "ISO 4217."})
+    in_stock = fields.Boolean(metadata={"description": "Whether a variant is in stock."})
+    rating = fields.Float(allow_none=True,
+                          metadata={"description": "Mean stars of the visible reviews; null with none."})
+    rating_count = fields.Integer(metadata={"description": "Visible reviews."})
+    image_url = fields.String(allow_none=True, metadata={"description": "The first image; null for none."})
+    published_at = fields.DateTime(allow_none=True, metadata={"description": "First publication."})
 
 
 class CategoryFacetSchema(Schema):
+    """A category among the results, and how many results it holds."""
+
     id = fields.Integer()
     name = fields.String()
     slug = fields.String()
@@ -42,6 +49,8 @@ class CategoryFacetSchema(Schema):
 
 
 class SellerFacetSchema(Schema):
+    """A seller among the results, and how many results it holds."""
+
     id = fields.Integer()
     slug = fields.String()
     name = fields.String()
@@ -49,17 +58,23 @@ class SellerFacetSchema(Schema):
 
 
 class PriceRangeFacetSchema(Schema):
+    """A price band, and how many results fall in it."""
+
     from_amount = fields.Integer(metadata={"description": "inclusive, minor units"})
     to_amount = fields.Integer(allow_none=True, metadata={"description": "exclusive, minor units; null: no bound"})
     count = fields.Integer()
 
 
 class ValueFacetSchema(Schema):
+    """An attribute value among the results, and how many results have it."""
+
     value = fields.String()
     count = fields.Integer()
 
 
 class FacetsSchema(Schema):
+    """Counts of the results by category, seller, price band and attribute, to narrow the search."""
+
     categories = fields.List(fields.Nested(CategoryFacetSchema))
     sellers = fields.List(fields.Nested(SellerFacetSchema))
     price_ranges = fields.List(fields.Nested(PriceRangeFacetSchema))
@@ -67,21 +82,27 @@ class FacetsSchema(Schema):
 
 
 class SearchPageSchema(Schema):
+    """One page of search results, with facets over all of them."""
+
     total = fields.Integer(metadata={"description": "products matching, over all pages"})
-    page = fields.Integer()
-    page_size = fields.Integer()
-    items = fields.List(fields.Nested(SearchItemSchema))
-    facets = fields.Nested(FacetsSchema)
+    page = fields.Integer(metadata={"description": "This page's number."})
+    page_size = fields.Integer(metadata={"description": "Results per page."})
+    items = fields.List(fields.Nested(SearchItemSchema), metadata={"description": "The results of this page."})
+    facets = fields.Nested(FacetsSchema, metadata={"description": "Counts over all the results."})
 
 
 class SuggestionSchema(Schema):
+    """A product title that completes what the buyer is typing."""
+
     text = fields.String()
     seller_slug = fields.String()
     product_slug = fields.String()
 
 
 class SuggestionsSchema(Schema):
-    suggestions = fields.List(fields.Nested(SuggestionSchema))
+    """Completions of the typed text, best first."""
+
+    suggestions = fields.List(fields.Nested(SuggestionSchema), metadata={"description": "Best first."})
 
 
 def search_page_body(page: SearchPage) -> dict:

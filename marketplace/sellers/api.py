@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask import current_app
 from flask.views import MethodView
 
-from marketplace import rate_limits
+from marketplace import openapi_examples as examples, rate_limits
 from marketplace.accounts.models import MemberRole
 from marketplace.accounts.permissions import (
     current_principal, current_tenant, login_required, member_required, operator_required, verified_email_required,
@@ -31,8 +31,8 @@ blp = Blueprint("sellers", __name__, description="Seller applications, members, 
 @blp.route("/seller-applications")
 class SellerApplications(MethodView):
     @verified_email_required
-    @blp.arguments(ApplicationCreateSchema)
-    @blp.response(201, ApplicationSchema)
+    @blp.arguments(ApplicationCreateSchema, example=examples.APPLICATION_REQUEST)
+    @blp.response(201, ApplicationSchema, example=examples.APPLICATION)
     @blp.alt_response(409, schema=SlugTakenSchema, description="The slug is taken or reserved; "
                                                                  "errors.suggested_slug holds a free one.")
     def post(self, application):
@@ -64,7 +64,7 @@ class OperatorApplications(MethodView):
         return services.list_applications(page_request, status=filters.get("status"))
 
 
-@blp.route("/operator/applications/<int:application_id>/approve")
+@blp.route("/operator/applications/<id:application_id>/approve")
 class ApplicationApproval(MethodView):
     @operator_required
     @blp.response(200, ApplicationSchema)
@@ -79,7 +79,7 @@ class ApplicationApproval(MethodView):
         return services.approve_application(application_id, current_principal().user_id)
 
 
-@blp.route("/operator/applications/<int:application_id>/reject")
+@blp.route("/operator/applications/<id:application_id>/reject")
 class ApplicationRejection(MethodView):
     @operator_required
     @blp.arguments(RejectionSchema)
@@ -116,7 +116,7 @@ class MemberInvites(MethodView):
         return members.list_invites(current_tenant(), page_request)
 
 
-@blp.route("/sellers/<slug>/members/invites/<int:invite_id>")
+@blp.route("/sellers/<slug>/members/invites/<id:invite_id>")
 class MemberInvite(MethodView):
     @member_required(MemberRole.MANAGER)
     @blp.response(204)
@@ -147,7 +147,7 @@ class InviteAcceptance(MethodView):
         return members.accept_invite(acceptance["token"], current_principal().user_id)
 
 
-@blp.route("/sellers/<slug>/members/<int:user_id>")
+@blp.route("/sellers/<slug>/members/<id:user_id>")
 class SellerMember(MethodView):
     @member_required(MemberRole.OWNER)
     @blp.arguments(RoleChangeSchema)

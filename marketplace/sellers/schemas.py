@@ -7,6 +7,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from marketplace.accounts.models import MemberRole
 from marketplace.accounts.schemas import MAX_EMAIL_LENGTH, EmailAddress, TrimmedString
+from marketplace.openapi import ErrorSchema
 from marketplace.partial_updates import AtLeastOneField
 from marketplace.sellers.codes import COUNTRY_CODES, SUPPORTED_CURRENCIES
 from marketplace.sellers.models import ApplicationStatus
@@ -65,9 +66,14 @@ def _reason(required: bool) -> TrimmedString:
 # Applications
 
 class ApplicationCreateSchema(Schema):
+    """An application to open a shop: its name, address (slug), contact, country and currency."""
+
     shop_name = TrimmedString(required=True, validate=validate.Length(min=1, max=MAX_SHOP_NAME_LENGTH))
     wanted_slug = fields.String(required=True, validate=_wanted_slug, metadata={
-        "description": "The shop's address: 3 to 40 lowercase letters, digits and single hyphens."})
+        "description": "The shop's address: 3 to 40 lowercase letters, digits and single hyphens. A reserved word "
+                       "(e.g. `admin`) is answered like a taken slug.",
+        # What tenants.slugs.validate_slug checks, as a JSON Schema (one regex without look-arounds).
+        "minLength": 3, "maxLength": 40, "pattern": r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "example": "acme-tools"})
     contact_email = EmailAddress(required=True, validate=validate.Length(max=MAX_EMAIL_LENGTH))
     country = UpperCaseCode(required=True, validate=validate.OneOf(sorted(COUNTRY_CODES)),
                             metadata={"description": "ISO 3166-1 alpha-2, e.g. PT."})
@@ -77,11 +83,13 @@ class ApplicationCreateSchema(Schema):
 
 
 class ApplicationSchema(Schema):
-    id = fields.Integer()
-    applicant_user_id = fields.Integer()
+    """An application to open a shop, and its decision."""
+
+    id = fields.Integer(metadata={"description": "The application's id."})
+    applicant_user_id = fields.Integer(metadata={"description": "Who applied."})
     applicant_email = fields.String()
     shop_name = fields.String()
-    wanted_slug = fields.String()
+    wanted_slug = fields.String(metadata={"description": "The shop's address, if approved."})
     contact_email = fields.String()
     country = fields.String()
     currency = fields.String()
@@ -102,14 +110,15 @@ class ApplicationFilterSchema(Schema):
 
 
 class RejectionSchema(Schema):
+    """Why an application is rejected (sent to the applicant)."""
+
     reason = _reason(required=True)
 
 
-class SlugTakenSchema(Schema):
-    """409 answer to a taken or reserved slug: `errors.suggested_slug` holds a free one."""
+class SlugTakenSchema(ErrorSchema):
+    class Meta:
+        description = "409 answer to a taken or reserved slug: `errors.suggested_slug` holds a free one."
 
-    code = fields.String()
-    message = fields.String()
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
         "example": {"wanted_slug": ["This slug is taken."], "suggested_slug": ["acme-tools-2"]}})
 
@@ -117,12 +126,16 @@ class SlugTakenSchema(Schema):
 # Members and invites
 
 class InviteCreateSchema(Schema):
+    """An invitation to join the seller's team with a role."""
+
     email = EmailAddress(required=True, validate=validate.Length(max=MAX_EMAIL_LENGTH))
     role = fields.Enum(MemberRole, by_value=True, required=True)
 
 
 class InviteSchema(Schema):
-    id = fields.Integer()
+    """An invitation to join a seller's team."""
+
+    id = fields.Integer(metadata={"description": "The invite's id."})
     email = fields.String()
     role = fields.Enum(MemberRole, by_value=True)
     status = fields.String(metadata={"description": "open, accepted, revoked or expired."})
@@ -132,10 +145,14 @@ class InviteSchema(Schema):
 
 
 class InviteAcceptanceSchema(Schema):
+    """The token of an invitation, accepted by the signed-in user."""
+
     token = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
 class RoleChangeSchema(Schema):
+    """A member's new role."""
+
     role = fields.Enum(MemberRole, by_value=True, required=True)
 
 
@@ -151,6 +168,8 @@ class TenantFilterSchema(Schema):
 
 
 class TenantSchema(Schema):
+    """A seller (tenant) of the platform, as operators see it."""
+
     id = fields.Integer()
     slug = fields.String()
     display_name = fields.String()
@@ -162,6 +181,8 @@ class TenantSchema(Schema):
 
 
 class TenantDetailSchema(TenantSchema):
+    """A seller (tenant) with its team size and plan."""
+
     plan_code = fields.String(allow_none=True)
     custom_domain = fields.String(allow_none=True)
     member_count = fields.Integer()
@@ -169,14 +190,20 @@ class TenantDetailSchema(TenantSchema):
 
 
 class TransitionSchema(Schema):
+    """Why an operator changes a seller's status (recorded and sent to the seller)."""
+
     reason = _reason(required=True)
 
 
 class OptionalReasonSchema(Schema):
+    """Why, optionally (recorded in the audit log)."""
+
     reason = _reason(required=False)
 
 
 class ExportSchema(Schema):
+    """An export of a closed seller's data."""
+
     id = fields.Integer()
     status = fields.String(metadata={"description": "pending until the job has written the files, then done."})
     path = fields.String(allow_none=True, metadata={"description": "The folder of the JSON and CSV files."})
@@ -208,6 +235,8 @@ class StorefrontSettingsPatchSchema(AtLeastOneField, StorefrontSettingsInputSche
 
 
 class StorefrontSettingsSchema(Schema):
+    """How the seller's storefront presents itself to buyers."""
+
     display_name = fields.String()
     description = fields.String()
     logo_url = fields.String(allow_none=True)

@@ -9,6 +9,7 @@ from flask import request
 from flask.views import MethodView
 from marshmallow import RAISE
 
+from marketplace import openapi_examples as examples
 from marketplace.cache import MARKET_SCOPE
 from marketplace.errors import ValidationFailed
 from marketplace.pagination import paginated
@@ -43,7 +44,7 @@ def no_query_parameters(view: Callable) -> Callable:
 class Products(MethodView):
     @cached_responses(lambda: (MARKET_SCOPE,))
     @blp.arguments(ListingQuerySchema, location="query", unknown=RAISE)
-    @blp.response(200, ListingItemSchema(many=True))
+    @blp.response(200, ListingItemSchema(many=True), example=examples.LISTING)
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     @paginated(blp)
     def get(self, filters, page_request):
@@ -60,7 +61,7 @@ class ProductDetail(MethodView):
     # The category path is cached marketplace-wide (see services.get_product).
     @cached_responses(lambda seller_slug, product_slug: (services.seller_scope(seller_slug), MARKET_SCOPE))
     @no_query_parameters
-    @blp.response(200, ProductDetailSchema)
+    @blp.response(200, ProductDetailSchema, example=examples.PRODUCT_PAGE)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     def get(self, seller_slug, product_slug):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
 
+from marketplace.openapi import WholeMatch
 from marketplace.storefront.services import ListingFilters, ListingSort
 
 MAX_AMOUNT = 2**63 - 1
@@ -21,9 +22,9 @@ class CachedJsonSchema(Schema):
         return obj
 
 
-def cached_datetime() -> fields.String:
+def cached_datetime(description: str) -> fields.String:
     """A moment already in ISO 8601 form (as cached values hold it), documented as a date-time."""
-    return fields.String(allow_none=True, metadata={"format": "date-time"})
+    return fields.String(allow_none=True, metadata={"format": "date-time", "description": description})
 
 
 class StrictQuerySchema(Schema):
@@ -44,7 +45,7 @@ class ListingQuerySchema(StrictQuerySchema):
         "description": "Only products of this category or of any category below it."})
     seller_slug = fields.String(data_key="seller", validate=validate.Length(min=1, max=40), metadata={
         "description": "Only products of the seller with this slug."})
-    currency = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$", error="Must be an ISO 4217 code such as EUR."),
+    currency = fields.String(validate=WholeMatch(r"^[A-Z]{3}$", error="Must be an ISO 4217 code such as EUR."),
                              metadata={"description": "Only products priced in this currency."})
     min_price_amount = fields.Integer(data_key="min_price", validate=validate.Range(min=0, max=MAX_AMOUNT),
                                       metadata={"description": "Lowest 'from' price, in minor units (cents)."})
@@ -66,71 +67,92 @@ class ListingQuerySchema(StrictQuerySchema):
 
 
 class RatingSchema(Schema):
+    """The stars of the visible reviews."""
+
     average = fields.Float(allow_none=True, metadata={
         "description": "Mean of the visible reviews' stars, rounded to two decimals; null with no reviews."})
-    count = fields.Integer()
+    count = fields.Integer(metadata={"description": "Visible reviews."})
 
 
 class SellerSummarySchema(Schema):
-    slug = fields.String()
-    name = fields.String()
+    """The seller of a product."""
+
+    slug = fields.String(metadata={"description": "The seller's slug."})
+    name = fields.String(metadata={"description": "The seller's name."})
 
 
 class ListingItemSchema(CachedJsonSchema):
-    seller = fields.Nested(SellerSummarySchema)
-    slug = fields.String()
-    title = fields.String()
-    category_id = fields.Integer(allow_none=True)
+    """A published product in the marketplace listing."""
+
+    seller = fields.Nested(SellerSummarySchema, metadata={"description": "Who sells it."})
+    slug = fields.String(metadata={"description": "The product's slug within its seller."})
+    title = fields.String(metadata={"description": "The product's title."})
+    category_id = fields.Integer(allow_none=True, metadata={"description": "Its category; null for none."})
     min_price_amount = fields.Integer(allow_none=True, metadata={"description": "Cheapest variant, minor units."})
     max_price_amount = fields.Integer(allow_none=True, metadata={"description": "Dearest variant, minor units."})
-    currency = fields.String()
-    in_stock = fields.Boolean()
-    image_url = fields.String(allow_none=True)
-    rating = fields.Nested(RatingSchema)
-    published_at = cached_datetime()
+    currency = fields.String(metadata={"description": "ISO 4217."})
+    in_stock = fields.Boolean(metadata={"description": "Whether a variant is in stock."})
+    image_url = fields.String(allow_none=True, metadata={"description": "The first image; null for none."})
+    rating = fields.Nested(RatingSchema, metadata={"description": "Its reviews' stars."})
+    published_at = cached_datetime("First publication.")
 
 
 class PublicImageSchema(Schema):
-    url = fields.String()
-    alt = fields.String()
+    """A product image, as buyers see it."""
+
+    url = fields.String(metadata={"description": "Where the image is."})
+    alt = fields.String(metadata={"description": "Text for people who cannot see it."})
 
 
 class PublicVariantSchema(Schema):
-    sku = fields.String()
-    options = fields.Dict(keys=fields.String(), values=fields.String())
+    """A variant on sale, as buyers see it."""
+
+    sku = fields.String(metadata={"description": "The seller's stock-keeping unit."})
+    options = fields.Dict(keys=fields.String(), values=fields.String(),
+                          metadata={"description": "What sets it apart, e.g. {\"size\": \"L\"}."})
     price_amount = fields.Integer(metadata={"description": "Minor units of `currency`."})
-    compare_at_amount = fields.Integer(allow_none=True)
-    currency = fields.String()
-    in_stock = fields.Boolean()
+    compare_at_amount = fields.Integer(allow_none=True,
+                                       metadata={"description": "A former price, minor units; null for none."})
+    currency = fields.String(metadata={"description": "ISO 4217."})
+    in_stock = fields.Boolean(metadata={"description": "Whether it can be bought now."})
 
 
 class CategoryPathItemSchema(Schema):
+    """A category on the way from the top of the tree to a product's category."""
+
     id = fields.Integer()
     name = fields.String()
     slug = fields.String()
 
 
 class ProductDetailSchema(CachedJsonSchema):
-    seller = fields.Nested(SellerSummarySchema)
-    slug = fields.String()
-    title = fields.String()
-    description = fields.String()
-    attributes = fields.Dict(keys=fields.String(), values=fields.String())
-    images = fields.List(fields.Nested(PublicImageSchema))
-    variants = fields.List(fields.Nested(PublicVariantSchema))
-    category_id = fields.Integer(allow_none=True)
+    """A published product page: images, variants on sale, category path and rating."""
+
+    seller = fields.Nested(SellerSummarySchema, metadata={"description": "Who sells it."})
+    slug = fields.String(metadata={"description": "The product's slug within its seller."})
+    title = fields.String(metadata={"description": "The product's title."})
+    description = fields.String(metadata={"description": "Plain text."})
+    attributes = fields.Dict(keys=fields.String(), values=fields.String(),
+                             metadata={"description": "Free-form facts, e.g. {\"material\": \"oak\"}."})
+    images = fields.List(fields.Nested(PublicImageSchema), metadata={"description": "In display order."})
+    variants = fields.List(fields.Nested(PublicVariantSchema), metadata={"description": "What can be bought."})
+    category_id = fields.Integer(allow_none=True, metadata={"description": "Its category; null for none."})
     category_path = fields.List(fields.Nested(CategoryPathItemSchema),
                                 metadata={"description": "From the top of the tree down to the product's category."})
-    rating = fields.Nested(RatingSchema)
-    published_at = cached_datetime()
+    rating = fields.Nested(RatingSchema, metadata={"description": "Its reviews' stars."})
+    published_at = cached_datetime("First publication.")
 
 
 class PoliciesSchema(Schema):
+    """The seller's shipping and returns policies, as they wrote them."""
+
     shipping = fields.String()
     returns = fields.String()
 
 
 class SellerProfileSchema(CachedJsonSchema):
+    """A seller's public storefront profile with its first products."""
+
     slug = fields.String()
     display_name = fields.String()
     description = fields.String()

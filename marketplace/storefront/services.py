@@ -199,7 +199,7 @@ def _tenant_id(slug: str) -> int:
     tenant_id = _tenant_ids_by_slug.get(slug)
     if tenant_id is not None:
         return tenant_id
-    if not SLUG_PATTERN.match(slug):
+    if not SLUG_PATTERN.fullmatch(slug):
         raise SellerNotFound(slug)
     with UnitOfWork() as uow:
         tenant_id = uow.session.scalar(select(Tenant.id).where(Tenant.slug == slug, Tenant.schema_name.is_not(None)))

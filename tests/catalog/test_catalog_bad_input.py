@@ -33,16 +33,19 @@ INVALID_FIELDS = [
     ("create category", {"slug": "Not A Slug"}, "slug"),
     ("create category", {"parent_id": "1"}, "parent_id"),
     ("create category", {"parent_id": 999}, "parent_id"),
+    ("create category", {"parent_id": 2**63}, "parent_id"),
     ("create category", {"position": -1}, "position"),
     ("create category", {"colour": "green"}, "colour"),
     ("change category", {"slug": "trailing-"}, "slug"),
     ("change category", {"parent_id": 999}, "parent_id"),
     ("create product", {"slug": "UPPER"}, "slug"),
+    ("create product", {"slug": "pine-table\n"}, "slug"),
     ("create product", {"slug": "a" * 121}, "slug"),
     ("create product", {"title": "   "}, "title"),
     ("create product", {"title": "t" * 201}, "title"),
     ("create product", {"description": "d" * 20_001}, "description"),
     ("create product", {"category_id": "home"}, "category_id"),
+    ("create product", {"category_id": 2**63}, "category_id"),
     ("create product", {"attributes": {"material": 1}}, "attributes"),
     ("create product", {"attributes": {"k" * 41: "v"}}, "attributes"),
     ("create product", {"attributes": {f"k{n}": "v" for n in range(31)}}, "attributes"),
@@ -67,6 +70,7 @@ INVALID_FIELDS = [
     ("add variant", {"currency": "EUR"}, "currency"),
     ("add variant", {"sku": ""}, "sku"),
     ("add variant", {"sku": "has space"}, "sku"),
+    ("add variant", {"sku": "OAK-2\n"}, "sku"),
     ("add variant", {"sku": "S" * 65}, "sku"),
     ("add variant", {"options": {"size": ""}}, "options"),
     ("add variant", {"weight_grams": -1}, "weight_grams"),
@@ -179,7 +183,8 @@ def test_bad_query_parameters_of_a_list_are_a_422(client, shop, targets, path):
     assert response.get_json()["code"] == "validation_error"
 
 
-@pytest.mark.parametrize("query", ["reassign_to=abc", "reassign_to=0", "reassign_to=1&colour=red"])
+@pytest.mark.parametrize("query", ["reassign_to=abc", "reassign_to=0", "reassign_to=1&colour=red",
+                                   "reassign_to=9223372036854775808"])
 def test_a_bad_reassignment_parameter_is_a_422(client, operator, shop, targets, catalog_state, query):
     before = catalog_state(shop.tenant)
 

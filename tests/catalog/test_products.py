@@ -56,6 +56,17 @@ def test_a_slug_already_used_by_another_product_is_a_409(catalog):
     assert [product["slug"] for product in catalog.call("GET", "/products", 200)] == ["pine-table", "oak-table"]
 
 
+def test_renaming_to_a_taken_slug_with_new_images_is_a_409_that_changes_nothing(catalog):
+    catalog.create_product("oak-table")
+    other = catalog.create_product("pine-table", images=[{"url": "https://img.example/pine.jpg"}])
+
+    body = catalog.call("PATCH", f"/products/{other['id']}", 409,
+                        json={"slug": "oak-table", "images": [{"url": "https://img.example/new.jpg"}]})
+
+    assert body["code"] == "slug_taken"
+    assert catalog.product(other["id"]) == other
+
+
 def test_a_category_that_does_not_exist_is_a_422(catalog):
     body = catalog.call("POST", "/products", 422, json={"slug": "oak-table", "title": "Oak", "category_id": 999})
 

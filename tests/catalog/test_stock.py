@@ -47,6 +47,23 @@ def test_a_movement_that_would_make_stock_negative_is_a_409_and_changes_nothing(
     assert len(catalog.call("GET", movements_url(product, variant), 200)) == 1
 
 
+def test_a_receipt_that_would_take_stock_past_what_can_be_stored_is_a_422_naming_the_quantity(
+        catalog, shop, tenant_sql):
+    product = catalog.create_product()
+    variant = catalog.add_variant(product["id"])
+    # Arranged in SQL: the ~215 receipts of the largest size it would take over HTTP say nothing more.
+    tenant_sql(shop.tenant, "UPDATE variants SET stock_on_hand = 2147483000 WHERE id = :id", id=variant["id"])
+    before = catalog.product(product["id"])
+
+    body = catalog.call("POST", movements_url(product, variant), 422,
+                        json={"quantity_delta": 1000, "reason": "receipt"})
+
+    assert body["code"] == "validation_error"
+    assert list(body["errors"]) == ["quantity_delta"]
+    assert catalog.product(product["id"]) == before
+    assert catalog.call("GET", movements_url(product, variant), 200) == []
+
+
 @pytest.mark.parametrize("reason", ["sale", "reservation", "reservation_release"])
 def test_sales_and_reservations_cannot_be_recorded_through_the_api(catalog, reason):
     product = catalog.create_product()

@@ -28,6 +28,7 @@ INVALID_FIELDS = [
     ("apply", {"shop_name": "   "}, "shop_name"),
     ("apply", {"shop_name": "x" * 121}, "shop_name"),
     ("apply", {"wanted_slug": 42}, "wanted_slug"),
+    ("apply", {"wanted_slug": "acme-tools\n"}, "wanted_slug"),
     ("apply", {"contact_email": "not-an-email"}, "contact_email"),
     ("apply", {"country": "XX"}, "country"),
     ("apply", {"country": "PRT"}, "country"),
