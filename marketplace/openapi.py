@@ -33,17 +33,20 @@ ERROR_CODES = """Codes by status (a client may rely on them; new ones may be add
 
 - 400 `bad_request`: the body is not valid JSON, or the request is malformed.
 - 401 `unauthorized`: no valid bearer token.
-- 403 `forbidden`: signed in, but not allowed.
-- 404 `not_found`: no such resource, or not visible to the caller.
+- 403 `forbidden`, `email_not_verified`, `tenant_suspended`, `tenant_closed`: signed in, but not allowed (or not yet).
+- 404 `not_found`, `token_not_found`: no such resource, or not visible to the caller.
 - 405 `method_not_allowed`: the path exists, but not with this method (`Allow` lists the methods).
 - 409 `conflict`, `slug_taken`, `sku_taken`, `email_taken`, `domain_taken`, `category_cycle`, `category_in_use`,
   `illegal_transition`, `no_variants`, `last_variant`, `insufficient_stock`, `already_reviewed`, `already_replied`,
   `already_member`, `invite_used`, `invite_email_mismatch`, `last_owner`, `application_decided`,
-  `tenant_suspended`, `tenant_closed`: the request clashes with the current state.
-- 410 `invite_expired`, `invite_revoked`: the invite can no longer be used.
+  `email_already_verified`, `token_used`: the request clashes with the current state.
+- 410 `invite_expired`, `invite_revoked`, `token_expired`, `token_replaced`: the invite or mailed token can no
+  longer be used.
 - 413 `payload_too_large`: the body is larger than the server accepts.
+- 414 `uri_too_long`: the request line is longer than the server reads.
 - 415 `unsupported_media_type`: the body's content type is not one the operation takes.
 - 422 `validation_error`: a field is missing or invalid; `errors` names each one.
+- 431 `header_fields_too_large`: too many header fields, or one too long.
 - 429 `rate_limited`: too many attempts; wait the `Retry-After` seconds.
 - 500 `internal_error`: a fault of the server (logged); never an answer to bad input.
 - 503 `unavailable`: a backing service (database, cache, search) is unavailable; retry after `Retry-After`."""
@@ -137,6 +140,9 @@ class ContractPlugin(BasePlugin):
                 responses.setdefault("413", PAYLOAD_TOO_LARGE)
             if "{" in (path or ""):
                 responses.setdefault("404", "NOT_FOUND")
+            # marketplace/edge.py answers these before any view, on every operation.
+            responses.setdefault("414", "REQUEST_URI_TOO_LONG")
+            responses.setdefault("431", "REQUEST_HEADER_FIELDS_TOO_LARGE")
             responses.setdefault("503", "SERVICE_UNAVAILABLE")
             for status, response in responses.items():
                 if int(status) >= 400 and isinstance(response, dict):

@@ -82,8 +82,10 @@ def _log_in(client, email: str) -> dict[str, str]:
 def _build_world(app) -> World:
     client = app.test_client()
     owner_id = _register(client, "owner@acme.example", "Olivia Owner")
-    _register(client, "applicant@example.com", "Ann Applicant")
+    applicant_id = _register(client, "applicant@example.com", "Ann Applicant")
     with app.app_context():
+        for user_id in (owner_id, applicant_id):  # applying to sell and accepting invites need a verified address
+            accounts.mark_email_verified(user_id)
         accounts.make_operator("ops@example.com", PASSWORD, "Olga Operator")
         tenant = provision_tenant("acme", "Acme", currency="EUR")
         with UnitOfWork() as uow:

@@ -11,6 +11,7 @@ from openapi_spec_validator import validate
 from referencing import Registry, Resource
 
 from marketplace.errors import ApiError
+from marketplace.integrity import CONFLICTS_BY_CONSTRAINT
 from marketplace.openapi import ERROR_CODES
 from marketplace.sellers.schemas import ApplicationCreateSchema
 from tenants.slugs import InvalidSlug, validate_slug
@@ -72,7 +73,8 @@ def _subclasses(cls: type) -> list[type]:
 
 
 def test_the_error_schema_lists_every_code_the_server_sends(app, document):
-    codes = {error.code for error in _subclasses(ApiError)} | {"slug_taken", "payload_too_large"}
+    codes = ({error.code for error in _subclasses(ApiError)} | {"payload_too_large"}
+             | {conflict.code for conflict in CONFLICTS_BY_CONSTRAINT.values()})
 
     assert [code for code in sorted(codes) if f"`{code}`" not in ERROR_CODES] == []
     assert ERROR_CODES in document["components"]["schemas"]["Error"]["description"]

@@ -22,7 +22,8 @@ def reindex_command(tenant_slug: str | None) -> None:
     try:
         written = services.reindex(tenant_slug, progress=_echo_progress)
     except NotFound as error:
-        raise click.UsageError(error.message) from error
+        # The API's message names no slug (it could be anything a client sent); the operator typed this one.
+        raise click.UsageError(f"{error.message} ({tenant_slug})") from error
     click.echo(f"reindexed {written} documents")
 
 
@@ -37,5 +38,5 @@ def move_tenant_command(tenant_slug: str, dedicated: bool) -> None:
     try:
         index = services.move_tenant(tenant_slug, dedicated, progress=_echo_progress)
     except (NotFound, services.NeedsOpenSearch, AlreadyInPlace) as error:
-        raise click.UsageError(getattr(error, "message", str(error))) from error
+        raise click.UsageError(f"{getattr(error, 'message', error)} ({tenant_slug})") from error
     click.echo(f"seller {tenant_slug} now searches {index}")
