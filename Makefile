@@ -8,12 +8,17 @@ OPENSEARCH_LIB := var/opensearch/lib
 
 .PHONY: run test install bench clean opensearch opensearch-deps
 
+# The dependency install is not quiet: the first one takes a couple of minutes, and pip names each
+# package as it goes.
 $(STAMP): setup.cfg pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
-	rm -f $(VENV)/.installed-*
-	touch $(STAMP)
+	@test -x $(PY) || { echo "==> creating the virtual environment $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "==> upgrading pip"
+	@$(PY) -m pip install --quiet --upgrade pip
+	@echo "==> installing the marketplace and its dependencies (a couple of minutes the first time)"
+	@$(PY) -m pip install --disable-pip-version-check -e '.[test]'
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+	@echo "==> installed"
 
 install: $(STAMP)
 
