@@ -42,6 +42,9 @@ def migrate(jobs: int | None, slugs: tuple[str, ...]) -> None:
 
 def report_lines(report: FleetReport) -> list[str]:
     """One line per tenant, failures first, then the totals."""
+    if not report.tenants:
+        # A first run migrates before any seller exists: "0 tenants: 0 migrated" read like a failure.
+        return ["no seller schemas yet: nothing to migrate"]
     in_print_order = report.failed + report.migrated + report.skipped
     lines = [_tenant_line(tenant) for tenant in in_print_order]
     lines.append(f"{len(report.tenants)} tenants: {len(report.migrated)} migrated, {len(report.skipped)} skipped, "

@@ -31,6 +31,13 @@ def test_migrate_reports_every_tenant_and_exits_zero_when_all_are_at_head(runner
     assert lines[-1].startswith("2 tenants: 0 migrated, 2 skipped, 0 failed")
 
 
+def test_migrate_on_a_first_run_says_there_is_nothing_to_migrate(runner):
+    result = runner.invoke(args=["tenants", "migrate"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output == "no seller schemas yet: nothing to migrate\n"
+
+
 def test_migrate_prints_failures_first_and_exits_non_zero(runner):
     provision_tenant("alpha", "Alpha")
     broken = provision_tenant("beta", "Beta")
