@@ -14,6 +14,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from marketplace.config import ConfigError, load_settings
@@ -22,6 +24,9 @@ from marketplace.mail.delivery import mail_folder
 from marketplace.mail.local_server import LocalMailServer
 
 CHILD_STOP_SECONDS = 10
+# The web server answers /readyz some seconds after it starts (gunicorn imports the app in each worker).
+READY_TIMEOUT_SECONDS = 120
+READY_POLL_SECONDS = 0.25
 # Request limits and the metrics directory shared by the workers.
 GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
 
@@ -45,13 +50,21 @@ def main() -> int:
     child_env = dict(os.environ, DATABASE_URL=settings["DATABASE_URL"], REDIS_URL=settings["REDIS_URL"],
                      SMTP_URL=settings["SMTP_URL"])
 
-    _run_step([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], child_env)
-    _run_step([sys.executable, "-m", "flask", "--app", "wsgi", "tenants", "migrate"], child_env)
-    _run_step([sys.executable, "-m", "flask", "--app", "wsgi", "seed", "demo"], child_env)
+    _run_flask_command(["db", "upgrade"], child_env)
+    _run_flask_command(["tenants", "migrate"], child_env)
+    _run_flask_command(["seed", "demo"], child_env)
 
     children = _start_services(settings["PORT"], child_env)
-    _print_banner(settings["PORT"], local_mail_server.folder if local_mail_server else None)
     try:
+        print("==> waiting for the web server to answer /readyz", flush=True)
+        try:
+            ready = wait_until_ready(f"http://127.0.0.1:{settings['PORT']}/readyz", children["web"])
+        except KeyboardInterrupt:
+            return 0
+        if not ready:
+            _report_not_ready(children["web"])
+            return 1
+        _print_banner(settings["PORT"], local_mail_server.folder if local_mail_server else None)
         return _wait_for_first_exit(children)
     finally:
         _stop(children)
@@ -61,10 +74,12 @@ def main() -> int:
             embedded_redis.stop()
 
 
-def _run_step(command: list[str], env: dict) -> None:
-    completed = subprocess.run(command, env=env)
+def _run_flask_command(arguments: list[str], env: dict) -> None:
+    shown = " ".join(["flask", *arguments])
+    print(f"==> {shown}", flush=True)
+    completed = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *arguments], env=env)
     if completed.returncode != 0:
-        raise SystemExit(f"`{' '.join(command[2:])}` failed with exit code {completed.returncode}")
+        raise SystemExit(f"`{shown}` failed with exit code {completed.returncode}")
 
 
 def _start_services(port: int, env: dict) -> dict[str, subprocess.Popen]:
@@ -77,6 +92,33 @@ def _start_services(port: int, env: dict) -> dict[str, subprocess.Popen]:
         "search worker": subprocess.Popen([python, "-m", "workers.worker", "--in-process", "search"], env=env),
         "scheduler": subprocess.Popen([python, "-m", "workers.scheduler"], env=env),
     }
+
+
+def wait_until_ready(readyz_url: str, web: subprocess.Popen, timeout_seconds: float = READY_TIMEOUT_SECONDS) -> bool:
+    """Poll /readyz until it answers 200; False if the web server exits or the time runs out.
+
+    The banner says "running": printed before this, it sent people to a
+    server that refused connections for several more seconds.
+    """
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        if web.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(readyz_url, timeout=READY_POLL_SECONDS * 8) as response:
+                if response.status == 200:
+                    return True
+        except (urllib.error.URLError, OSError):
+            pass  # refused while gunicorn starts, 503 while a dependency is not ready yet
+        time.sleep(READY_POLL_SECONDS)
+    return False
+
+
+def _report_not_ready(web: subprocess.Popen) -> None:
+    if web.poll() is not None:
+        print(f"web exited with code {web.returncode}; stopping", file=sys.stderr)
+    else:
+        print(f"web did not answer /readyz within {READY_TIMEOUT_SECONDS} s; stopping", file=sys.stderr)
 
 
 def _print_banner(port: int, mail_folder: Path | None) -> None:
