@@ -11,7 +11,7 @@
 A suspended tenant's portal is read-only (403 `tenant_suspended` for any
 request that is not a read) and a closed tenant is shut to its members (403
 `tenant_closed`); operators may still read both. The rules themselves live in
-`marketplace.sellers.lifecycle`.
+`marketplace.accounts.tenant_access`.
 
 Put them above the flask-smorest decorators, so that an unauthenticated
 caller gets 401 before the request body is even parsed. The tenant always
@@ -30,8 +30,8 @@ from marketplace.accounts import services
 from marketplace.accounts.auth import BEARER_SCHEME, authenticate
 from marketplace.accounts.models import MemberRole
 from marketplace.accounts.services import EmailNotVerified, Principal
+from marketplace.accounts.tenant_access import ensure_member_access
 from marketplace.errors import Forbidden, NotFound
-from marketplace.sellers.lifecycle import ensure_member_access
 from tenants.models import TenantRef
 from tenants.registry import TenantNotFound, get_tenant_by_slug
 

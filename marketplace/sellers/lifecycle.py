@@ -1,4 +1,4 @@
-"""The life of a tenant: which status changes are allowed, and what each status lets members do.
+"""The life of a tenant: which status changes are allowed.
 
     pending   --activate-->  active
     active    --suspend--->  suspended
@@ -8,13 +8,14 @@
 
 Anything else is an illegal transition (409). Buyers see only active
 tenants: the public reads join the registry status, so a status change hides
-or shows a seller's storefront and products at once.
+or shows a seller's storefront and products at once. What each status lets
+members do is `marketplace.accounts.tenant_access`.
 """
 from __future__ import annotations
 
 import enum
 
-from marketplace.errors import Conflict, Forbidden
+from marketplace.errors import Conflict
 from tenants.models import TenantStatus
 
 
@@ -43,38 +44,12 @@ class IllegalTransition(Conflict):
         self.tenant_status = status
 
 
-class TenantSuspended(Forbidden):
-    code = "tenant_suspended"
-
-    def __init__(self) -> None:
-        super().__init__("This seller is suspended: its portal is read-only until an operator resumes it.")
-
-
-class TenantClosed(Forbidden):
-    code = "tenant_closed"
-
-    def __init__(self) -> None:
-        super().__init__("This seller is closed.")
-
-
 def next_status(action: TenantAction, status: TenantStatus) -> TenantStatus:
     """The status `action` leads to from `status`, else IllegalTransition."""
     allowed_from, target = TRANSITIONS[action]
     if status not in allowed_from:
         raise IllegalTransition(action, status)
     return target
-
-
-def ensure_member_access(status: TenantStatus, *, writing: bool) -> None:
-    """Refuse a member's request that the tenant's status forbids.
-
-    A suspended tenant is read-only; a closed one is shut to its members
-    altogether (operators still read it through their own endpoints).
-    """
-    if status is TenantStatus.CLOSED:
-        raise TenantClosed()
-    if status is TenantStatus.SUSPENDED and writing:
-        raise TenantSuspended()
 
 
 PAST_TENSE = {
