@@ -1,4 +1,6 @@
-"""WSGI entry point: `gunicorn wsgi:app`."""
+"""WSGI entry point: `gunicorn wsgi:app` (and `flask --app wsgi …`)."""
 from marketplace import create_app
+from workers.relay import install_commit_relay_if_enabled
 
 app = create_app()
+install_commit_relay_if_enabled(app.config)

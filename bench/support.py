@@ -18,6 +18,7 @@ import psycopg
 
 from marketplace.embedded import EmbeddedRedis, drop_embedded_database, embedded_database_url
 from marketplace.extensions import redis_client
+from marketplace.tables import register_tenant_schema
 from migrations import upgrade_shared
 from tenants.shards import DEFAULT_SHARD, shards
 
@@ -37,6 +38,7 @@ def bench_database(purpose: str) -> Iterator[str]:
     try:
         upgrade_shared(url)
         shards.configure({DEFAULT_SHARD: url}, pool_size=2)
+        register_tenant_schema()  # the benchmarks that provision tenants run without create_app
         yield url
     finally:
         shards.dispose()

@@ -8,7 +8,7 @@ from flask.sessions import SessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from marketplace import rate_limits
-from marketplace import tables  # noqa: F401  (complete metadata before anything uses it)
+from marketplace import tables
 from marketplace.api_docs import SWAGGER_UI_URL
 from marketplace.config import load_settings
 from marketplace.edge import init_edge
@@ -43,6 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if settings["REDIS_URL"] is None:
         settings["REDIS_URL"] = embedded_redis_url(settings["VAR_DIR"])
     configure_logging(settings["LOG_LEVEL"])
+    tables.register_tenant_schema()
 
     app = Flask(__name__)
     app.json = OrjsonProvider(app)
@@ -64,7 +65,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_metrics(app)
     _register_blueprints(app, api)
     _register_commands(app)
-    _install_outbox_relay(app)
     _trust_reverse_proxies(app)
     return app
 
@@ -131,10 +131,3 @@ def _trust_reverse_proxies(app: Flask) -> None:
     proxy_count = app.config["TRUSTED_PROXY_COUNT"]
     if proxy_count:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxy_count, x_proto=proxy_count)
-
-
-def _install_outbox_relay(app: Flask) -> None:
-    from workers.relay import install_commit_relay
-
-    if app.config["OUTBOX_RELAY_ON_COMMIT"]:
-        install_commit_relay()

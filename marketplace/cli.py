@@ -5,6 +5,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from marketplace.tables import shared_metadata
 from migrations import alembic_config, upgrade_shared
 
 db_cli = AppGroup("db", help="Migrations of the shared schema (tenants: `flask tenants migrate`).")
@@ -37,8 +38,9 @@ def db_revision(tree: str, message: str, autogenerate: bool) -> None:
 
     if autogenerate and tree != "shared":
         raise click.UsageError("write tenant revisions by hand; the parity test checks them against the models")
-    command.revision(alembic_config(tree, current_app.config["DATABASE_URL"]), message=message,
-                     autogenerate=autogenerate)
+    config = alembic_config(tree, current_app.config["DATABASE_URL"])
+    config.attributes["target_metadata"] = shared_metadata
+    command.revision(config, message=message, autogenerate=autogenerate)
 
 
 @seed_cli.command("demo")

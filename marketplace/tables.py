@@ -1,7 +1,7 @@
 """Imports every model module, so that SharedBase and TenantBase metadata are complete.
 
-Migrations, provisioning and the app factory rely on it: a table whose module
-is not imported here is invisible to all three.
+The shared migration check, the app factory and `register_tenant_schema`
+rely on it: a table whose module is not imported here is invisible to them.
 """
 from marketplace.accounts import models as accounts_models  # noqa: F401
 from marketplace.audit import models as audit_models  # noqa: F401
@@ -13,7 +13,14 @@ from marketplace.search import models as search_models  # noqa: F401
 from marketplace.sellers import models as sellers_models  # noqa: F401
 from tenants import models as tenants_models  # noqa: F401
 from tenants import outbox as outbox_models  # noqa: F401
+from migrations import MIGRATIONS_DIR
+from tenants import tenant_schema
 from tenants.db import SharedBase, TenantBase
 
 shared_metadata = SharedBase.metadata
 tenant_metadata = TenantBase.metadata
+
+
+def register_tenant_schema() -> None:
+    """Tell the tenants package what every tenant schema holds; create_app calls it, so every entry point does."""
+    tenant_schema.register_tenant_schema(tenant_metadata, MIGRATIONS_DIR / "tenant")

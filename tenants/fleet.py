@@ -28,9 +28,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, select, text
 from sqlalchemy.exc import DBAPIError
 
-from migrations import alembic_config, script_directory
 from tenants.models import Tenant, TenantRef
 from tenants.shards import shards
+from tenants.tenant_schema import migration_tree_config, registered_tenant_schema
 from tenants.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -91,16 +91,12 @@ class FleetReport:
 
 
 def tenant_tree_config(tenant_tree: Path | None = None) -> Config:
-    """The Alembic Config of the tenant tree, or of a copy of it at `tenant_tree` (tests, benchmarks)."""
-    config = alembic_config("tenant")
-    if tenant_tree is not None:
-        config.set_main_option("script_location", str(tenant_tree))
-        config.set_main_option("version_locations", str(Path(tenant_tree) / "versions"))
-    return config
+    """The Alembic Config of the registered tenant tree, or of a copy of it at `tenant_tree` (tests, benchmarks)."""
+    return migration_tree_config(registered_tenant_schema().migration_tree if tenant_tree is None else tenant_tree)
 
 
 def tree_heads(tenant_tree: Path | None = None) -> tuple[str, ...]:
-    script = script_directory("tenant") if tenant_tree is None else ScriptDirectory.from_config(
+    script = registered_tenant_schema().script_directory if tenant_tree is None else ScriptDirectory.from_config(
         tenant_tree_config(tenant_tree))
     return tuple(sorted(script.get_heads()))
 
@@ -184,6 +180,8 @@ def migrate_fleet(
     tests and benchmarks that add revisions of their own.
     """
     started = time.perf_counter()
+    # The worker processes are spawned: they see no registration, so they are given the tree itself.
+    tenant_tree = registered_tenant_schema().migration_tree if tenant_tree is None else tenant_tree
     tenants = load_tenants(slugs)
     heads = tree_heads(tenant_tree)
     versions = read_versions(tenants)

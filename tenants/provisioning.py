@@ -13,10 +13,10 @@ from sqlalchemy import Connection, MetaData
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from migrations import script_directory
-from tenants.db import TENANT_SCHEMA_TOKEN, TenantBase
+from tenants.db import TENANT_SCHEMA_TOKEN
 from tenants.models import Tenant, TenantRef, TenantStatus
 from tenants.slugs import validate_slug
+from tenants.tenant_schema import TenantSchema, registered_tenant_schema
 from tenants.uow import UnitOfWork
 
 
@@ -44,25 +44,27 @@ def provision_tenant(
 
     Given a unit of work, provisioning joins its transaction (the caller
     commits, e.g. together with the owner's membership); otherwise it commits
-    its own.
+    its own. Refuses (TenantSchemaNotRegistered) until the tenant tables are
+    registered at start-up.
     """
+    schema = registered_tenant_schema()
     validate_slug(slug)
     registry_row = Tenant(slug=slug, display_name=display_name, plan_code=plan_code, status=status,
                           currency=currency, country=country)
     if uow is not None:
-        return _provision(uow.session, registry_row)
+        return _provision(uow.session, registry_row, schema)
     with UnitOfWork() as own_uow:
-        tenant = _provision(own_uow.session, registry_row)
+        tenant = _provision(own_uow.session, registry_row, schema)
         own_uow.commit()
         return tenant
 
 
-def _provision(session: Session, registry_row: Tenant) -> TenantRef:
+def _provision(session: Session, registry_row: Tenant, schema: TenantSchema) -> TenantRef:
     tenant = _create_registry_row(session, registry_row)
     connection = session.connection()
     _create_schema(connection, tenant.schema_name)
-    _create_tables(connection, tenant.schema_name, TenantBase.metadata)
-    _record_version(connection, tenant.schema_name)
+    _create_tables(connection, tenant.schema_name, schema.metadata)
+    _record_version(connection, tenant.schema_name, schema)
     return tenant.ref()
 
 
@@ -93,6 +95,6 @@ def _create_tables(connection: Connection, schema_name: str, metadata: MetaData)
         connection.execution_options(schema_translate_map=previous_map)
 
 
-def _record_version(connection: Connection, schema_name: str) -> None:
+def _record_version(connection: Connection, schema_name: str, schema: TenantSchema) -> None:
     context = MigrationContext.configure(connection, opts={"version_table_schema": schema_name})
-    context.stamp(script_directory("tenant"), "heads")
+    context.stamp(schema.script_directory, "heads")

@@ -26,6 +26,7 @@ from tenants.provisioning import provision_tenant
 from tenants.shards import shards
 from tenants.uow import UnitOfWork
 from tests.mailbox import Mailbox
+from workers.relay import install_commit_relay_if_enabled
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_VAR_DIR = Path(os.environ.get("TEST_VAR_DIR", ROOT / "var" / "test"))
@@ -75,7 +76,7 @@ def mail_server(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def app(database_url, redis_server, mail_server):
-    return create_app({
+    app = create_app({
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_server.url,
         "SMTP_URL": mail_server.url,
@@ -85,6 +86,8 @@ def app(database_url, redis_server, mail_server):
         # Unrelated tests sign many accounts up from one address; the limits' own tests turn them on.
         "RATE_LIMIT_ENABLED": False,
     })
+    install_commit_relay_if_enabled(app.config)  # as wsgi.py and the worker do
+    return app
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 from redis import RedisError
 from sqlalchemy import Select, delete, func, select
@@ -42,6 +42,16 @@ class BatchOutcome:
 def install_commit_relay() -> None:
     """Relay outbox rows to RQ as soon as the transaction that wrote them commits."""
     set_commit_relay(relay_committed_messages)
+
+
+def install_commit_relay_if_enabled(config: Mapping[str, Any]) -> None:
+    """The fast path, unless OUTBOX_RELAY_ON_COMMIT is off.
+
+    Each process's entry point calls it after create_app (wsgi.py, the
+    worker): the app factory knows nothing of the workers.
+    """
+    if config["OUTBOX_RELAY_ON_COMMIT"]:
+        install_commit_relay()
 
 
 def relay_committed_messages(message_ids: Iterable[int]) -> None:

@@ -35,6 +35,7 @@ from marketplace.logging import log_context
 from marketplace.search import get_search_backend
 from tenants.shards import shards
 from workers.queues import QUEUE_NAMES, get_queue
+from workers.relay import install_commit_relay_if_enabled
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +138,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     arguments = parse_arguments(argv)
     app = create_app()
+    # Jobs write outbox rows too (a follow-up job): relay them on commit, as the web app does.
+    install_commit_relay_if_enabled(app.config)
     chosen = arguments.queues or QUEUE_NAMES
     queues = [get_queue(name) for name in QUEUE_NAMES if name in chosen]
     worker_class = InProcessAppWorker if arguments.in_process else AppWorker

@@ -1,12 +1,13 @@
 """Alembic environment of the shared (`platform`) schema.
 
 Run through `flask db upgrade`; a caller may pass an open connection in
-`config.attributes["connection"]` (tests, the embedded launcher).
+`config.attributes["connection"]` (tests, the embedded launcher), and
+`flask db revision --autogenerate` passes the models' metadata in
+`config.attributes["target_metadata"]` (this tree imports no model).
 """
 from alembic import context
 from sqlalchemy import create_engine
 
-from marketplace.tables import shared_metadata
 from tenants.db import SHARED_SCHEMA
 
 
@@ -14,7 +15,7 @@ def run_migrations(connection) -> None:
     connection.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{SHARED_SCHEMA}"')
     context.configure(
         connection=connection,
-        target_metadata=shared_metadata,
+        target_metadata=context.config.attributes.get("target_metadata"),
         version_table_schema=SHARED_SCHEMA,
         include_schemas=True,
         include_name=lambda name, type_, parent: type_ != "schema" or name == SHARED_SCHEMA,

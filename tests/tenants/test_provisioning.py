@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import MetaData, text
 
-from migrations import head_revision
-from tenants import provisioning
+from marketplace import create_app
+from migrations import MIGRATIONS_DIR, head_revision
+from tenants import provisioning, tenant_schema
 from tenants.provisioning import SlugTaken, provision_tenant
 from tenants.shards import shards
 from tenants.slugs import InvalidSlug
+from tenants.tenant_schema import TenantSchema, TenantSchemaNotRegistered, registered_tenant_schema
 
 
 class InjectedFailure(Exception):
@@ -112,3 +114,28 @@ def test_schema_name_comes_from_the_tenant_id_never_from_the_slug(app):
     assert first.schema_name == f"tenant_{first.id}"
     assert second.schema_name == f"tenant_{second.id}"
     assert _tenant_schemas() == sorted([first.schema_name, second.schema_name])
+
+
+@pytest.mark.parametrize("registered", [
+    None,  # nothing registered at start-up
+    TenantSchema(MetaData(), MIGRATIONS_DIR / "tenant"),  # registered before any model module was imported
+], ids=["nothing registered", "no tables registered"])
+def test_provisioning_refuses_without_registered_tenant_tables_and_changes_nothing(app, monkeypatch, registered):
+    monkeypatch.setattr(tenant_schema, "_registered", registered)
+
+    with pytest.raises(TenantSchemaNotRegistered, match="register_tenant_schema"):
+        provision_tenant("acme", "Acme Tools")
+
+    assert _registry_slugs() == []
+    assert _tenant_schemas() == []
+
+
+def test_the_app_registers_every_tenant_table_and_the_tenant_tree_at_start_up(app, monkeypatch):
+    monkeypatch.setattr(tenant_schema, "_registered", None)
+
+    create_app({"DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": app.config["REDIS_URL"],
+                "LOG_LEVEL": app.config["LOG_LEVEL"]})
+
+    registered = registered_tenant_schema()
+    assert {"tenant.products", "tenant.storefront_settings"} <= set(registered.metadata.tables)
+    assert registered.migration_tree == MIGRATIONS_DIR / "tenant"
