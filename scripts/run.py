@@ -27,6 +27,9 @@ CHILD_STOP_SECONDS = 10
 # The web server answers /readyz some seconds after it starts (gunicorn imports the app in each worker).
 READY_TIMEOUT_SECONDS = 120
 READY_POLL_SECONDS = 0.25
+# gunicorn accepts connections before its workers can answer: a short timeout would leave a queue of abandoned
+# probes that the workers then answer one by one before ours.
+READY_REQUEST_TIMEOUT_SECONDS = 30
 # Request limits and the metrics directory shared by the workers.
 GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
 
@@ -105,7 +108,7 @@ def wait_until_ready(readyz_url: str, web: subprocess.Popen, timeout_seconds: fl
         if web.poll() is not None:
             return False
         try:
-            with urllib.request.urlopen(readyz_url, timeout=READY_POLL_SECONDS * 8) as response:
+            with urllib.request.urlopen(readyz_url, timeout=READY_REQUEST_TIMEOUT_SECONDS) as response:
                 if response.status == 200:
                     return True
         except (urllib.error.URLError, OSError):
