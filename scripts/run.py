@@ -5,7 +5,8 @@ given) and the embedded SMTP server, which keeps every mail as a file under
 VAR_DIR/mail (unless SMTP_URL is given), migrates the shared schema and every tenant, seeds the demo data once,
 then serves the web app (gunicorn), two RQ workers (search jobs in process,
 the others forked) and the scheduler until Ctrl-C, which stops all of them
-and the embedded servers.
+and the embedded servers. The URLs and demo logins are printed once the web
+app answers /readyz.
 """
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -111,8 +111,8 @@ def wait_until_ready(readyz_url: str, web: subprocess.Popen, timeout_seconds: fl
             with urllib.request.urlopen(readyz_url, timeout=READY_REQUEST_TIMEOUT_SECONDS) as response:
                 if response.status == 200:
                     return True
-        except (urllib.error.URLError, OSError):
-            pass  # refused while gunicorn starts, 503 while a dependency is not ready yet
+        except OSError:  # urllib's URLError and HTTPError are OSErrors
+            pass  # refused while gunicorn starts; 503 while a dependency is not ready yet
         time.sleep(READY_POLL_SECONDS)
     return False
 
