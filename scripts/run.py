@@ -61,11 +61,11 @@ def main() -> int:
     try:
         print("==> waiting for the web server to answer /readyz", flush=True)
         try:
-            ready = wait_until_ready(f"http://127.0.0.1:{settings['PORT']}/readyz", children["web"])
+            not_ready = wait_until_ready(f"http://127.0.0.1:{settings['PORT']}/readyz", children["web"])
         except KeyboardInterrupt:
             return 0
-        if not ready:
-            _report_not_ready(children["web"])
+        if not_ready:
+            print(f"{not_ready}; stopping", file=sys.stderr)
             return 1
         _print_banner(settings["PORT"], local_mail_server.folder if local_mail_server else None)
         return _wait_for_first_exit(children)
@@ -97,31 +97,25 @@ def _start_services(port: int, env: dict) -> dict[str, subprocess.Popen]:
     }
 
 
-def wait_until_ready(readyz_url: str, web: subprocess.Popen, timeout_seconds: float = READY_TIMEOUT_SECONDS) -> bool:
-    """Poll /readyz until it answers 200; False if the web server exits or the time runs out.
+def wait_until_ready(readyz_url: str, web: subprocess.Popen,
+                     timeout_seconds: float = READY_TIMEOUT_SECONDS) -> str | None:
+    """Poll /readyz until it answers 200: None then, else why not (the web server exited, or the time ran out).
 
     The banner says "running": printed before this, it sent people to a
     server that refused connections for several more seconds.
     """
     deadline = time.monotonic() + timeout_seconds
+    last_failure = "no answer"
     while time.monotonic() < deadline:
         if web.poll() is not None:
-            return False
+            return f"web exited with code {web.returncode}"
         try:
-            with urllib.request.urlopen(readyz_url, timeout=READY_REQUEST_TIMEOUT_SECONDS) as response:
-                if response.status == 200:
-                    return True
-        except OSError:  # urllib's URLError and HTTPError are OSErrors
-            pass  # refused while gunicorn starts; 503 while a dependency is not ready yet
+            with urllib.request.urlopen(readyz_url, timeout=READY_REQUEST_TIMEOUT_SECONDS):
+                return None  # urlopen raises on any status but 2xx
+        except OSError as error:  # refused while gunicorn starts; 503 while a dependency is not ready yet
+            last_failure = str(error)
         time.sleep(READY_POLL_SECONDS)
-    return False
-
-
-def _report_not_ready(web: subprocess.Popen) -> None:
-    if web.poll() is not None:
-        print(f"web exited with code {web.returncode}; stopping", file=sys.stderr)
-    else:
-        print(f"web did not answer /readyz within {READY_TIMEOUT_SECONDS} s; stopping", file=sys.stderr)
+    return f"web did not answer /readyz within {timeout_seconds:g} s (last: {last_failure})"
 
 
 def _print_banner(port: int, mail_folder: Path | None) -> None:

@@ -52,7 +52,7 @@ def running_process():
 
 
 def test_the_launcher_waits_until_readyz_answers_200(slow_server, running_process):
-    assert wait_until_ready(slow_server, running_process, timeout_seconds=30)
+    assert wait_until_ready(slow_server, running_process, timeout_seconds=30) is None
 
     assert time.monotonic() >= SlowToBeReady.ready_at
     assert SlowToBeReady.answers[0] == 503 and SlowToBeReady.answers[-1] == 200
@@ -63,14 +63,16 @@ def test_the_launcher_stops_waiting_when_the_web_server_exits(slow_server):
     exited.wait()
     started = time.monotonic()
 
-    assert not wait_until_ready(slow_server, exited, timeout_seconds=30)
+    assert wait_until_ready(slow_server, exited, timeout_seconds=30) == "web exited with code 3"
     assert time.monotonic() - started < 5
 
 
 def test_the_launcher_gives_up_on_a_server_that_never_gets_ready(slow_server, running_process):
     SlowToBeReady.ready_at = time.monotonic() + 3600
 
-    assert not wait_until_ready(slow_server, running_process, timeout_seconds=1)
+    not_ready = wait_until_ready(slow_server, running_process, timeout_seconds=1)
+
+    assert not_ready.startswith("web did not answer /readyz within 1 s") and "503" in not_ready
     assert set(SlowToBeReady.answers) == {503}
 
 
