@@ -1,8 +1,12 @@
 """The outbox relay: what a commit, a rollback and a Redis outage do to follow-up work."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from rq.job import Job
 
@@ -16,6 +20,7 @@ from workers.queues import RETRY_POLICY, get_queue
 from workers.relay import sweep_outbox
 
 RECORD_RUN = "tests.workers.jobs.record_run"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_rolled_back_transaction_leaves_no_message_and_enqueues_nothing(app):
@@ -98,3 +103,20 @@ def test_message_for_an_unknown_queue_stays_pending_with_the_reason(app):
     assert message.dispatch_attempts == 2
     assert "unknown queue 'emails'" in message.last_error
     assert count_queued_jobs() == 0
+
+
+def test_the_web_entry_point_relays_a_committed_row_at_once(app):
+    """wsgi.py installs the fast path (the app factory no longer imports the workers): a commit is on RQ at once."""
+    script = ("import wsgi\n"
+              "from tests.workers.support import write_message\n"
+              f"print(write_message({RECORD_RUN!r}, {{'run_key': 'wsgi'}}))\n")
+    environ = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": app.config["REDIS_URL"],
+               "LOG_LEVEL": "WARNING"}
+
+    completed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=environ, capture_output=True, text=True,
+                               timeout=120)
+
+    assert completed.returncode == 0, completed.stderr
+    message_id = int(completed.stdout.split()[-1])
+    assert Job.fetch(f"outbox-{message_id}", connection=redis_client.client).func_name == RECORD_RUN
+    assert load_message(message_id).dispatched_at is not None
