@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Iterable
 
 from marketplace.config import ConfigError, load_settings
 from marketplace.embedded import EmbeddedRedis, embedded_database_url
@@ -58,19 +59,20 @@ def main() -> int:
     _run_flask_command(["seed", "demo"], child_env)
 
     children = _start_services(settings["PORT"], child_env)
+    interrupted = False
     try:
         print("==> waiting for the web server to answer /readyz", flush=True)
-        try:
-            not_ready = wait_until_ready(f"http://127.0.0.1:{settings['PORT']}/readyz", children["web"])
-        except KeyboardInterrupt:
-            return 0
+        not_ready = wait_until_ready(f"http://127.0.0.1:{settings['PORT']}/readyz", children["web"])
         if not_ready:
             print(f"{not_ready}; stopping", file=sys.stderr)
             return 1
         _print_banner(settings["PORT"], local_mail_server.folder if local_mail_server else None)
         return _wait_for_first_exit(children)
+    except KeyboardInterrupt:
+        interrupted = True
+        return 0
     finally:
-        _stop(children)
+        _stop(children, interrupted=interrupted)
         if local_mail_server is not None:
             local_mail_server.stop()
         if embedded_redis is not None:
@@ -138,7 +140,7 @@ Ctrl-C stops everything.
 
 
 def _wait_for_first_exit(children: dict[str, subprocess.Popen]) -> int:
-    """Block until Ctrl-C / SIGTERM or until one service dies (then stop the rest)."""
+    """Block until SIGTERM or until one service dies (then stop the rest); Ctrl-C raises KeyboardInterrupt."""
     stop_requested = False
 
     def request_stop(signum, frame):
@@ -146,28 +148,42 @@ def _wait_for_first_exit(children: dict[str, subprocess.Popen]) -> int:
         stop_requested = True
 
     signal.signal(signal.SIGTERM, request_stop)
-    try:
-        while not stop_requested:
-            for name, process in children.items():
-                if process.poll() is not None:
-                    print(f"{name} exited with code {process.returncode}; stopping", file=sys.stderr)
-                    return process.returncode or 1
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
+    while not stop_requested:
+        for name, process in children.items():
+            if process.poll() is not None:
+                print(f"{name} exited with code {process.returncode}; stopping", file=sys.stderr)
+                return process.returncode or 1
+        time.sleep(0.5)
     return 0
 
 
-def _stop(children: dict[str, subprocess.Popen]) -> None:
+def _stop(children: dict[str, subprocess.Popen], *, interrupted: bool) -> None:
+    """Stop every service: SIGTERM, then SIGKILL after CHILD_STOP_SECONDS.
+
+    Ctrl-C in a terminal signals the whole process group, so the services are
+    already stopping: a SIGTERM on top cut rq's scheduler short with a
+    traceback. They get half the time to finish first.
+    """
+    if interrupted:
+        _wait_for_exit(children.values(), CHILD_STOP_SECONDS / 2)
     for process in children.values():
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + CHILD_STOP_SECONDS
-    for process in children.values():
+    if not _wait_for_exit(children.values(), CHILD_STOP_SECONDS):
+        for process in children.values():
+            if process.poll() is None:
+                process.kill()
+
+
+def _wait_for_exit(processes: Iterable[subprocess.Popen], timeout_seconds: float) -> bool:
+    """True if every process exited within the time."""
+    deadline = time.monotonic() + timeout_seconds
+    for process in processes:
         try:
             process.wait(max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            process.kill()
+            return False
+    return True
 
 
 if __name__ == "__main__":
