@@ -243,8 +243,9 @@ def main() -> None:
         else:
             print_indexing(index_with_postgres(meter, catalog, sources, served_settings, environment,
                                                products_per_seller, rq_costs))
-        # Planner statistics, as autovacuum would have them on a table that has been written for a while.
-        indexing.analyze_postgres_documents(database_url)
+        # Planner statistics and the visibility map (index-only scans), as autovacuum keeps them on a table
+        # that has been written for a while: since PostgreSQL 13 it vacuums a table after inserts too.
+        indexing.vacuum_postgres_documents(database_url)
         with gunicorn("wsgi:app", "/healthz", environment, GUNICORN_WORKERS, THREADS_PER_WORKER,
                       KEEP_ALIVE_SECONDS) as app_url:
             print_queries("PostgreSQL", len(sources), queries.measure(

@@ -68,16 +68,7 @@ class PostgresSearchBackend:
             session = uow.session
             session.execute(text(f"SET LOCAL work_mem = '{SEARCH_WORK_MEM}'"))
             total, facets = _count_and_facets(session, query, text_query)
-            rows = []
-            if query.offset < total:
-                score = func.ts_rank(doc.search_vector, text_query) if text_query is not None else literal(None)
-                rows = session.execute(
-                    select(SearchDocument, score.label("score")).where(*_filters(query, text_query))
-                    .order_by(*_order(query, score)).limit(query.page_size).offset(query.offset)
-                ).all()
-            hits = [SearchHit(row.SearchDocument.tenant_id, row.SearchDocument.product_id,
-                              float(row.score) if row.score is not None else None, _document(row.SearchDocument))
-                    for row in rows]
+            hits = _page(session, query, text_query) if query.offset < total else []
         return SearchResult(total=total, hits=hits, facets=facets)
 
     def suggest(self, query: SuggestQuery) -> list[Suggestion]:
@@ -215,7 +206,8 @@ _UPSERT_NEWER = _upsert_statement(">")
 _UPSERT_SAME_OR_NEWER = _upsert_statement(">=")
 
 
-def _document(row: SearchDocument) -> ProductDocument:
+def _document(row) -> ProductDocument:
+    """The document of a row of the table's columns."""
     return ProductDocument(
         seller_id=row.tenant_id, product_id=row.product_id, version=row.version, product_slug=row.product_slug,
         title=row.title, description=row.description, category_id=row.category_id,
@@ -283,15 +275,43 @@ def _attribute_facet(name: str) -> str:
     return f"attribute:{name}"
 
 
-def _order(query: SearchQuery, score) -> list:
-    ties = [doc.tenant_id, doc.product_id]
-    newest = [doc.published_at.desc().nulls_last(), doc.tenant_id.desc(), doc.product_id.desc()]
+def _page(session, query: SearchQuery, text_query) -> list[SearchHit]:
+    """The page's documents, each with its rank when there is text.
+
+    Sorted by relevance, every match is ranked to find the page; sorted by
+    another key, the page is found first and only its documents are ranked
+    (the planner would rank every match before sorting: ts_rank reads each
+    one's whole vector).
+    """
+    ranked_first = query.sort == SortOrder.RELEVANCE and text_query is not None
+    score = func.ts_rank(doc.search_vector, text_query) if ranked_first else literal(None)
+    page = (select(*_PAGE_COLUMNS, doc.search_vector, score.label("score")).where(*_filters(query, text_query))
+            .order_by(*_order(query, score)).limit(query.page_size).offset(query.offset).subquery("page"))
+    ranked_late = not ranked_first and text_query is not None
+    page_score = func.ts_rank(page.c.search_vector, text_query) if ranked_late else page.c.score
+    rows = session.execute(
+        select(*[page.c[column.name] for column in _PAGE_COLUMNS], page_score.label("score"))
+        .order_by(*_order(query, page.c.score, page.c))
+    ).all()
+    return [SearchHit(row.tenant_id, row.product_id, float(row.score) if row.score is not None else None,
+                      _document(row)) for row in rows]
+
+
+# A hit's document: every column but the vectors.
+_PAGE_COLUMNS = [column for column in SearchDocument.__table__.columns
+                 if column.name not in ("search_vector", "suggest_vector")]
+
+
+def _order(query: SearchQuery, score, columns=doc) -> list:
+    """The ORDER BY of a sort, on the documents' columns or those of a subquery of them."""
+    ties = [columns.tenant_id, columns.product_id]
+    newest = [columns.published_at.desc().nulls_last(), columns.tenant_id.desc(), columns.product_id.desc()]
     if query.sort == SortOrder.PRICE_ASC:
-        return [doc.min_price_amount.asc().nulls_last(), *ties]
+        return [columns.min_price_amount.asc().nulls_last(), *ties]
     if query.sort == SortOrder.PRICE_DESC:
-        return [doc.min_price_amount.desc().nulls_last(), *ties]
+        return [columns.min_price_amount.desc().nulls_last(), *ties]
     if query.sort == SortOrder.RATING:
-        return [doc.rating.desc().nulls_last(), doc.rating_count.desc(), *ties]
+        return [columns.rating.desc().nulls_last(), columns.rating_count.desc(), *ties]
     if query.sort == SortOrder.RELEVANCE and query.text:
         return [score.desc(), *newest]
     return newest
