@@ -2,8 +2,10 @@
 
 Relevance is `ts_rank` over a weighted `tsvector` (title A, description B,
 category names C, English stemming); suggestions are prefix matches on the
-title's words (`'iph':*` on an unstemmed vector). Facets are GROUP BY
-queries, each with every filter but its own (multi-select).
+title's words (`'iph':*` on an unstemmed vector). The total and the
+facets, each counted under every filter but its own (multi-select), come
+from one GROUP BY GROUPING SETS pass over the matching documents; the page
+is a second statement.
 
 What it cannot do, unlike OpenSearch (the README says it too): forgive
 typos, match inside words, or complete a misspelt prefix. The embedded
