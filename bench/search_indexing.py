@@ -338,9 +338,9 @@ def count_postgres_documents(database_url: str) -> int:
         return connection.execute("SELECT count(*) FROM platform.search_documents").fetchone()[0]
 
 
-def analyze_postgres_documents(database_url: str) -> None:
+def vacuum_postgres_documents(database_url: str) -> None:
     with psycopg.connect(psycopg_url(database_url), autocommit=True) as connection:
-        connection.execute("ANALYZE platform.search_documents")
+        connection.execute("VACUUM (ANALYZE) platform.search_documents")
 
 
 def require_count(what: str, found: int, expected: int) -> None:

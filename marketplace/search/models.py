@@ -16,6 +16,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.db import SharedBase
 
+FACET_COLUMNS = ["seller_slug", "seller_name", "category_path_ids", "attributes", "min_price_amount", "in_stock",
+                 "currency", "rating"]
+
 
 class SearchDocument(SharedBase):
     __tablename__ = "search_documents"
@@ -55,4 +58,11 @@ class SearchDocument(SharedBase):
         # order of the default sort (newest first, `postgres_backend._order`), so a page reads the index.
         Index("ix_search_documents_visible_newest", text("published_at DESC NULLS LAST"), text("tenant_id DESC"),
               text("product_id DESC"), postgresql_where=text("published AND seller_active")),
+        # Every column the facets read, for an index-only scan of the visible documents a broad search
+        # matches (`postgres_backend._count_and_facets`): a fifth of the table's pages.
+        Index("ix_search_documents_visible_facets", "tenant_id", postgresql_include=FACET_COLUMNS,
+              postgresql_where=text("published AND seller_active")),
+        # Cheapest first (ASC NULLS LAST, as `postgres_backend._order` sorts): a page read from the index.
+        Index("ix_search_documents_visible_cheapest", "min_price_amount", "tenant_id", "product_id",
+              postgresql_where=text("published AND seller_active")),
     )

@@ -2,8 +2,10 @@
 
 Relevance is `ts_rank` over a weighted `tsvector` (title A, description B,
 category names C, English stemming); suggestions are prefix matches on the
-title's words (`'iph':*` on an unstemmed vector). Facets are GROUP BY
-queries, each with every filter but its own (multi-select).
+title's words (`'iph':*` on an unstemmed vector). The total and the
+facets, each counted under every filter but its own (multi-select), come
+from one GROUP BY GROUPING SETS pass over the matching documents; the page
+is a second statement.
 
 What it cannot do, unlike OpenSearch (the README says it too): forgive
 typos, match inside words, or complete a misspelt prefix. The embedded
@@ -18,7 +20,7 @@ from typing import Any, Callable
 import psycopg
 from psycopg.types.json import Jsonb
 from sqlalchemy import (
-    ColumnElement, Select, case, delete, exists, func, literal, literal_column, select, text, true, update,
+    ColumnElement, and_, case, delete, exists, func, literal, literal_column, select, text, tuple_, update,
 )
 from sqlalchemy.exc import DBAPIError
 
@@ -39,6 +41,11 @@ WORD = re.compile(r"\w+", re.UNICODE)
 # Documents written per statement: large enough to amortise the round trip, small enough for one packet.
 WRITE_BATCH = 500
 HEALTH_TIMEOUT_MS = 2000
+# Enough for the facets' grouping of every buyer-visible document to stay in memory (hash tables, no
+# sort spilled to disk); for the search's own transaction only.
+SEARCH_WORK_MEM = "64MB"
+# The facets whose own selection they leave out; an attribute's is `_attribute_facet(name)`.
+CATEGORY, SELLER, PRICE = "category", "seller", "price"
 
 doc = SearchDocument.__table__.c
 
@@ -61,19 +68,9 @@ class PostgresSearchBackend:
         text_query = func.websearch_to_tsquery(ENGLISH, query.text) if query.text else None
         with UnitOfWork() as uow:
             session = uow.session
-            total = session.scalar(select(func.count()).select_from(SearchDocument).where(
-                *_filters(query, text_query)))
-            rows = []
-            if query.offset < total:
-                score = func.ts_rank(doc.search_vector, text_query) if text_query is not None else literal(None)
-                rows = session.execute(
-                    select(SearchDocument, score.label("score")).where(*_filters(query, text_query))
-                    .order_by(*_order(query, score)).limit(query.page_size).offset(query.offset)
-                ).all()
-            facets = _facets(session, query, text_query)
-            hits = [SearchHit(row.SearchDocument.tenant_id, row.SearchDocument.product_id,
-                              float(row.score) if row.score is not None else None, _document(row.SearchDocument))
-                    for row in rows]
+            session.execute(text(f"SET LOCAL work_mem = '{SEARCH_WORK_MEM}'"))
+            total, facets = _count_and_facets(session, query, text_query)
+            hits = _page(session, query, text_query) if query.offset < total else []
         return SearchResult(total=total, hits=hits, facets=facets)
 
     def suggest(self, query: SuggestQuery) -> list[Suggestion]:
@@ -211,7 +208,8 @@ _UPSERT_NEWER = _upsert_statement(">")
 _UPSERT_SAME_OR_NEWER = _upsert_statement(">=")
 
 
-def _document(row: SearchDocument) -> ProductDocument:
+def _document(row) -> ProductDocument:
+    """The document of a row of the table's columns."""
     return ProductDocument(
         seller_id=row.tenant_id, product_id=row.product_id, version=row.version, product_slug=row.product_slug,
         title=row.title, description=row.description, category_id=row.category_id,
@@ -239,99 +237,184 @@ def _buyer_filter(seller_id: int | None) -> list[ColumnElement[bool]]:
     return clauses
 
 
-def _filters(query: SearchQuery, text_query, skip: str | None = None,
-             skip_attribute: str | None = None) -> list[ColumnElement[bool]]:
-    """The WHERE of a search; `skip` leaves out one facet's own selection (multi-select counts)."""
-    # The buyer filter, first and unconditional.
+def _filters(query: SearchQuery, text_query) -> list[ColumnElement[bool]]:
+    """The WHERE of a search: what every facet counts under, then the buyer's selections."""
+    return [*_common_filters(query, text_query), *_selections(query).values()]
+
+
+def _common_filters(query: SearchQuery, text_query) -> list[ColumnElement[bool]]:
+    """The filters every facet counts under: the buyer filter (first and unconditional), the text, the rest."""
     clauses = _buyer_filter(query.seller_id)
     if text_query is not None:
         clauses.append(doc.search_vector.op("@@")(text_query))
-    if query.category_ids and skip != "category":
-        clauses.append(doc.category_path_ids.overlap(literal(list(query.category_ids), doc.category_path_ids.type)))
-    if query.seller_slugs and skip != "seller":
-        clauses.append(doc.seller_slug.in_(query.seller_slugs))
-    if skip != "price":
-        if query.price_min is not None:
-            clauses.append(doc.min_price_amount >= query.price_min)
-        if query.price_max is not None:
-            clauses.append(doc.min_price_amount <= query.price_max)
     if query.currency is not None:
         clauses.append(doc.currency == query.currency)
     if query.in_stock:
         clauses.append(doc.in_stock)
     if query.min_rating is not None:
         clauses.append(doc.rating >= query.min_rating)
-    for attribute in query.attributes:
-        if attribute.name != skip_attribute:
-            clauses.append(doc.attributes[attribute.name].astext.in_(attribute.values))
     return clauses
 
 
-def _order(query: SearchQuery, score) -> list:
-    ties = [doc.tenant_id, doc.product_id]
-    newest = [doc.published_at.desc().nulls_last(), doc.tenant_id.desc(), doc.product_id.desc()]
+def _selections(query: SearchQuery) -> dict[str, ColumnElement[bool]]:
+    """The buyer's selections, by the facet that leaves its own out (multi-select counts)."""
+    selections: dict[str, ColumnElement[bool]] = {}
+    if query.category_ids:
+        selections[CATEGORY] = doc.category_path_ids.overlap(
+            literal(list(query.category_ids), doc.category_path_ids.type))
+    if query.seller_slugs:
+        selections[SELLER] = doc.seller_slug.in_(query.seller_slugs)
+    price = [*([doc.min_price_amount >= query.price_min] if query.price_min is not None else []),
+             *([doc.min_price_amount <= query.price_max] if query.price_max is not None else [])]
+    if price:
+        selections[PRICE] = and_(*price)
+    for attribute in query.attributes:
+        selections[_attribute_facet(attribute.name)] = doc.attributes[attribute.name].astext.in_(attribute.values)
+    return selections
+
+
+def _attribute_facet(name: str) -> str:
+    return f"attribute:{name}"
+
+
+def _page(session, query: SearchQuery, text_query) -> list[SearchHit]:
+    """The page's documents, each with its rank when there is text.
+
+    Sorted by relevance, every match is ranked to find the page; sorted by
+    another key, the page is found first and only its documents are ranked
+    (the planner would rank every match before sorting: ts_rank reads each
+    one's whole vector).
+    """
+    ranked_first = query.sort == SortOrder.RELEVANCE and text_query is not None
+    score = func.ts_rank(doc.search_vector, text_query) if ranked_first else literal(None)
+    page = (select(*_PAGE_COLUMNS, doc.search_vector, score.label("score")).where(*_filters(query, text_query))
+            .order_by(*_order(query, score)).limit(query.page_size).offset(query.offset).subquery("page"))
+    ranked_late = not ranked_first and text_query is not None
+    page_score = func.ts_rank(page.c.search_vector, text_query) if ranked_late else page.c.score
+    rows = session.execute(
+        select(*[page.c[column.name] for column in _PAGE_COLUMNS], page_score.label("score"))
+        .order_by(*_order(query, page.c.score, page.c))
+    ).all()
+    return [SearchHit(row.tenant_id, row.product_id, float(row.score) if row.score is not None else None,
+                      _document(row)) for row in rows]
+
+
+# A hit's document: every column but the vectors.
+_PAGE_COLUMNS = [column for column in SearchDocument.__table__.columns
+                 if column.name not in ("search_vector", "suggest_vector")]
+
+
+def _order(query: SearchQuery, score, columns=doc) -> list:
+    """The ORDER BY of a sort, on the documents' columns or those of a subquery of them."""
+    ties = [columns.tenant_id, columns.product_id]
+    newest = [columns.published_at.desc().nulls_last(), columns.tenant_id.desc(), columns.product_id.desc()]
     if query.sort == SortOrder.PRICE_ASC:
-        return [doc.min_price_amount.asc().nulls_last(), *ties]
+        return [columns.min_price_amount.asc().nulls_last(), *ties]
     if query.sort == SortOrder.PRICE_DESC:
-        return [doc.min_price_amount.desc().nulls_last(), *ties]
+        return [columns.min_price_amount.desc().nulls_last(), *ties]
     if query.sort == SortOrder.RATING:
-        return [doc.rating.desc().nulls_last(), doc.rating_count.desc(), *ties]
+        return [columns.rating.desc().nulls_last(), columns.rating_count.desc(), *ties]
     if query.sort == SortOrder.RELEVANCE and query.text:
         return [score.desc(), *newest]
     return newest
 
 
-def _facets(session, query: SearchQuery, text_query) -> Facets:
-    return Facets(
-        categories=_category_counts(session, query, text_query),
-        sellers=_seller_counts(session, query, text_query),
-        price_ranges=_price_range_counts(session, query, text_query),
-        attributes=_attribute_counts(session, query, text_query),
+def _count_and_facets(session, query: SearchQuery, text_query) -> tuple[int, Facets]:
+    """The total and every facet in one statement: one pass over the rows the common filters match.
+
+    Each matching row carries one flag per selection (whether it passes it).
+    One GROUP BY GROUPING SETS counts the rows by seller, by category path, by
+    price bucket and by attribute object, the flags part of every grouping;
+    each facet then adds up the groups that pass every selection but its own.
+    Category paths and attribute objects are few next to the rows: they are
+    unnested after grouping, not before. Exact: the counts a GROUP BY per
+    facet, each with its own WHERE, would give.
+    """
+    selections = _selections(query)
+    ranges = price_ranges()
+    bucket = case((doc.min_price_amount.is_(None), None),
+                  *[(doc.min_price_amount < high, index) for index, (_, high) in enumerate(ranges) if high],
+                  else_=len(ranges) - 1)
+    flag_names = {facet: f"passes_{index}" for index, facet in enumerate(selections)}
+    matching = (select(doc.tenant_id, doc.seller_slug, doc.seller_name, doc.category_path_ids, doc.attributes,
+                       bucket.label("bucket"),
+                       *[selection.label(flag_names[facet]) for facet, selection in selections.items()])
+                .where(*_common_filters(query, text_query)).subquery("matching"))
+    row = matching.c
+    flags = [row[name] for name in flag_names.values()]
+    grouped = select(
+        func.grouping(row.tenant_id, row.category_path_ids, row.bucket, row.attributes).label("grouping"),
+        row.tenant_id, row.seller_slug, row.seller_name, row.category_path_ids, row.bucket, row.attributes, *flags,
+        func.count().label("count"),
+    ).group_by(func.grouping_sets(tuple_(row.tenant_id, row.seller_slug, row.seller_name, *flags),
+                                  tuple_(row.category_path_ids, *flags), tuple_(row.bucket, *flags),
+                                  tuple_(row.attributes, *flags)))
+    groups = [_Group(group, flag_names) for group in session.execute(grouped).all()]
+    return sum(group.count for group in groups if group.by == BY_SELLER and group.passes_all_but(None)), Facets(
+        categories=ordered_categories(_category_counts(groups)),
+        sellers=ordered_sellers(_seller_counts(groups)),
+        price_ranges=_price_range_counts(groups, ranges),
+        attributes=ordered_attributes(_attribute_counts(groups, query)),
     )
 
 
-def _category_counts(session, query: SearchQuery, text_query) -> list[CategoryCount]:
-    category_id = func.unnest(doc.category_path_ids).table_valued("category_id").render_derived()
-    rows = session.execute(
-        select(category_id.c.category_id, func.count()).select_from(SearchDocument).join(category_id, true())
-        .where(*_filters(query, text_query, skip="category")).group_by(category_id.c.category_id)
-    ).all()
-    return ordered_categories(CategoryCount(row[0], row[1]) for row in rows)
+# GROUPING(tenant_id, category_path_ids, bucket, attributes): a bit set for each column a row is not grouped by.
+BY_SELLER, BY_CATEGORY_PATH, BY_PRICE_BUCKET, BY_ATTRIBUTES = 0b0111, 0b1011, 0b1101, 0b1110
 
 
-def _seller_counts(session, query: SearchQuery, text_query) -> list[SellerCount]:
-    rows = session.execute(
-        select(doc.tenant_id, func.max(doc.seller_slug), func.max(doc.seller_name), func.count())
-        .where(*_filters(query, text_query, skip="seller")).group_by(doc.tenant_id)
-    ).all()
-    return ordered_sellers(SellerCount(row[0], row[1], row[2], row[3]) for row in rows)
+class _Group:
+    """One row of the grouping: which grouping, its key, the selections its rows fail, how many rows."""
+
+    def __init__(self, row, flag_names: dict[str, str]):
+        self.row = row
+        self.by = row.grouping
+        self.count = row.count
+        self.failed = {facet for facet, name in flag_names.items() if not getattr(row, name)}
+
+    def passes_all_but(self, facet: str | None) -> bool:
+        """Whether its rows pass every selection, that of `facet` aside."""
+        return not (self.failed - {facet})
 
 
-def _price_range_counts(session, query: SearchQuery, text_query) -> list[PriceRangeCount]:
-    ranges = price_ranges()
-    bucket = case(*[(doc.min_price_amount < high, index) for index, (_, high) in enumerate(ranges) if high],
-                  else_=len(ranges) - 1)
-    rows = dict(session.execute(
-        select(bucket, func.count()).where(*_filters(query, text_query, skip="price"),
-                                           doc.min_price_amount.is_not(None)).group_by(bucket)
-    ).all())
-    return [PriceRangeCount(low, high, rows.get(index, 0)) for index, (low, high) in enumerate(ranges)]
+def _seller_counts(groups: list[_Group]) -> list[SellerCount]:
+    # Grouped by seller, slug and name: a seller renamed while its documents are rewritten shows the
+    # greatest slug and name of its matching documents, as max() over them would.
+    sellers: dict[int, SellerCount] = {}
+    for group in groups:
+        if group.by == BY_SELLER and group.passes_all_but(SELLER):
+            seen = sellers.get(group.row.tenant_id)
+            slug, name, count = group.row.seller_slug, group.row.seller_name, group.count
+            if seen:
+                slug, name, count = max(slug, seen.seller_slug), max(name, seen.seller_name), count + seen.count
+            sellers[group.row.tenant_id] = SellerCount(group.row.tenant_id, slug, name, count)
+    return list(sellers.values())
 
 
-def _attribute_counts(session, query: SearchQuery, text_query) -> dict:
-    pairs = func.jsonb_each_text(doc.attributes).table_valued("key", "value").render_derived()
+def _category_counts(groups: list[_Group]) -> list[CategoryCount]:
+    counts: dict[int, int] = {}
+    for group in groups:
+        if group.by == BY_CATEGORY_PATH and group.passes_all_but(CATEGORY):
+            for category_id in group.row.category_path_ids or []:
+                counts[category_id] = counts.get(category_id, 0) + group.count
+    return [CategoryCount(category_id, count) for category_id, count in counts.items()]
+
+
+def _price_range_counts(groups: list[_Group], ranges: list[tuple[int, int | None]]) -> list[PriceRangeCount]:
+    counts: dict[int, int] = {}
+    for group in groups:
+        if group.by == BY_PRICE_BUCKET and group.row.bucket is not None and group.passes_all_but(PRICE):
+            counts[group.row.bucket] = counts.get(group.row.bucket, 0) + group.count
+    return [PriceRangeCount(low, high, counts.get(index, 0)) for index, (low, high) in enumerate(ranges)]
+
+
+def _attribute_counts(groups: list[_Group], query: SearchQuery) -> list[tuple[str, str, int]]:
+    """Attributes nobody selected are counted under every selection; a selected one without its own."""
     selected = {attribute.name for attribute in query.attributes}
-
-    def counts(statement: Select) -> list[tuple[str, str, int]]:
-        return [(row[0], row[1], row[2]) for row in session.execute(statement).all()]
-
-    def count_pairs(*where) -> Select:
-        return (select(pairs.c.key, pairs.c.value, func.count()).select_from(SearchDocument).join(pairs, true())
-                .where(*where).group_by(pairs.c.key, pairs.c.value))
-
-    # Attributes nobody selected are counted under every filter; a selected one without its own.
-    triples = counts(count_pairs(*_filters(query, text_query), pairs.c.key.not_in(selected) if selected else true()))
-    for name in selected:
-        triples += counts(count_pairs(*_filters(query, text_query, skip_attribute=name), pairs.c.key == name))
-    return ordered_attributes(triples)
-
+    counts: dict[tuple[str, str], int] = {}
+    for group in groups:
+        if group.by != BY_ATTRIBUTES:
+            continue
+        for name, value in (group.row.attributes or {}).items():
+            if group.passes_all_but(_attribute_facet(name) if name in selected else None):
+                counts[(name, value)] = counts.get((name, value), 0) + group.count
+    return [(name, value, count) for (name, value), count in counts.items()]
