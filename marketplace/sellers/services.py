@@ -511,7 +511,8 @@ def save_storefront_settings(tenant: TenantRef, actor_user_id: int, values: dict
         if after["display_name"] != before["display_name"]:
             # Every product's search document shows the seller's name.
             uow.add_message(RESYNC_SELLER_JOB, {"tenant_id": tenant.id})
-        uow.after_commit(lambda: invalidate(tenant_scope(tenant.id), MARKET_SCOPE))
+        # Every cached read showing the seller's name or face depends on its scope, listing pages too.
+        uow.after_commit(lambda: invalidate(tenant_scope(tenant.id)))
         uow.commit()
     return after
 
