@@ -5,7 +5,7 @@ reads); each entry is stored with the generation of its scope at the time it
 was computed:
 
     cache:tenant:42:product:mug-blue       "7:{...}"   one seller's product detail
-    cache:market:listing:<hash of query>   "93:[...]"  the marketplace listing
+    cache:market:category-path:12          "93:[...]"  a category's path from the root
 
 Invalidating a scope increments its generation, so every entry of the old one
 is stale at once; nothing is scanned or deleted. A read fetches the
@@ -27,7 +27,6 @@ invalidation messages keep it exactly as current as Redis.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -47,6 +46,16 @@ MARKET_SCOPE = "market"
 
 def tenant_scope(tenant_id: int) -> str:
     return f"tenant:{int(tenant_id)}"
+
+
+def product_scope(tenant_id: int, product_id: int) -> str:
+    """One product of a tenant: what a listing page showing it depends on (any change of it bumps it)."""
+    return f"tenant:{int(tenant_id)}:product:{int(product_id)}"
+
+
+def seller_face_scope(tenant_id: int) -> str:
+    """What pages showing a seller's products show of the seller itself (its name)."""
+    return f"tenant:{int(tenant_id)}:face"
 
 
 def cached(scope: str, name: str, compute: Callable[[], Any], ttl_seconds: int = DEFAULT_TTL_SECONDS) -> Any:
@@ -117,12 +126,6 @@ def invalidate(*scopes: str) -> None:
     except RedisError:
         log.error("cache invalidation of %s failed; entries expire by TTL", ", ".join(scopes))
     redis_client.near_cache.forget(generation_keys)
-
-
-def query_name(prefix: str, parameters: dict[str, Any]) -> str:
-    """A short stable cache name for a query's parameters."""
-    canonical = orjson.dumps(parameters, option=orjson.OPT_SORT_KEYS, default=str)
-    return f"{prefix}:{hashlib.sha256(canonical).hexdigest()[:32]}"
 
 
 @dataclass

@@ -10,8 +10,9 @@ stale writes).
 
 Invalidation is as narrow as the change. A cached listing page depends on
 (`marketplace.storefront.services.list_products`):
-- the tenant scope of every seller it shows (or filters on): any change of
-  a seller's product bumps it, so a page showing the product is recomputed;
+- the product scope of every product it shows: any change of the product
+  bumps it (and its seller's tenant scope, on which a page filtering on the
+  seller depends), so every page showing the product is recomputed;
 - the membership scopes of its query, `listing_scope(dimension, category)`:
   which products it holds and in what order can change only when a product
   becomes visible or hidden, or changes a value the query filters or sorts
@@ -19,7 +20,10 @@ Invalidation is as narrow as the change. A cached listing page depends on
   product's old and new categories and every category above them (a category
   filter takes the whole subtree).
 A stock change that leaves `in_stock` as it was, a new title or image, a
-rating: only the seller's scope. Pages showing other sellers stay cached.
+rating: only the product's and its seller's scopes. Pages showing other
+products stay cached: with a hundred sellers, a page of twenty products
+shows twenty sellers, so depending on sellers would empty most pages at
+twenty changes a second (bench/listing_cache.py).
 """
 from __future__ import annotations
 
@@ -31,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session, aliased
 
-from marketplace.cache import invalidate, tenant_scope
+from marketplace.cache import invalidate, product_scope, tenant_scope
 from marketplace.catalog.models import Category, Product, ProductImage, ProductListing, ProductStatus, Variant
 from tenants.models import Tenant, TenantRef, TenantStatus
 from tenants.uow import UnitOfWork
@@ -82,7 +86,8 @@ def sync_listings(uow: UnitOfWork, tenant: TenantRef, product_ids: Iterable[int]
     ).returning(*_membership_columns())
     after = {row.product_id: row for row in uow.session.execute(upsert)}
     uow.add_message(SEARCH_INDEX_JOB, {"tenant_id": tenant.id, "product_ids": product_ids}, queue="search")
-    scopes = {tenant_scope(tenant.id)} | _membership_scopes(uow.session, before, after)
+    scopes = {tenant_scope(tenant.id), *(product_scope(tenant.id, product_id) for product_id in product_ids)}
+    scopes |= _membership_scopes(uow.session, before, after)
     _invalidate_after_commit(uow, scopes)
 
 

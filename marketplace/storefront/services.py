@@ -25,7 +25,9 @@ from typing import Any, Callable
 from sqlalchemy import Select, func, literal, select, tuple_
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from marketplace.cache import MARKET_SCOPE, cached, cached_many, depend_on, tenant_scope
+from marketplace.cache import (
+    MARKET_SCOPE, cached, cached_many, depend_on, product_scope, seller_face_scope, tenant_scope,
+)
 from marketplace.catalog.categories import descendant_ids
 from marketplace.catalog.listing import ListingDimension, listing_scope
 from marketplace.catalog.models import Category, Product, ProductListing, ProductStatus
@@ -96,7 +98,8 @@ def list_products(filters: ListingFilters, page_request: PageRequest) -> Page[di
     marketplace scope: category tree, seller status). Here it records the
     narrower scopes the page depends on, each before reading what it guards:
     first those of the query's result set, then, once the page's products
-    are known and before their rows are read, the scope of each seller shown.
+    are known and before their rows are read, the scope of each product shown
+    and the face (name) of each seller shown.
     """
     depend_on(*_query_scopes(filters))
     category_ids = None
@@ -106,7 +109,8 @@ def list_products(filters: ListingFilters, page_request: PageRequest) -> Page[di
             raise UnknownCategory(filters.category_id)
     with UnitOfWork() as uow:
         keys = fetch_page(uow.session, _listing_statement(filters, category_ids, _LISTING_KEY), page_request)
-        depend_on(*(tenant_scope(tenant_id) for tenant_id, _ in keys.items))
+        depend_on(*(product_scope(tenant_id, product_id) for tenant_id, product_id in keys.items),
+                  *(seller_face_scope(tenant_id) for tenant_id, _ in keys.items))
         rows = _listing_rows_by_key(uow.session, [tuple(key) for key in keys.items])
     return Page([_listing_item(row) for row in rows], keys.total)
 

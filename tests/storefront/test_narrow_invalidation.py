@@ -117,3 +117,26 @@ def test_a_stock_change_that_empties_a_product_leaves_pages_without_its_seller_o
     assert not served_from_cache(client, EVERYTHING + "?page_size=1")
     assert not served_from_cache(client, IN_STOCK)
 
+
+
+def test_a_change_of_one_product_leaves_pages_of_the_sellers_other_products_cached(client, owner, shop, mug_id):
+    bowls = add_category("Bowls")
+    add_product(shop, "bowl", category_id=bowls)
+    bowls_page = f"{LISTING}?category_id={bowls}"
+    read(client, bowls_page, SHOP_ONLY)
+
+    record_stock_movement(shop, mug_id, mug_variant_id(shop, mug_id), 3, StockReason.RECEIPT, "", owner.user_id)
+
+    assert served_from_cache(client, bowls_page)
+    assert not served_from_cache(client, SHOP_ONLY)  # the seller's products, the mug among them
+
+
+def test_a_new_seller_name_shows_on_every_listing_page(client, owner, shop, mug_id, plate_id):
+    read(client, EVERYTHING, SHOP_ONLY, OTHER_ONLY)
+
+    client.patch("/api/v1/sellers/shop/settings", json={"display_name": "Shop of Mugs"}, headers=owner.headers)
+    everything, shop_only = read(client, EVERYTHING, SHOP_ONLY)
+
+    assert item(everything, "mug")["seller"]["name"] == "Shop of Mugs"
+    assert item(shop_only, "mug")["seller"]["name"] == "Shop of Mugs"
+    assert served_from_cache(client, OTHER_ONLY)
