@@ -3,8 +3,8 @@
 100 sellers x 100 products are seeded as in bench/catalog_http.py. Buyers
 read listing pages (the same 52 query variants: sorts and pages, categories,
 sellers, price and stock filters) from threads of the app in this process,
-while a writer process (another worker, as a seller's request or checkout
-would be) records 20 stock changes a second, each on a random variant of a
+while writer processes (other workers, as sellers' requests or checkout
+would be) record 20 stock changes a second in all, each on a random variant of a
 random seller's product, through the catalog service (a sale of one, or a
 receipt of one when the variant has none left). Three runs of RUN_SECONDS
 each, after a warm-up that reads every page once:
@@ -29,12 +29,12 @@ from sqlalchemy import select
 
 from bench.catalog_http import SELLER_COUNT, listing_paths, seed_catalog
 from bench.support import BENCH_VAR_DIR, bench_database, bench_redis, goal_line
-from marketplace.extensions import redis_client
 from marketplace.app import create_app
 from marketplace.cache import MARKET_SCOPE, invalidate
 from marketplace.catalog.models import StockReason, Variant
 from marketplace.catalog.services import record_stock_movement
 from marketplace.catalog.stock import InsufficientStock
+from marketplace.extensions import redis_client
 from marketplace.storefront import response_cache
 from tenants.models import Tenant, TenantRef
 from tenants.shards import DEFAULT_SHARD, shards
@@ -42,8 +42,8 @@ from tenants.uow import UnitOfWork
 
 RUN_SECONDS = 15
 READER_THREADS = 2
-# Two writers of 10 changes/s each: one alone falls behind on a busy two-core machine.
-WRITER_PROCESSES = 2
+# Four writers of 5 changes/s each: one alone falls behind on a busy two-core machine.
+WRITER_PROCESSES = 4
 WRITER_START_SECONDS = 5
 CHANGES_PER_SECOND = 20
 GOAL_HIT_RATE = 0.90
@@ -164,9 +164,12 @@ def main() -> None:
         failed = f", {failures} FAILED reads" if failures else ""
         print(f"{label}: hit rate {hit_rate:.1%} of {reads:,} listing reads, {changes / RUN_SECONDS:.1f} stock "
               f"changes/s{failed}", flush=True)
-    narrow_hit_rate = results["stock changes, narrow invalidation"][0]
+    narrow_hit_rate, _, narrow_changes, _ = results["stock changes, narrow invalidation"]
+    reached = narrow_changes / RUN_SECONDS
     print(goal_line(f"hit rate >= {GOAL_HIT_RATE:.0%} with {CHANGES_PER_SECOND} stock changes/s",
-                    narrow_hit_rate >= GOAL_HIT_RATE))
+                    narrow_hit_rate >= GOAL_HIT_RATE and reached >= 0.9 * CHANGES_PER_SECOND))
+    if reached < 0.9 * CHANGES_PER_SECOND:
+        print(f"  (the writers made {reached:.1f} changes/s only: the machine was too busy for the goal's rate)")
     print(goal_line("no failed reads", not any(result[3] for result in results.values())), flush=True)
 
 
