@@ -4,10 +4,12 @@ from __future__ import annotations
 import pytest
 
 from marketplace.catalog.models import ProductStatus, StockReason
-from marketplace.catalog.services import change_status, list_variants, record_stock_movement, update_variant
+from marketplace.catalog.services import (
+    change_status, list_variants, record_stock_movement, update_product, update_variant,
+)
 from marketplace.pagination import PageRequest
 from marketplace.storefront import response_cache
-from tests.storefront.support import LISTING, Sku, add_category, add_product, slugs
+from tests.storefront.support import DETAIL, LISTING, Sku, add_category, add_product, slugs
 
 EVERYTHING = LISTING
 SHOP_ONLY = LISTING + "?seller=shop"
@@ -140,3 +142,15 @@ def test_a_new_seller_name_shows_on_every_listing_page(client, owner, shop, mug_
     assert item(everything, "mug")["seller"]["name"] == "Shop of Mugs"
     assert item(shop_only, "mug")["seller"]["name"] == "Shop of Mugs"
     assert served_from_cache(client, OTHER_ONLY)
+
+
+def test_a_product_moved_to_another_category_shows_its_new_path_and_leaves_the_old_category_page(client, shop):
+    mugs, cups = add_category("Mugs"), add_category("Cups")
+    mug_id = add_product(shop, "mug", category_id=mugs)
+    read(client, DETAIL, f"{LISTING}?category_id={mugs}", f"{LISTING}?category_id={cups}")
+
+    update_product(shop, mug_id, {"category_id": cups})
+    detail, in_mugs, in_cups = read(client, DETAIL, f"{LISTING}?category_id={mugs}", f"{LISTING}?category_id={cups}")
+
+    assert [category["name"] for category in detail.get_json()["category_path"]] == ["Cups"]
+    assert [slugs(in_mugs), slugs(in_cups)] == [[], ["mug"]]
