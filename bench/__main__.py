@@ -1,5 +1,5 @@
 """`python -m bench` (`make bench`): every benchmark, one after the other."""
-from bench import catalog_http, csv_import, fleet_migration, provisioning, search
+from bench import catalog_http, csv_import, fleet_migration, listing_cache, provisioning, search
 
 
 def main() -> None:
@@ -7,6 +7,7 @@ def main() -> None:
     fleet_migration.main()
     csv_import.main()
     catalog_http.main()
+    listing_cache.main()
     search.main()
 
 

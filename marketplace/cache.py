@@ -5,7 +5,7 @@ reads); each entry is stored with the generation of its scope at the time it
 was computed:
 
     cache:tenant:42:product:mug-blue       "7:{...}"   one seller's product detail
-    cache:market:listing:<hash of query>   "93:[...]"  the marketplace listing
+    cache:market:category-path:12          "93:[...]"  a category's path from the root
 
 Invalidating a scope increments its generation, so every entry of the old one
 is stale at once; nothing is scanned or deleted. A read fetches the
@@ -17,16 +17,21 @@ increment.
 
 Whole responses of the public reads are cached the same way
 (`cached_response`, `store_response`), stamped with the generations of every
-scope they depend on. Their lookups go through the process's near cache
+scope they depend on: the scopes the view names up front, and those its
+computation recorded (`depend_on`) because only it knows them (the sellers a
+listing page shows, say). A recorded scope's generation is read before the
+data it guards, so a change committed in between makes the entry stale
+rather than stamping old data with a new generation. Their lookups go through the process's near cache
 (`marketplace.near_cache`): a hit costs no round trip, and Redis's
 invalidation messages keep it exactly as current as Redis.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
-from dataclasses import dataclass
-from typing import Any, Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
 
 import orjson
 from redis import RedisError
@@ -41,6 +46,16 @@ MARKET_SCOPE = "market"
 
 def tenant_scope(tenant_id: int) -> str:
     return f"tenant:{int(tenant_id)}"
+
+
+def product_scope(tenant_id: int, product_id: int) -> str:
+    """One product of a tenant: what a listing page showing it depends on (any change of it bumps it)."""
+    return f"tenant:{int(tenant_id)}:product:{int(product_id)}"
+
+
+def seller_face_scope(tenant_id: int) -> str:
+    """What pages showing a seller's products show of the seller itself (its name)."""
+    return f"tenant:{int(tenant_id)}:face"
 
 
 def cached(scope: str, name: str, compute: Callable[[], Any], ttl_seconds: int = DEFAULT_TTL_SECONDS) -> Any:
@@ -113,10 +128,46 @@ def invalidate(*scopes: str) -> None:
     redis_client.near_cache.forget(generation_keys)
 
 
-def query_name(prefix: str, parameters: dict[str, Any]) -> str:
-    """A short stable cache name for a query's parameters."""
-    canonical = orjson.dumps(parameters, option=orjson.OPT_SORT_KEYS, default=str)
-    return f"{prefix}:{hashlib.sha256(canonical).hexdigest()[:32]}"
+@dataclass
+class RecordedDependencies:
+    """The scopes a computation said it depends on, at the generations read before it used their data."""
+
+    generations: dict[str, int] = field(default_factory=dict)
+    complete: bool = True  # False once Redis failed to answer: such a result must not be stored
+
+
+_recording: ContextVar[RecordedDependencies | None] = ContextVar("cache_dependencies", default=None)
+
+
+@contextmanager
+def recording_dependencies() -> Iterator[RecordedDependencies]:
+    """Collect what `depend_on` records while the block computes a value."""
+    recorded = RecordedDependencies()
+    token = _recording.set(recorded)
+    try:
+        yield recorded
+    finally:
+        _recording.reset(token)
+
+
+def depend_on(*scopes: str) -> None:
+    """Record that the value being computed depends on these scopes; call it BEFORE reading what they guard.
+
+    Outside `recording_dependencies` (nothing will be cached), it does nothing.
+    """
+    recorded = _recording.get()
+    if recorded is None:
+        return
+    # The first generation read of a scope is the safe one to keep: it is the oldest.
+    new_scopes = [scope for scope in dict.fromkeys(scopes) if scope not in recorded.generations]
+    if not new_scopes:
+        return
+    try:
+        replies = redis_client.near_cache.mget([_generation_key(scope) for scope in new_scopes])
+    except RedisError:
+        recorded.complete = False
+        return
+    recorded.generations.update({scope: int(reply or 0) for scope, reply in zip(new_scopes, replies)})
 
 
 @dataclass(frozen=True)
@@ -139,34 +190,47 @@ class ResponseLookup:
 def cached_response(scopes: tuple[str, ...], name: str) -> ResponseLookup:
     """The response cached under (scopes[0], name) if every scope's generation is still the one it was stored in.
 
-    One round trip. `generations` is None when Redis is unavailable: then nothing is stored.
+    Both the named scopes and those recorded in the entry are checked: one
+    round trip for the named ones and the entry, a second for the recorded
+    ones (both usually answered by the near cache). `generations` is None
+    when Redis is unavailable: then nothing is stored.
     """
     key = f"cache:{scopes[0]}:response:{name}"
     try:
         keys = [_generation_key(scope) for scope in scopes] + [key]
         *generation_replies, entry = redis_client.near_cache.mget(keys)
+        generations = tuple(int(reply or 0) for reply in generation_replies)
+        if entry is None:
+            return ResponseLookup(key, generations, None)
+        stamp, recorded, headers, body = entry.split(b"\n", 3)
+        if stamp != _stamp(generations) or not _recorded_are_current(orjson.loads(recorded)):
+            return ResponseLookup(key, generations, None)
     except RedisError:
         log.warning("cache unavailable; computing %s", key)
         return ResponseLookup(key, None, None)
-    generations = tuple(int(reply or 0) for reply in generation_replies)
-    if entry is None:
-        return ResponseLookup(key, generations, None)
-    stamp, headers, body = entry.split(b"\n", 2)
-    if stamp != _stamp(generations):
-        return ResponseLookup(key, generations, None)
     return ResponseLookup(key, generations, CachedResponse([tuple(pair) for pair in orjson.loads(headers)], body))
 
 
-def store_response(lookup: ResponseLookup, response: CachedResponse, ttl_seconds: int = DEFAULT_TTL_SECONDS) -> None:
-    """Store a response computed after `lookup` under the generations it saw.
+def _recorded_are_current(recorded: dict[str, int]) -> bool:
+    if not recorded:
+        return True
+    replies = redis_client.near_cache.mget([_generation_key(scope) for scope in recorded])
+    return all(int(reply or 0) == generation for reply, generation in zip(replies, recorded.values()))
+
+
+def store_response(lookup: ResponseLookup, response: CachedResponse,
+                   recorded: RecordedDependencies | None = None, ttl_seconds: int = DEFAULT_TTL_SECONDS) -> None:
+    """Store a response computed after `lookup` under the generations it saw, and those it `recorded`.
 
     A reader that raced an invalidation stores under the old generations, so
     the next read sees the mismatch and computes afresh.
     """
-    if lookup.generations is None:
+    recorded = recorded or RecordedDependencies()
+    if lookup.generations is None or not recorded.complete:
         return
-    # JSON escapes newlines, so the first two newlines end the stamp and the headers.
-    entry = b"\n".join((_stamp(lookup.generations), orjson.dumps(response.headers), response.body))
+    # JSON escapes newlines, so the first three newlines end the stamp, the recorded scopes and the headers.
+    entry = b"\n".join((_stamp(lookup.generations), orjson.dumps(recorded.generations),
+                        orjson.dumps(response.headers), response.body))
     _store({lookup.key: entry}, ttl_seconds)
 
 

@@ -165,6 +165,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PASSWORD_RESET_TTL_SECONDS", "3600", _parse_positive_int, "lifetime of a password reset token"),
     Setting("OUTBOX_RETENTION_DAYS", "7", _parse_int,
             "days a dispatched outbox row is kept before the hourly purge deletes it"),
+    Setting("NEAR_CACHE_MAX_AGE_SECONDS", "3", _parse_positive_int,
+            "longest a process serves a cached value without Redis confirming it (near cache)"),
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import redis
 from flask import Flask
 
-from marketplace.near_cache import NearCache
+from marketplace.near_cache import DEFAULT_MAX_AGE_SECONDS, NearCache
 from tenants.shards import shards
 
 
@@ -15,16 +15,19 @@ class RedisClient:
         self._client: redis.Redis | None = None
         self._near_cache: NearCache | None = None
         self._url: str | None = None
+        self._configured: tuple[str, float] | None = None
 
     def init_app(self, app: Flask) -> None:
-        self.configure(app.config["REDIS_URL"])
+        self.configure(app.config["REDIS_URL"],
+                       app.config.get("NEAR_CACHE_MAX_AGE_SECONDS", DEFAULT_MAX_AGE_SECONDS))
         app.extensions["redis"] = self
 
-    def configure(self, url: str) -> None:
-        if url != self._url:
+    def configure(self, url: str, near_cache_max_age_seconds: float = DEFAULT_MAX_AGE_SECONDS) -> None:
+        if (url, near_cache_max_age_seconds) != self._configured:
             self._client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
-            self._near_cache = NearCache(url)
+            self._near_cache = NearCache(url, max_age_seconds=near_cache_max_age_seconds)
             self._url = url
+            self._configured = (url, near_cache_max_age_seconds)
 
     @property
     def url(self) -> str:

@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 import multiprocessing
+import socket
+import threading
 import time
+from urllib.parse import urlsplit
 
 import pytest
 import redis
 
 from marketplace.cache import CachedResponse, cached_response, invalidate, store_response, tenant_scope
 from marketplace.near_cache import NearCache
+
+MAX_AGE_SECONDS = 1
 
 
 @pytest.fixture
@@ -152,3 +157,105 @@ def test_only_the_most_recently_used_entries_are_held(redis_url, other_process_c
     assert mget_calls(other_process_client) == calls
     cache.mget(["key-0"])
     assert mget_calls(other_process_client) == calls + 1
+
+
+class SilentlyDroppingProxy:
+    """A TCP relay to Redis that, when Redis closes a connection, keeps the client's side open and mute.
+
+    What an idle drop by a NAT or a failover looks like to the client: no
+    error, no close, just nothing more ever arriving.
+    """
+
+    def __init__(self, redis_url: str):
+        parts = urlsplit(redis_url)
+        self._upstream = parts.path if parts.scheme == "unix" else (parts.hostname, parts.port)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"redis://127.0.0.1:{self._listener.getsockname()[1]}/0"
+        self.upstream_closed = threading.Event()
+        self._sockets: list[socket.socket] = [self._listener]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                downstream, _ = self._listener.accept()
+            except OSError:
+                return
+            if isinstance(self._upstream, str):
+                upstream = socket.socket(socket.AF_UNIX)
+                upstream.connect(self._upstream)
+            else:
+                upstream = socket.create_connection(self._upstream)
+            self._sockets += [downstream, upstream]
+            threading.Thread(target=self._relay, args=(downstream, upstream), daemon=True).start()
+            threading.Thread(target=self._relay, args=(upstream, downstream, self.upstream_closed),
+                             daemon=True).start()
+
+    @staticmethod
+    def _relay(source: socket.socket, target: socket.socket, on_close: threading.Event | None = None) -> None:
+        while True:
+            try:
+                data = source.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                if on_close is not None:
+                    on_close.set()  # and leave `target` open: the client learns nothing
+                return
+            try:
+                target.sendall(data)
+            except OSError:
+                return
+
+    def close(self) -> None:
+        for sock in self._sockets:
+            sock.close()
+
+
+@pytest.fixture
+def proxy(redis_url):
+    relay = SilentlyDroppingProxy(redis_url)
+    yield relay
+    relay.close()
+
+
+def test_a_silently_dead_tracking_connection_serves_nothing_older_than_the_maximum_age(proxy, other_process_client):
+    near = NearCache(proxy.url, max_age_seconds=MAX_AGE_SECONDS, socket_timeout=MAX_AGE_SECONDS)
+    other_process_client.set("entry", "before")
+    assert near.mget(["entry"]) == [b"before"]
+    # Every tracking connection (earlier tests' near caches may linger): ours is among them.
+    for client in other_process_client.client_list():
+        if "t" in client["flags"]:
+            other_process_client.client_kill_filter(_id=client["id"])
+    assert proxy.upstream_closed.wait(5)
+    changed_at = time.monotonic()
+    other_process_client.set("entry", "after")  # no invalidation can reach the dead connection
+
+    answers = []
+    while time.monotonic() - changed_at < 3 * MAX_AGE_SECONDS:
+        try:
+            answers.append((time.monotonic() - changed_at, near.mget(["entry"])))
+        except redis.ConnectionError:
+            answers.append((time.monotonic() - changed_at, "error"))
+        time.sleep(0.01)
+
+    stale_for = max((elapsed for elapsed, answer in answers if answer == [b"before"]), default=0)
+    assert stale_for <= MAX_AGE_SECONDS
+    assert answers[-1][1] == [b"after"]
+
+
+def test_a_live_connection_keeps_serving_held_values_past_the_liveness_checks(redis_url, other_process_client):
+    near = NearCache(redis_url, max_age_seconds=MAX_AGE_SECONDS)
+    other_process_client.set("entry", "value")
+    near.mget(["entry"])
+    calls = mget_calls(other_process_client)
+
+    deadline = time.monotonic() + 0.8 * MAX_AGE_SECONDS
+    while time.monotonic() < deadline:
+        assert near.mget(["entry"]) == [b"value"]
+        time.sleep(0.05)
+
+    assert mget_calls(other_process_client) == calls
+    time.sleep(0.3 * MAX_AGE_SECONDS)
+    assert near.mget(["entry"]) == [b"value"]
+    assert mget_calls(other_process_client) == calls + 1  # read again once older than the maximum age

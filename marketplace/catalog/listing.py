@@ -3,20 +3,40 @@
 Every change to a product, its variants, its stock or its images calls
 `sync_listings` in the same unit of work: one INSERT … SELECT reads the
 tenant's tables and upserts the listing rows, so the listing commits or rolls
-back with the change itself. Cached reads of the tenant and of the marketplace
-are invalidated once the transaction has committed, and an outbox message asks
-the search queue to re-index the products (the caller has bumped their
-versions, which the index uses to refuse stale writes).
+back with the change itself. Cached reads are invalidated once the transaction
+has committed, and an outbox message asks the search queue to re-index the
+products (the caller has bumped their versions, which the index uses to refuse
+stale writes).
+
+Invalidation is as narrow as the change. A cached listing page depends on
+(`marketplace.storefront.services.list_products`):
+- the product scope of every product it shows: any change of the product
+  bumps it (and its seller's tenant scope, on which a page filtering on the
+  seller depends), so every page showing the product is recomputed;
+- the membership scopes of its query, `listing_scope(dimension, category)`:
+  which products it holds and in what order can change only when a product
+  becomes visible or hidden, or changes a value the query filters or sorts
+  on. Such a change bumps the scope of that dimension for "all" and for the
+  product's old and new categories and every category above them (a category
+  filter takes the whole subtree).
+A stock change that leaves `in_stock` as it was, a new title or image, a
+rating: only the product's and its seller's scopes. Pages showing other
+products stay cached: with a hundred sellers, a page of twenty products
+shows twenty sellers, so depending on sellers would empty most pages at
+twenty changes a second (bench/listing_cache.py).
 """
 from __future__ import annotations
 
 from typing import Iterable
 
-from sqlalchemy import BigInteger, ColumnElement, Select, String, Subquery, false, func, literal, select, true, update
+from sqlalchemy import (
+    BigInteger, ColumnElement, Row, Select, String, Subquery, false, func, literal, select, true, tuple_, update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session, aliased
 
-from marketplace.cache import MARKET_SCOPE, invalidate, tenant_scope
-from marketplace.catalog.models import Product, ProductImage, ProductListing, Variant
+from marketplace.cache import invalidate, product_scope, tenant_scope
+from marketplace.catalog.models import Category, Product, ProductImage, ProductListing, ProductStatus, Variant
 from tenants.models import Tenant, TenantRef, TenantStatus
 from tenants.uow import UnitOfWork
 
@@ -25,9 +45,26 @@ _LISTING_COLUMNS = (
     "max_price_amount", "currency", "in_stock", "image_url", "rating_total", "rating_count", "published_at",
     "updated_at",
 )
-_INVALIDATION_SCHEDULED = "catalog.listing_invalidation_scheduled"
+_SCOPES_TO_INVALIDATE = "catalog.listing_scopes_to_invalidate"
 SEARCH_INDEX_JOB = "marketplace.search.jobs.index_products"
 RESYNC_BATCH_SIZE = 1000
+# Guards the walk up the category tree against a malformed one: categories are never this deep.
+MAX_CATEGORY_DEPTH = 32
+
+
+class ListingDimension:
+    """What a listing query's membership or order depends on, beside its sellers."""
+
+    VISIBLE = "visible"            # every query: a product published / unpublished
+    NEWEST = "published_at"        # sort=newest
+    PRICE = "price"                # a price bound or a price sort
+    IN_STOCK = "in_stock"          # the in_stock filter
+    CATEGORY = "category"          # the category filter
+
+
+def listing_scope(dimension: str, category_id: int | None = None) -> str:
+    """The cache scope of listing queries on `dimension`, across the marketplace or under one category."""
+    return f"listing:{dimension}:{'all' if category_id is None else int(category_id)}"
 
 
 def sync_listing(uow: UnitOfWork, tenant: TenantRef, product_id: int) -> None:
@@ -41,14 +78,91 @@ def sync_listings(uow: UnitOfWork, tenant: TenantRef, product_ids: Iterable[int]
     if not product_ids:
         return
     uow.session.flush()
+    before = _lock_membership_values(uow.session, tenant, product_ids)
     upsert = pg_insert(ProductListing).from_select(_LISTING_COLUMNS, _listing_rows(tenant, product_ids))
     upsert = upsert.on_conflict_do_update(
         index_elements=["tenant_id", "product_id"],
         set_={name: upsert.excluded[name] for name in _LISTING_COLUMNS[2:]},
-    )
-    uow.session.execute(upsert)
+    ).returning(*_membership_columns())
+    after = {row.product_id: row for row in uow.session.execute(upsert)}
     uow.add_message(SEARCH_INDEX_JOB, {"tenant_id": tenant.id, "product_ids": product_ids}, queue="search")
-    _invalidate_after_commit(uow, tenant)
+    scopes = {tenant_scope(tenant.id), *(product_scope(tenant.id, product_id) for product_id in product_ids)}
+    scopes |= _membership_scopes(uow.session, before, after)
+    _invalidate_after_commit(uow, scopes)
+
+
+def _membership_columns() -> tuple:
+    return (ProductListing.product_id, ProductListing.status, ProductListing.category_id,
+            ProductListing.min_price_amount, ProductListing.in_stock, ProductListing.published_at)
+
+
+def _lock_membership_values(session: Session, tenant: TenantRef, product_ids: list[int]) -> dict[int, Row]:
+    """The listing values queries filter and sort on, as last committed, locked until this transaction ends.
+
+    The lock makes a concurrent sync of the same product wait and then
+    compare against this one's result, so no transition goes unseen.
+    """
+    rows = session.execute(
+        select(*_membership_columns())
+        .where(tuple_(ProductListing.tenant_id, ProductListing.product_id).in_(
+            [(tenant.id, product_id) for product_id in product_ids]))
+        .order_by(ProductListing.product_id)
+        .with_for_update()
+    )
+    return {row.product_id: row for row in rows}
+
+
+def _membership_scopes(session: Session, before: dict[int, Row], after: dict[int, Row]) -> set[str]:
+    """The listing scopes whose queries may hold other products, or in another order, after this change."""
+    changes: dict[str, set[int | None]] = {}
+    for product_id, new in after.items():
+        old = before.get(product_id)
+        dimensions = _changed_dimensions(old, new)
+        if dimensions:
+            categories = {new.category_id} | ({old.category_id} if old is not None else set())
+            for dimension in dimensions:
+                changes.setdefault(dimension, set()).update(categories)
+    if not changes:
+        return set()
+    ancestors = _ancestors_or_self(session, {category for categories in changes.values()
+                                             for category in categories if category is not None})
+    scopes = set()
+    for dimension, categories in changes.items():
+        scopes.add(listing_scope(dimension))
+        for category in categories - {None}:
+            scopes.update(listing_scope(dimension, ancestor) for ancestor in ancestors.get(category, {category}))
+    return scopes
+
+
+def _changed_dimensions(old: Row | None, new: Row) -> set[str]:
+    was_visible = old is not None and old.status == ProductStatus.PUBLISHED
+    is_visible = new.status == ProductStatus.PUBLISHED
+    if not (was_visible or is_visible):
+        return set()  # a draft or archived product is in no query's result
+    if was_visible != is_visible:
+        return {ListingDimension.VISIBLE}  # every query depends on this one
+    compared = {
+        ListingDimension.NEWEST: "published_at", ListingDimension.PRICE: "min_price_amount",
+        ListingDimension.IN_STOCK: "in_stock", ListingDimension.CATEGORY: "category_id",
+    }
+    return {dimension for dimension, column in compared.items() if getattr(old, column) != getattr(new, column)}
+
+
+def _ancestors_or_self(session: Session, category_ids: set[int]) -> dict[int, set[int]]:
+    """Per category: its id and those of every category above it."""
+    if not category_ids:
+        return {}
+    walk = select(Category.id, Category.parent_id, Category.id.label("start"), literal(0).label("depth")) \
+        .where(Category.id.in_(category_ids)).cte("ancestors", recursive=True)
+    parent = aliased(Category)
+    walk = walk.union_all(
+        select(parent.id, parent.parent_id, walk.c.start, walk.c.depth + 1)
+        .where(parent.id == walk.c.parent_id, walk.c.depth < MAX_CATEGORY_DEPTH)
+    )
+    ancestors: dict[int, set[int]] = {}
+    for category_id, start in session.execute(select(walk.c.id, walk.c.start)):
+        ancestors.setdefault(start, set()).add(category_id)
+    return ancestors
 
 
 def variant_figures(product_ids: Iterable[int] | Select) -> Subquery:
@@ -91,17 +205,19 @@ def _listing_rows(tenant: TenantRef, product_ids: list[int]):
     )
 
 
-def _invalidate_after_commit(uow: UnitOfWork, tenant: TenantRef) -> None:
-    # Once per unit of work, however many products it synced.
-    if uow.session.info.get(_INVALIDATION_SCHEDULED):
+def _invalidate_after_commit(uow: UnitOfWork, scopes: set[str]) -> None:
+    # Once per unit of work, however many products it synced: later syncs add to the same set.
+    pending = uow.session.info.get(_SCOPES_TO_INVALIDATE)
+    if pending is not None:
+        pending.update(scopes)
         return
-    uow.session.info[_INVALIDATION_SCHEDULED] = True
+    uow.session.info[_SCOPES_TO_INVALIDATE] = pending = set(scopes)
 
-    def invalidate_tenant_and_market() -> None:
-        uow.session.info.pop(_INVALIDATION_SCHEDULED, None)
-        invalidate(tenant_scope(tenant.id), MARKET_SCOPE)
+    def invalidate_pending() -> None:
+        uow.session.info.pop(_SCOPES_TO_INVALIDATE, None)
+        invalidate(*sorted(pending))
 
-    uow.after_commit(invalidate_tenant_and_market)
+    uow.after_commit(invalidate_pending)
 
 
 def resync_products(tenant: TenantRef, condition: ColumnElement[bool]) -> int:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from marketplace.accounts.models import MemberRole, Membership, User
 from marketplace.audit.models import AuditEntry
 from marketplace.audit.services import record
-from marketplace.cache import MARKET_SCOPE, invalidate, tenant_scope
+from marketplace.cache import MARKET_SCOPE, invalidate, seller_face_scope, tenant_scope
 from marketplace.errors import Conflict, NotFound
 from marketplace.pagination import Page, PageRequest, fetch_page
 from marketplace.sellers.domains import claim_domain, custom_domain_name
@@ -511,7 +511,8 @@ def save_storefront_settings(tenant: TenantRef, actor_user_id: int, values: dict
         if after["display_name"] != before["display_name"]:
             # Every product's search document shows the seller's name.
             uow.add_message(RESYNC_SELLER_JOB, {"tenant_id": tenant.id})
-        uow.after_commit(lambda: invalidate(tenant_scope(tenant.id), MARKET_SCOPE))
+        # Detail and profile depend on the tenant scope; listing pages showing the seller on its face.
+        uow.after_commit(lambda: invalidate(tenant_scope(tenant.id), seller_face_scope(tenant.id)))
         uow.commit()
     return after
 

@@ -4,7 +4,8 @@ A hit returns the stored body and headers (`X-Pagination` included) as they
 are: no query-string parsing, no serialisation, which were most of a cached
 read's cost (profiled with bench/catalog_http.py). The entry is stamped with
 the generations of the cache scopes the response depends on, so every
-invalidation of `marketplace.cache` makes it stale as well.
+invalidation of `marketplace.cache` makes it stale as well: those the route
+names, and those the view recorded while computing (`depend_on`).
 
 The decorator goes above flask-smorest's: a miss runs the validated view and
 only a 200 is stored, so a query string that fails validation is never stored
@@ -15,16 +16,21 @@ parameter's values counts depends on their order.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from functools import wraps
 from typing import Callable
 
 from flask import current_app, request
 
-from marketplace.cache import CachedResponse, cached_response, store_response
+from marketplace.cache import CachedResponse, cached_response, recording_dependencies, store_response
 from marketplace.errors import ApiError
 
 # Set by the app or the server after the view returns; never part of a stored response.
 _UNSTORED_HEADERS = frozenset({"content-length", "set-cookie", "x-request-id"})
+
+# Per endpoint, this process's hits and misses ("<endpoint>:hit", "<endpoint>:miss"): what the
+# benchmarks and tests read to tell whether a change emptied more than it should.
+lookups = Counter()
 
 
 def cached_responses(scopes: Callable[..., tuple[str, ...]]) -> Callable:
@@ -43,13 +49,16 @@ def cached_responses(scopes: Callable[..., tuple[str, ...]]) -> Callable:
                 return view(*args, **kwargs)
             lookup = cached_response(view_scopes, _response_name(request.endpoint, kwargs))
             if lookup.response is not None:
+                lookups[f"{request.endpoint}:hit"] += 1
                 return current_app.response_class(lookup.response.body, status=200,
                                                   headers=lookup.response.headers)
-            response = view(*args, **kwargs)
+            lookups[f"{request.endpoint}:miss"] += 1
+            with recording_dependencies() as recorded:
+                response = view(*args, **kwargs)
             if response.status_code == 200 and not response.is_streamed and "Set-Cookie" not in response.headers:
                 headers = [(name, value) for name, value in response.headers.items()
                            if name.lower() not in _UNSTORED_HEADERS]
-                store_response(lookup, CachedResponse(headers, response.get_data()))
+                store_response(lookup, CachedResponse(headers, response.get_data()), recorded)
             return response
 
         return wrapper

@@ -5,8 +5,11 @@ the shared read model joined with the tenant registry, so a suspended seller's
 products drop out at once; detail and profile read the seller's own schema.
 
 Every read returns JSON-ready dicts and is cached: detail and profile under the
-seller's tenant scope, the listing and product category paths under the
-marketplace scope. Writers invalidate those scopes after they commit (product
+seller's tenant scope, product category paths under the marketplace scope.
+The listing is cached as whole responses only (`storefront.response_cache`),
+each page depending on the scopes of what it shows and of what its query
+filters and sorts on (`list_products`), so a change empties only the pages
+it can alter. Writers invalidate those scopes after they commit (product
 changes, seller status and settings, category changes, reviews), so the next
 read is fresh. A cached read of a seller costs one Redis round trip: the
 process remembers which tenant id a slug names, and each computed value
@@ -19,11 +22,14 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-from sqlalchemy import Select, func, literal, select
+from sqlalchemy import Select, func, literal, select, tuple_
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from marketplace.cache import MARKET_SCOPE, cached, cached_many, query_name, tenant_scope
+from marketplace.cache import (
+    MARKET_SCOPE, cached, cached_many, depend_on, product_scope, seller_face_scope, tenant_scope,
+)
 from marketplace.catalog.categories import descendant_ids
+from marketplace.catalog.listing import ListingDimension, listing_scope
 from marketplace.catalog.models import Category, Product, ProductListing, ProductStatus
 from marketplace.errors import NotFound, ValidationFailed
 from marketplace.pagination import Page, PageRequest, fetch_page
@@ -86,31 +92,81 @@ class UnknownCategory(ValidationFailed):
 # The marketplace listing
 
 def list_products(filters: ListingFilters, page_request: PageRequest) -> Page[dict[str, Any]]:
-    """One page of published products of active sellers, filtered and sorted."""
-    name = query_name("listing", {**asdict(filters), "page": page_request.number, "size": page_request.size})
-    page = cached(MARKET_SCOPE, name, lambda: _compute_listing(filters, page_request))
-    return Page(page["items"], page["total"])
+    """One page of published products of active sellers, filtered and sorted.
 
-
-def _compute_listing(filters: ListingFilters, page_request: PageRequest) -> dict[str, Any]:
+    Cached as a whole response by the route (which also depends on the
+    marketplace scope: category tree, seller status). Here it records the
+    narrower scopes the page depends on, each before reading what it guards:
+    first those of the query's result set, then, once the page's products
+    are known and before their rows are read, the scope of each product shown
+    and the face (name) of each seller shown.
+    """
+    depend_on(*_query_scopes(filters))
     category_ids = None
     if filters.category_id is not None:
         category_ids = descendant_ids(filters.category_id)
         if not category_ids:
             raise UnknownCategory(filters.category_id)
     with UnitOfWork() as uow:
-        page = fetch_page(uow.session, _listing_statement(filters, category_ids), page_request)
-    return {"items": [_listing_item(row) for row in page.items], "total": page.total}
+        keys = fetch_page(uow.session, _listing_statement(filters, category_ids, _LISTING_KEY), page_request)
+        depend_on(*(product_scope(tenant_id, product_id) for tenant_id, product_id in keys.items),
+                  *(seller_face_scope(tenant_id) for tenant_id, _ in keys.items))
+        rows = _listing_rows_by_key(uow.session, [tuple(key) for key in keys.items])
+    return Page([_listing_item(row) for row in rows], keys.total)
 
 
-def _listing_statement(filters: ListingFilters, category_ids: list[int] | None = None) -> Select:
-    """The listing rows `filters` select; `category_ids` is the filter's category and every one below it."""
+def _query_scopes(filters: ListingFilters) -> list[str]:
+    """The scopes of what can change which products a query selects, or their order."""
+    if filters.seller_slug is not None:
+        # Every change of a seller's products bumps its scope. Read from the registry, not the
+        # remembered ids: a wrong id here would not be caught by the computation.
+        with UnitOfWork() as uow:
+            tenant_id = uow.session.scalar(select(Tenant.id).where(Tenant.slug == filters.seller_slug))
+        if tenant_id is not None:
+            return [tenant_scope(tenant_id)]
+        # No such seller yet: the result stays empty until one is made and publishes a product.
+    dimensions = [ListingDimension.VISIBLE]
+    if filters.sort is ListingSort.NEWEST:
+        dimensions.append(ListingDimension.NEWEST)
+    if filters.sort is not ListingSort.NEWEST or filters.min_price_amount is not None \
+            or filters.max_price_amount is not None:
+        dimensions.append(ListingDimension.PRICE)
+    if filters.in_stock is not None:
+        dimensions.append(ListingDimension.IN_STOCK)
+    if filters.category_id is not None:
+        dimensions.append(ListingDimension.CATEGORY)
+    return [listing_scope(dimension, filters.category_id) for dimension in dimensions]
+
+
+def _listing_rows_by_key(session: Session, keys: list[tuple[int, int]]) -> list[Any]:
+    """The listing rows of these (tenant id, product id), in that order; one that has just gone is left out."""
+    if not keys:
+        return []
+    rows = session.execute(
+        _listing_statement(ListingFilters()).order_by(None)
+        .where(tuple_(ProductListing.tenant_id, ProductListing.product_id).in_(keys))
+    ).all()
+    by_key = {(row.tenant_id, row.product_id): row for row in rows}
+    return [by_key[key] for key in keys if key in by_key]
+
+
+_LISTING_KEY = (ProductListing.tenant_id, ProductListing.product_id)
+
+
+def _listing_statement(filters: ListingFilters, category_ids: list[int] | None = None,
+                       columns: tuple | None = None) -> Select:
+    """The listing rows `filters` select (`columns` of them, else all the listing shows).
+
+    `category_ids` is the filter's category and every one below it.
+    """
     listing = ProductListing
+    columns = columns or (
+        listing.tenant_id, listing.product_id, Tenant.slug.label("seller_slug"),
+        Tenant.display_name.label("seller_name"), listing.product_slug, listing.title, listing.category_id,
+        listing.min_price_amount, listing.max_price_amount, listing.currency, listing.in_stock, listing.image_url,
+        listing.rating_total, listing.rating_count, listing.published_at)
     statement = (
-        select(Tenant.slug.label("seller_slug"), Tenant.display_name.label("seller_name"), listing.product_slug,
-               listing.title, listing.category_id, listing.min_price_amount, listing.max_price_amount,
-               listing.currency, listing.in_stock, listing.image_url, listing.rating_total, listing.rating_count,
-               listing.published_at)
+        select(*columns)
         .join(Tenant, Tenant.id == listing.tenant_id)
         .where(listing.status == ProductStatus.PUBLISHED, Tenant.status == TenantStatus.ACTIVE)
     )
@@ -287,7 +343,16 @@ def get_product(seller_slug: str, product_slug: str) -> dict[str, Any]:
     ))
     if detail is None:
         raise ProductNotFound(seller_slug, product_slug)
+    if _path_end(path) != detail["category_id"]:
+        # The product moved to another category since the path was cached (a product change bumps
+        # only its seller's scope): read the path of the category it is in now, cached by category.
+        category_id = detail["category_id"]
+        path = cached(MARKET_SCOPE, f"category-path:{category_id}", lambda: _category_path_of(category_id))
     return {**detail, "category_path": path}
+
+
+def _path_end(path: list[dict[str, Any]]) -> int | None:
+    return path[-1]["id"] if path else None
 
 
 def published_product_id(session: Session, product_slug: str) -> int | None:
@@ -337,8 +402,14 @@ def _compute_category_path(tenant_id: int, seller_slug: str, product_slug: str) 
         return []
     with UnitOfWork(seller.tenant) as uow:
         category_id = uow.session.scalar(select(Product.category_id).where(Product.slug == product_slug))
-        if category_id is None:
-            return []
+    return _category_path_of(category_id)
+
+
+def _category_path_of(category_id: int | None) -> list[dict[str, Any]]:
+    """The categories from the root of the tree down to this one."""
+    if category_id is None:
+        return []
+    with UnitOfWork() as uow:
         path = select(Category.id, Category.parent_id, Category.name, Category.slug, literal(0).label("depth")) \
             .where(Category.id == category_id).cte("category_path", recursive=True)
         parent = aliased(Category)

@@ -27,7 +27,8 @@ def test_cache_keys_carry_the_tenant(client, shop, mug_id):
 
     assert f"cache:tenant:{shop.id}:product:shop:mug" in keys
     assert f"cache:tenant:{shop.id}:profile:shop" in keys
-    assert any(key.startswith("cache:market:") and ":listing:" in key for key in keys)
+    # The listing is cached as whole responses only, under the marketplace scope.
+    assert any(key.startswith("cache:market:response:") and "Products" in key for key in keys)
 
 
 def test_a_product_change_is_visible_on_the_next_read(client, owner, shop, mug_id):
