@@ -18,7 +18,7 @@ checks the seller's status itself.
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
