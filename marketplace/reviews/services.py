@@ -6,7 +6,7 @@ and rating_count, and the listing's copy of them, are recomputed from the
 visible reviews in the review's own transaction, with the product row locked
 so that concurrent reviews of one product cannot lose an update; the cached
 reads that show the rating are dropped once it commits. Averages are computed
-on read (`marketplace.storefront.services.rating`).
+on read, by the one rounding rule (`marketplace.reviews.ratings`).
 """
 from __future__ import annotations
 

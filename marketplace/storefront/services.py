@@ -27,6 +27,7 @@ from marketplace.catalog.categories import descendant_ids
 from marketplace.catalog.models import Category, Product, ProductListing, ProductStatus
 from marketplace.errors import NotFound, ValidationFailed
 from marketplace.pagination import Page, PageRequest, fetch_page
+from marketplace.reviews.ratings import average_rating
 from marketplace.sellers.services import get_storefront_settings
 from tenants.models import Tenant, TenantRef, TenantStatus
 from tenants.registry import slug_for_verified_host
@@ -351,8 +352,8 @@ def _compute_category_path(tenant_id: int, seller_slug: str, product_slug: str) 
 
 
 def rating(total: int, count: int) -> dict[str, Any]:
-    """The rating buyers see: the average is computed here, on read; only integers are stored."""
-    return {"average": round(total / count, 2) if count else None, "count": count}
+    """The rating buyers see: the average by the one rounding rule, and how many reviews it counts."""
+    return {"average": average_rating(total, count), "count": count}
 
 
 def _iso(moment: datetime | None) -> str | None:
