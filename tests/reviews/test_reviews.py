@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from marketplace.catalog.models import ProductStatus
 from marketplace.reviews import services
+from marketplace.search import get_search_backend
 from tests.reviews.conftest import PUBLIC_REVIEWS, REVIEWS
 from tests.storefront.support import add_product, add_purchase
 from tests.workers.support import run_jobs
@@ -42,6 +43,8 @@ def test_an_average_on_a_half_hundredth_reads_the_same_everywhere_rounded_half_u
         post_review(reviewer, add_purchase(reviewer.user_id, shop, mug_id), rating=stars)
 
     run_jobs(app)
+    with app.app_context():
+        get_search_backend().refresh()  # an OpenSearch backend shows new documents only after a refresh
 
     expected = {"average": 3.63, "count": 8}
     assert client.get("/api/v1/products/shop/mug").get_json()["rating"] == expected
