@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import enum
 
-from marketplace.errors import Conflict, Forbidden
+from marketplace.errors import Forbidden
+from marketplace.state_machine import StateMachine
 from tenants.models import TenantStatus
 
 
@@ -23,24 +24,6 @@ class TenantAction(str, enum.Enum):
     SUSPEND = "suspend"
     RESUME = "resume"
     CLOSE = "close"
-
-
-# action -> (statuses it may start from, status it leads to)
-TRANSITIONS: dict[TenantAction, tuple[frozenset[TenantStatus], TenantStatus]] = {
-    TenantAction.ACTIVATE: (frozenset({TenantStatus.PENDING}), TenantStatus.ACTIVE),
-    TenantAction.SUSPEND: (frozenset({TenantStatus.ACTIVE}), TenantStatus.SUSPENDED),
-    TenantAction.RESUME: (frozenset({TenantStatus.SUSPENDED}), TenantStatus.ACTIVE),
-    TenantAction.CLOSE: (frozenset({TenantStatus.ACTIVE, TenantStatus.SUSPENDED}), TenantStatus.CLOSED),
-}
-
-
-class IllegalTransition(Conflict):
-    code = "illegal_transition"
-
-    def __init__(self, action: TenantAction, status: TenantStatus):
-        super().__init__(f"A {status.value} seller cannot be {PAST_TENSE[action]}.")
-        self.action = action
-        self.tenant_status = status
 
 
 class TenantSuspended(Forbidden):
@@ -55,14 +38,6 @@ class TenantClosed(Forbidden):
 
     def __init__(self) -> None:
         super().__init__("This seller is closed.")
-
-
-def next_status(action: TenantAction, status: TenantStatus) -> TenantStatus:
-    """The status `action` leads to from `status`, else IllegalTransition."""
-    allowed_from, target = TRANSITIONS[action]
-    if status not in allowed_from:
-        raise IllegalTransition(action, status)
-    return target
 
 
 def ensure_member_access(status: TenantStatus, *, writing: bool) -> None:
@@ -83,3 +58,10 @@ PAST_TENSE = {
     TenantAction.RESUME: "resumed",
     TenantAction.CLOSE: "closed",
 }
+
+TENANT_LIFECYCLE: StateMachine[TenantStatus, TenantAction] = StateMachine("seller", {
+    TenantAction.ACTIVATE: (frozenset({TenantStatus.PENDING}), TenantStatus.ACTIVE),
+    TenantAction.SUSPEND: (frozenset({TenantStatus.ACTIVE}), TenantStatus.SUSPENDED),
+    TenantAction.RESUME: (frozenset({TenantStatus.SUSPENDED}), TenantStatus.ACTIVE),
+    TenantAction.CLOSE: (frozenset({TenantStatus.ACTIVE, TenantStatus.SUSPENDED}), TenantStatus.CLOSED),
+}, PAST_TENSE)
