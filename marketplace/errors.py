@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from marketplace.openapi import DocumentedApi
 from tenants.provisioning import SlugTaken
+from tenants.registry import TenantNotFound
 from tenants.slugs import InvalidSlug
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ CODES_BY_STATUS = {
     500: "internal_error",
     503: "unavailable",
 }
+
+SELLER_NOT_FOUND_MESSAGE = "There is no seller with this slug."
 
 
 class ApiError(Exception):
@@ -139,6 +142,10 @@ def register_error_handlers(app: Flask) -> None:
     def slug_taken(error: SlugTaken):
         return jsonify(error_body(409, str(error), code="slug_taken")), 409
 
+    def tenant_not_found(error: TenantNotFound):
+        # The message names no slug: it echoes nothing a client typed.
+        return jsonify(error_body(404, SELLER_NOT_FOUND_MESSAGE)), 404
+
     def invalid_slug(error: InvalidSlug):
         return jsonify(error_body(422, "The slug is not valid.", {"slug": [f"The slug {error.reason}."]})), 422
 
@@ -161,6 +168,7 @@ def register_error_handlers(app: Flask) -> None:
 
     app.register_error_handler(ApiError, api_error)
     app.register_error_handler(SlugTaken, slug_taken)
+    app.register_error_handler(TenantNotFound, tenant_not_found)
     app.register_error_handler(InvalidSlug, invalid_slug)
     app.register_error_handler(DataError, data_error)
     app.register_error_handler(RedisError, dependency_down)

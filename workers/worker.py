@@ -34,6 +34,7 @@ from marketplace.extensions import redis_client
 from marketplace.logging import log_context
 from marketplace.search import get_search_backend
 from tenants.shards import shards
+from workers.outbox_jobs import OutboxJob
 from workers.queues import QUEUE_NAMES, get_queue
 from workers.relay import install_commit_relay_if_enabled
 
@@ -51,13 +52,15 @@ def job_log_context(job: Job) -> Iterator[None]:
 
 
 class AppJobs:
-    """Worker mixin: jobs run in a fresh app context, and a job out of retries is logged.
+    """Worker mixin: jobs run in a fresh app context as `OutboxJob`s, and a job out of retries is logged.
 
     Mixed into RQ's forking `Worker` here and into its in-process
     `SimpleWorker` (`InProcessAppWorker`), so both run jobs the same way.
     """
 
     def __init__(self, *args, app: Flask, **kwargs):
+        # Jobs that take a tenant id are held to their outbox row's tenant (workers/outbox_jobs.py).
+        kwargs.setdefault("job_class", OutboxJob)
         super().__init__(*args, **kwargs)
         self.app = app
 

@@ -31,9 +31,9 @@ from marketplace.accounts.auth import BEARER_SCHEME, authenticate
 from marketplace.accounts.models import MemberRole
 from marketplace.accounts.services import EmailNotVerified, Principal
 from marketplace.accounts.tenant_access import ensure_member_access
-from marketplace.errors import Forbidden, NotFound
+from marketplace.errors import Forbidden
 from tenants.models import TenantRef
-from tenants.registry import TenantNotFound, get_tenant_by_slug
+from tenants.registry import get_tenant_by_slug
 
 
 def login_required(view: Callable) -> Callable:
@@ -99,10 +99,7 @@ def current_tenant() -> TenantRef:
 
 
 def _tenant_from_url(slug: str) -> TenantRef:
-    try:
-        tenant = get_tenant_by_slug(slug)
-    except TenantNotFound as error:
-        raise NotFound("There is no seller with this slug.") from error
+    tenant = get_tenant_by_slug(slug)
     g.tenant = tenant
     g.tenant_slug = tenant.slug
     return tenant

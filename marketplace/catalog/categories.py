@@ -28,12 +28,16 @@ from marketplace.cache import MARKET_SCOPE, invalidate
 from marketplace.catalog.listing import resync_products, sync_listings
 from marketplace.catalog.models import Category, Product, ProductListing
 from marketplace.errors import Conflict, NotFound, ValidationFailed
+from marketplace.field_updates import writable_changes
 from tenants.models import Tenant
+from tenants.registry import get_tenant_by_id
 from tenants.uow import UnitOfWork
 
 # pg_advisory_xact_lock key of the category tree (the bytes of "cat-tree").
 CATEGORY_TREE_LOCK_KEY = 0x6361742D74726565
 RESYNC_CATEGORY_JOB = "marketplace.catalog.jobs.resync_category_products"
+# What a change may write: a rename, a move, a new place among siblings.
+CATEGORY_WRITABLE_FIELDS = ("name", "slug", "parent_id", "position")
 
 
 class CategoryNotFound(NotFound):
@@ -159,6 +163,7 @@ def create_category(actor_user_id: int | None, name: str, slug: str, parent_id: 
 
 def change_category(actor_user_id: int | None, category_id: int, changes: dict[str, Any]) -> CategoryDetails:
     """Rename and/or move a category; a move under itself or a descendant is a CategoryCycle."""
+    changes = writable_changes(changes, CATEGORY_WRITABLE_FIELDS)
     with UnitOfWork() as uow:
         _lock_tree(uow.session)
         category = uow.session.get(Category, category_id)
@@ -236,8 +241,7 @@ def _delete_subtree(actor_user_id: int | None, category_id: int) -> None:
 
 def _reassign_products(tenant_id: int, from_category_ids: list[int], to_category_id: int) -> None:
     """Move one tenant's products out of the doomed categories, in that tenant's own transaction."""
-    with UnitOfWork() as registry_uow:
-        tenant = registry_uow.session.get(Tenant, tenant_id).ref()
+    tenant = get_tenant_by_id(tenant_id)
     with UnitOfWork(tenant) as uow:
         lock_category_for_use(uow.session, to_category_id, "reassign_to")
         moved_ids = uow.session.scalars(

@@ -29,7 +29,8 @@ from marketplace.catalog.models import (
 )
 from marketplace.catalog.stock import set_stock_levels
 from marketplace.errors import NotFound
-from tenants.models import Tenant, TenantRef
+from tenants.models import TenantRef
+from tenants.registry import get_tenant_by_id
 from tenants.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ def get_import(tenant: TenantRef, import_id: int) -> ImportReport:
 
 def run_import(tenant_id: int, import_id: int) -> None:
     """Import a queued file chunk by chunk and write its report; nothing happens if it is already done."""
-    tenant = _tenant(tenant_id)
+    tenant = get_tenant_by_id(tenant_id)
     csv_text, actor_user_id = _claim(tenant, import_id)
     if csv_text is None:
         return
@@ -120,16 +121,11 @@ def run_import(tenant_id: int, import_id: int) -> None:
 
 def mark_import_failed(tenant_id: int, import_id: int) -> None:
     """Record that an import stopped for good (its job is out of retries)."""
-    with UnitOfWork(_tenant(tenant_id)) as uow:
+    with UnitOfWork(get_tenant_by_id(tenant_id)) as uow:
         catalog_import = uow.session.get(CatalogImport, import_id, with_for_update=True)
         if catalog_import is not None and catalog_import.status is not ImportStatus.DONE:
             catalog_import.status = ImportStatus.FAILED
             uow.commit()
-
-
-def _tenant(tenant_id: int) -> TenantRef:
-    with UnitOfWork() as uow:
-        return uow.session.get(Tenant, tenant_id).ref()
 
 
 def _claim(tenant: TenantRef, import_id: int) -> tuple[str | None, int | None]:

@@ -37,7 +37,8 @@ from sqlalchemy.orm import Session, aliased
 
 from marketplace.cache import invalidate, product_scope, tenant_scope
 from marketplace.catalog.models import Category, Product, ProductImage, ProductListing, ProductStatus, Variant
-from tenants.models import Tenant, TenantRef, TenantStatus
+from tenants.models import TenantRef, TenantStatus
+from tenants.registry import TenantNotFound, get_tenant_by_id
 from tenants.uow import UnitOfWork
 
 _LISTING_COLUMNS = (
@@ -248,9 +249,10 @@ def resync_products(tenant: TenantRef, condition: ColumnElement[bool]) -> int:
 
 def resync_seller_products(tenant_id: int) -> int:
     """Resync every product of a seller (renamed: documents show its name); 0 if it has no catalog now."""
-    with UnitOfWork() as uow:
-        tenant = uow.session.get(Tenant, tenant_id)
-        if tenant is None or tenant.schema_name is None or tenant.status == TenantStatus.CLOSED:
-            return 0
-        tenant_ref = tenant.ref()
-    return resync_products(tenant_ref, true())
+    try:
+        tenant = get_tenant_by_id(tenant_id)
+    except TenantNotFound:
+        return 0
+    if tenant.status == TenantStatus.CLOSED:
+        return 0
+    return resync_products(tenant, true())

@@ -22,10 +22,16 @@ from marketplace.catalog.models import (
 )
 from marketplace.catalog.stock import StockChange, record_movements
 from marketplace.errors import Conflict, NotFound, ValidationFailed
+from marketplace.field_updates import writable_changes
 from marketplace.pagination import Page, PageRequest, fetch_page
+from marketplace.state_machine import StateMachine
 from tenants.models import TenantRef
 from tenants.uow import UnitOfWork
 
+# What an update may write: status moves through publish/unpublish/archive, stock through movements.
+PRODUCT_WRITABLE_FIELDS = ("title", "slug", "description", "category_id", "attributes", "images")
+VARIANT_WRITABLE_FIELDS = ("sku", "options", "price_amount", "compare_at_amount", "weight_grams",
+                           "low_stock_threshold")
 
 
 class ProductNotFound(NotFound):
@@ -44,15 +50,6 @@ class WrongCurrency(ValidationFailed):
                          errors={"currency": [f"Must be {tenant_currency}, the seller's currency."]})
 
 
-class IllegalTransition(Conflict):
-    code = "illegal_transition"
-
-    def __init__(self, action: str, status: ProductStatus):
-        super().__init__(f"A {status.value} product cannot be {_PAST_TENSE[action]}.")
-        self.action = action
-        self.product_status = status
-
-
 class NothingToSell(Conflict):
     code = "no_variants"
 
@@ -67,13 +64,11 @@ class LastVariantOfPublishedProduct(Conflict):
         super().__init__("This is the only variant of a published product; unpublish or archive the product first.")
 
 
-# action -> (statuses it may start from, status it leads to)
-TRANSITIONS: dict[str, tuple[frozenset[ProductStatus], ProductStatus]] = {
+PRODUCT_LIFECYCLE: StateMachine[ProductStatus, str] = StateMachine("product", {
     "publish": (frozenset({ProductStatus.DRAFT, ProductStatus.ARCHIVED}), ProductStatus.PUBLISHED),
     "unpublish": (frozenset({ProductStatus.PUBLISHED}), ProductStatus.DRAFT),
     "archive": (frozenset({ProductStatus.DRAFT, ProductStatus.PUBLISHED}), ProductStatus.ARCHIVED),
-}
-_PAST_TENSE = {"publish": "published", "unpublish": "unpublished", "archive": "archived"}
+}, {"publish": "published", "unpublish": "unpublished", "archive": "archived"})
 
 
 @dataclass(frozen=True)
@@ -193,6 +188,7 @@ def get_product(tenant: TenantRef, product_id: int) -> ProductDetails:
 
 def update_product(tenant: TenantRef, product_id: int, changes: dict[str, Any]) -> ProductDetails:
     """Change any of title, slug, description, category, attributes and images (the list is replaced)."""
+    changes = writable_changes(changes, PRODUCT_WRITABLE_FIELDS)
     with UnitOfWork(tenant) as uow:
         product = _locked_product(uow.session, product_id)
         if changes.get("category_id") is not None:
@@ -210,11 +206,9 @@ def update_product(tenant: TenantRef, product_id: int, changes: dict[str, Any]) 
 
 def change_status(tenant: TenantRef, product_id: int, action: str) -> ProductDetails:
     """Publish, unpublish or archive a product; a move the state machine does not allow is IllegalTransition."""
-    allowed_from, new_status = TRANSITIONS[action]
     with UnitOfWork(tenant) as uow:
         product = _locked_product(uow.session, product_id)
-        if product.status not in allowed_from:
-            raise IllegalTransition(action, ProductStatus(product.status))
+        new_status = PRODUCT_LIFECYCLE.check(ProductStatus(product.status), action)
         if new_status is ProductStatus.PUBLISHED:
             _check_sellable(product)
             # Kept from the first publication, so that unpublishing to fix a typo does not make it "new" again.
@@ -265,13 +259,15 @@ def create_variant(tenant: TenantRef, product_id: int, fields: dict[str, Any]) -
 
 def update_variant(tenant: TenantRef, product_id: int, variant_id: int, changes: dict[str, Any]) -> VariantDetails:
     """Change a variant's SKU, options, prices, weight or low-stock threshold (never its stock)."""
+    # The currency may be named, but only as the seller's own: checked, never written.
     _check_currency(tenant, changes.get("currency"))
+    changes = writable_changes({name: value for name, value in changes.items() if name != "currency"},
+                               VARIANT_WRITABLE_FIELDS)
     with UnitOfWork(tenant) as uow:
         product = _locked_product(uow.session, product_id)
         variant = _get_variant(uow.session, product_id, variant_id)
         for name, value in changes.items():
-            if name != "currency":  # checked above; it is always the seller's
-                setattr(variant, name, value)
+            setattr(variant, name, value)
         uow.session.flush()
         details = VariantDetails.of(variant)
         _finish(uow, tenant, product)

@@ -9,15 +9,13 @@ from marketplace.accounts.models import MemberRole
 from marketplace.accounts.permissions import (
     current_principal, current_tenant, login_required, member_required, operator_required,
 )
-from marketplace.errors import NotFound
 from marketplace.pagination import paginated
 from marketplace.request_parsing import Blueprint
 from marketplace.reviews import services
 from marketplace.reviews.schemas import (
     ModerationSchema, PublicReviewSchema, ReplySchema, ReviewCreateSchema, ReviewListQuerySchema, ReviewSchema,
 )
-from tenants.models import TenantRef
-from tenants.registry import TenantNotFound, get_tenant_by_slug
+from tenants.registry import get_tenant_by_slug
 
 blp = Blueprint("reviews", __name__, description="Product reviews, seller replies and moderation")
 
@@ -87,7 +85,7 @@ class HideReview(MethodView):
 
         The product's rating no longer counts it. Recorded in the audit log.
         """
-        return services.set_review_hidden(_any_tenant(seller_slug), review_id, True,
+        return services.set_review_hidden(get_tenant_by_slug(seller_slug), review_id, True,
                                           operator_user_id=current_principal().user_id,
                                           reason=moderation["reason"])
 
@@ -104,14 +102,6 @@ class UnhideReview(MethodView):
 
         The product's rating counts it again. Recorded in the audit log.
         """
-        return services.set_review_hidden(_any_tenant(seller_slug), review_id, False,
+        return services.set_review_hidden(get_tenant_by_slug(seller_slug), review_id, False,
                                           operator_user_id=current_principal().user_id,
                                           reason=moderation["reason"])
-
-
-def _any_tenant(slug: str) -> TenantRef:
-    """Operators moderate every seller, whatever its status."""
-    try:
-        return get_tenant_by_slug(slug)
-    except TenantNotFound as error:
-        raise NotFound("There is no seller with this slug.") from error

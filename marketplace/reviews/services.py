@@ -6,7 +6,7 @@ and rating_count, and the listing's copy of them, are recomputed from the
 visible reviews in the review's own transaction, with the product row locked
 so that concurrent reviews of one product cannot lose an update; the cached
 reads that show the rating are dropped once it commits. Averages are computed
-on read (`marketplace.storefront.services.rating`).
+on read, by the one rounding rule (`marketplace.reviews.ratings`).
 """
 from __future__ import annotations
 
@@ -23,9 +23,10 @@ from marketplace.catalog.models import Product, Review
 from marketplace.checkout.models import MarketplaceOrder, MarketplaceOrderLine
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.pagination import Page, PageRequest, fetch_page
-from marketplace.storefront.services import ProductNotFound, active_seller, published_product_id
+from marketplace.storefront.services import ProductNotFound, published_product_id
 from tenants.db import utcnow
 from tenants.models import Tenant, TenantRef
+from tenants.registry import get_tenant_by_slug
 from tenants.uow import UnitOfWork
 
 
@@ -123,14 +124,14 @@ def create_review(buyer_user_id: int, order_line_id: int, rating: int, body: str
 
 def list_product_reviews(seller_slug: str, product_slug: str, page_request: PageRequest) -> Page[ReviewView]:
     """The visible reviews of a published product of an active seller, newest first."""
-    seller = active_seller(seller_slug)
-    with UnitOfWork(seller.tenant) as uow:
+    seller = get_tenant_by_slug(seller_slug, active_only=True)
+    with UnitOfWork(seller) as uow:
         product_id = published_product_id(uow.session, product_slug)
         if product_id is None:
             raise ProductNotFound(seller_slug, product_slug)
         statement = _reviews_statement().where(Review.product_id == product_id, Review.is_hidden.is_(False))
         # Mapped inside the block: leaving it rolls back, which expires the rows read.
-        return fetch_page(uow.session, statement, page_request).map(lambda row: _view(seller.tenant, row))
+        return fetch_page(uow.session, statement, page_request).map(lambda row: _view(seller, row))
 
 
 # Sellers

@@ -4,9 +4,10 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from marketplace.errors import NotFound
+from marketplace.errors import SELLER_NOT_FOUND_MESSAGE
 from marketplace.search import services
 from marketplace.search.port import ReindexProgress
+from tenants.registry import TenantNotFound
 
 search_cli = AppGroup("search", help="The search index.")
 
@@ -21,9 +22,9 @@ def reindex_command(tenant_slug: str | None) -> None:
     """Rebuild search documents from the catalog while the site keeps serving searches."""
     try:
         written = services.reindex(tenant_slug, progress=_echo_progress)
-    except NotFound as error:
+    except TenantNotFound as error:
         # The API's message names no slug (it could be anything a client sent); the operator typed this one.
-        raise click.UsageError(f"{error.message} ({tenant_slug})") from error
+        raise click.UsageError(f"{SELLER_NOT_FOUND_MESSAGE} ({tenant_slug})") from error
     click.echo(f"reindexed {written} documents")
 
 
@@ -37,6 +38,8 @@ def move_tenant_command(tenant_slug: str, dedicated: bool) -> None:
 
     try:
         index = services.move_tenant(tenant_slug, dedicated, progress=_echo_progress)
-    except (NotFound, services.NeedsOpenSearch, AlreadyInPlace) as error:
+    except TenantNotFound as error:
+        raise click.UsageError(f"{SELLER_NOT_FOUND_MESSAGE} ({tenant_slug})") from error
+    except (services.NeedsOpenSearch, AlreadyInPlace) as error:
         raise click.UsageError(f"{getattr(error, 'message', error)} ({tenant_slug})") from error
     click.echo(f"seller {tenant_slug} now searches {index}")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterator
 
 from sqlalchemy import ColumnElement, Row, Select, false, func, select
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalog.listing import variant_figures
 from marketplace.catalog.models import Category, Product, ProductImage, ProductStatus
+from marketplace.reviews.ratings import average_rating
 from marketplace.sellers.models import StorefrontSettings
 from tenants.models import Tenant, TenantStatus
 from tenants.uow import UnitOfWork
@@ -101,14 +101,6 @@ def build_document(product: Row, seller: Seller, category_paths: CategoryPaths) 
         seller_active=seller.active,
         published_at=product.published_at,
     )
-
-
-def average_rating(rating_total: int, rating_count: int) -> float | None:
-    """The mean of the stars, to two decimals (half up), or None without reviews."""
-    if rating_count <= 0:
-        return None
-    mean = (Decimal(rating_total) / Decimal(rating_count)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return float(mean)
 
 
 def load_category_paths(session: Session) -> CategoryPaths:

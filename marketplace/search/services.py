@@ -18,7 +18,7 @@ from typing import Callable
 from sqlalchemy import select
 
 from marketplace.catalog.models import Category
-from marketplace.errors import ApiError, NotFound
+from marketplace.errors import ApiError
 from marketplace.search import get_search_backend
 from marketplace.search.documents import CatalogDocuments, load_documents, load_tenant
 from marketplace.search.port import (
@@ -26,7 +26,7 @@ from marketplace.search.port import (
 )
 from marketplace.search.query import SearchQuery, SuggestQuery
 from tenants.models import TenantStatus
-from tenants.registry import TenantNotFound, get_tenant_by_slug
+from tenants.registry import get_tenant_by_slug
 from tenants.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -58,11 +58,11 @@ def search_marketplace(query: SearchQuery) -> SearchPage:
 
 def search_storefront(seller_slug: str, query: SearchQuery) -> SearchPage:
     """One seller's products matching `query`; a seller buyers cannot see is not found."""
-    return _search(query.in_storefront(_visible_seller_id(seller_slug)))
+    return _search(query.in_storefront(get_tenant_by_slug(seller_slug, active_only=True).id))
 
 
 def suggest(prefix: str, limit: int, seller_slug: str | None = None) -> list[Suggestion]:
-    seller_id = _visible_seller_id(seller_slug) if seller_slug is not None else None
+    seller_id = get_tenant_by_slug(seller_slug, active_only=True).id if seller_slug is not None else None
     try:
         return get_search_backend().suggest(SuggestQuery(prefix=prefix, limit=limit, seller_id=seller_id))
     except SearchUnavailable as error:
@@ -98,7 +98,7 @@ def reindex(seller_slug: str | None = None, progress: Callable[[ReindexProgress]
     backend = get_search_backend()
     if seller_slug is None:
         return backend.reindex_all(CatalogDocuments(), progress)
-    return backend.reindex_tenant(_seller_id(seller_slug), CatalogDocuments(), progress)
+    return backend.reindex_tenant(get_tenant_by_slug(seller_slug).id, CatalogDocuments(), progress)
 
 
 def move_tenant(seller_slug: str, dedicated: bool, progress: Callable[[ReindexProgress], None] | None = None) -> str:
@@ -108,7 +108,7 @@ def move_tenant(seller_slug: str, dedicated: bool, progress: Callable[[ReindexPr
     backend = get_search_backend()
     if not isinstance(backend, OpenSearchBackend):
         raise NeedsOpenSearch("moving a seller between indices needs the OpenSearch backend (set OPENSEARCH_URL)")
-    return backend.move_tenant(_seller_id(seller_slug), dedicated, CatalogDocuments(), progress)
+    return backend.move_tenant(get_tenant_by_slug(seller_slug).id, dedicated, CatalogDocuments(), progress)
 
 
 def _search(query: SearchQuery) -> SearchPage:
@@ -127,20 +127,3 @@ def _category_labels(category_ids: list[int]) -> dict[int, tuple[str, str]]:
         rows = uow.session.execute(
             select(Category.id, Category.name, Category.slug).where(Category.id.in_(category_ids))).all()
     return {row.id: (row.name, row.slug) for row in rows}
-
-
-def _seller_id(slug: str) -> int:
-    try:
-        return get_tenant_by_slug(slug).id
-    except TenantNotFound as error:
-        raise NotFound("There is no seller with this slug.") from error
-
-
-def _visible_seller_id(slug: str) -> int:
-    try:
-        tenant = get_tenant_by_slug(slug)
-    except TenantNotFound as error:
-        raise NotFound("No such seller.") from error
-    if tenant.status != TenantStatus.ACTIVE:
-        raise NotFound("No such seller.")
-    return tenant.id

@@ -29,7 +29,8 @@ from marketplace.catalog.models import Product, ProductImage, Variant
 from marketplace.checkout.models import MarketplaceOrderLine
 from marketplace.sellers.models import TenantExport
 from tenants.db import utcnow
-from tenants.models import Tenant, TenantRef
+from tenants.models import TenantRef
+from tenants.registry import get_tenant_by_id
 from tenants.uow import UnitOfWork
 
 FOLDER_TIME_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -42,7 +43,7 @@ def write_tenant_export(export_id: int, exports_root: Path) -> Path | None:
         export = uow.session.get(TenantExport, export_id)
         if export is None or export.completed_at is not None:
             return None
-        tenant = uow.session.get_one(Tenant, export.tenant_id).ref()
+        tenant = get_tenant_by_id(export.tenant_id)
         folder_name = export.created_at.astimezone(timezone.utc).strftime(FOLDER_TIME_FORMAT)
         folder = exports_root / tenant.slug / folder_name
     _write_files(tenant, folder)

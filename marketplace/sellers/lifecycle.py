@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 
-from marketplace.errors import Conflict
+from marketplace.state_machine import StateMachine
 from tenants.models import TenantStatus
 
 
@@ -26,30 +26,6 @@ class TenantAction(str, enum.Enum):
     CLOSE = "close"
 
 
-# action -> (statuses it may start from, status it leads to)
-TRANSITIONS: dict[TenantAction, tuple[frozenset[TenantStatus], TenantStatus]] = {
-    TenantAction.ACTIVATE: (frozenset({TenantStatus.PENDING}), TenantStatus.ACTIVE),
-    TenantAction.SUSPEND: (frozenset({TenantStatus.ACTIVE}), TenantStatus.SUSPENDED),
-    TenantAction.RESUME: (frozenset({TenantStatus.SUSPENDED}), TenantStatus.ACTIVE),
-    TenantAction.CLOSE: (frozenset({TenantStatus.ACTIVE, TenantStatus.SUSPENDED}), TenantStatus.CLOSED),
-}
-
-
-class IllegalTransition(Conflict):
-    code = "illegal_transition"
-
-    def __init__(self, action: TenantAction, status: TenantStatus):
-        super().__init__(f"A {status.value} seller cannot be {PAST_TENSE[action]}.")
-        self.action = action
-        self.tenant_status = status
-
-
-def next_status(action: TenantAction, status: TenantStatus) -> TenantStatus:
-    """The status `action` leads to from `status`, else IllegalTransition."""
-    allowed_from, target = TRANSITIONS[action]
-    if status not in allowed_from:
-        raise IllegalTransition(action, status)
-    return target
 
 
 PAST_TENSE = {
@@ -58,3 +34,10 @@ PAST_TENSE = {
     TenantAction.RESUME: "resumed",
     TenantAction.CLOSE: "closed",
 }
+
+TENANT_LIFECYCLE: StateMachine[TenantStatus, TenantAction] = StateMachine("seller", {
+    TenantAction.ACTIVATE: (frozenset({TenantStatus.PENDING}), TenantStatus.ACTIVE),
+    TenantAction.SUSPEND: (frozenset({TenantStatus.ACTIVE}), TenantStatus.SUSPENDED),
+    TenantAction.RESUME: (frozenset({TenantStatus.SUSPENDED}), TenantStatus.ACTIVE),
+    TenantAction.CLOSE: (frozenset({TenantStatus.ACTIVE, TenantStatus.SUSPENDED}), TenantStatus.CLOSED),
+}, PAST_TENSE)

@@ -20,15 +20,16 @@ from marketplace.audit.models import AuditEntry
 from marketplace.audit.services import record
 from marketplace.cache import MARKET_SCOPE, invalidate, seller_face_scope, tenant_scope
 from marketplace.errors import Conflict, NotFound
+from marketplace.field_updates import writable_changes
 from marketplace.pagination import Page, PageRequest, fetch_page
 from marketplace.sellers.domains import claim_domain, custom_domain_name
-from marketplace.sellers.lifecycle import PAST_TENSE, TenantAction, next_status
+from marketplace.sellers.lifecycle import PAST_TENSE, TENANT_LIFECYCLE, TenantAction
 from marketplace.sellers.models import ApplicationStatus, SellerApplication, StorefrontSettings, TenantExport
 from marketplace.sellers.notices import record_notification
 from tenants.db import utcnow
 from tenants.models import Tenant, TenantRef, TenantStatus
 from tenants.provisioning import provision_tenant
-from tenants.registry import TenantNotFound, get_tenant_by_slug
+from tenants.registry import get_tenant_by_slug
 from tenants.slugs import RESERVED_SLUGS, InvalidSlug, validate_slug
 from tenants.uow import UnitOfWork
 
@@ -67,11 +68,6 @@ class ApplicationAlreadyDecided(Conflict):
     def __init__(self, status: ApplicationStatus):
         super().__init__(f"This application was already {status.value}.")
         self.application_status = status
-
-
-class SellerNotFound(NotFound):
-    def __init__(self, slug: str):
-        super().__init__("There is no seller with this slug.")
 
 
 @dataclass(frozen=True)
@@ -330,26 +326,24 @@ def list_tenants(page_request: PageRequest, status: TenantStatus | None = None,
 
 
 def get_tenant(slug: str) -> TenantDetail:
+    tenant_ref = get_tenant_by_slug(slug)
     with UnitOfWork() as uow:
-        tenant = uow.session.scalar(select(Tenant).where(Tenant.slug == slug, Tenant.schema_name.is_not(None)))
-        if tenant is None:
-            raise SellerNotFound(slug)
-        return _tenant_detail(uow.session, tenant)
+        return _tenant_detail(uow.session, uow.session.get(Tenant, tenant_ref.id))
 
 
 def change_tenant_status(slug: str, action: TenantAction, operator_user_id: int,
                          reason: str | None = None) -> TenantDetail:
-    """Move the tenant through its life cycle (`lifecycle.TRANSITIONS`); an illegal move is a 409.
+    """Move the tenant through its life cycle (`lifecycle.TENANT_LIFECYCLE`); an illegal move is a 409.
 
     Buyers' cached reads of the tenant and of the marketplace are dropped
     once the change commits. Closing also queues the export of its data.
     The tenant's owners and managers are told, with the reason, by a job.
     """
-    tenant_ref = _tenant_ref(slug)
+    tenant_ref = get_tenant_by_slug(slug)
     with UnitOfWork(tenant_ref) as uow:
         tenant = uow.session.scalar(select(Tenant).where(Tenant.id == tenant_ref.id).with_for_update())
         previous_status = TenantStatus(tenant.status)
-        tenant.status = next_status(action, previous_status)
+        tenant.status = TENANT_LIFECYCLE.check(previous_status, action)
         if action is TenantAction.CLOSE:
             _request_export(uow, tenant.id, operator_user_id)
         entry = record(uow, actor_user_id=operator_user_id, action=f"tenant.{action.value}", target_type="tenant",
@@ -432,17 +426,10 @@ _STATUS_NOTICES = {
 
 def list_exports(slug: str, page_request: PageRequest) -> Page[ExportView]:
     """The tenant's data exports, newest first."""
-    tenant_ref = _tenant_ref(slug)
+    tenant_ref = get_tenant_by_slug(slug)
     query = select(TenantExport).where(TenantExport.tenant_id == tenant_ref.id).order_by(TenantExport.id.desc())
     with UnitOfWork() as uow:
         return fetch_page(uow.session, query, page_request).map(ExportView.of)
-
-
-def _tenant_ref(slug: str) -> TenantRef:
-    try:
-        return get_tenant_by_slug(slug)
-    except TenantNotFound as error:
-        raise SellerNotFound(slug) from error
 
 
 def _tenant_detail(session: Session, tenant: Tenant) -> TenantDetail:
@@ -492,6 +479,7 @@ def save_storefront_settings(tenant: TenantRef, actor_user_id: int, values: dict
     `domain_verification_ttl` (see domains.py). Raises DomainTaken if another
     tenant has verified it (a 409 domain_taken).
     """
+    values = writable_changes(values, (*_SETTINGS_COLUMNS, "custom_domain"))
     changes = {**_SETTINGS_DEFAULTS, **values} if replace else values
     with UnitOfWork(tenant) as uow:
         before = _storefront_settings(uow.session, tenant.id)

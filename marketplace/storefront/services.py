@@ -33,10 +33,10 @@ from marketplace.catalog.listing import ListingDimension, listing_scope
 from marketplace.catalog.models import Category, Product, ProductListing, ProductStatus
 from marketplace.errors import NotFound, ValidationFailed
 from marketplace.pagination import Page, PageRequest, fetch_page
+from marketplace.reviews.ratings import average_rating
 from marketplace.sellers.services import get_storefront_settings
 from tenants.models import Tenant, TenantRef, TenantStatus
-from tenants.registry import slug_for_verified_host
-from tenants.slugs import SLUG_PATTERN
+from tenants.registry import TenantNotFound, get_tenant_by_slug, slug_for_verified_host
 from tenants.uow import UnitOfWork
 
 MAX_PRODUCT_SLUG_LENGTH = 120
@@ -68,12 +68,6 @@ class PublicSeller:
 
     tenant: TenantRef
     name: str
-
-
-class SellerNotFound(NotFound):
-    def __init__(self, slug: str):
-        super().__init__("There is no seller with this slug.")
-        self.slug = slug
 
 
 class ProductNotFound(NotFound):
@@ -225,15 +219,6 @@ class _StaleTenantId(Exception):
 _tenant_ids_by_slug: dict[str, int] = {}
 
 
-def active_seller(slug: str) -> PublicSeller:
-    """The active seller with this slug, read from the registry; SellerNotFound for any other."""
-    with UnitOfWork() as uow:
-        tenant = uow.session.scalar(select(Tenant).where(Tenant.slug == slug))
-        if tenant is None or tenant.schema_name is None or tenant.status != TenantStatus.ACTIVE:
-            raise SellerNotFound(slug)
-        return PublicSeller(tenant=tenant.ref(), name=tenant.display_name)
-
-
 def _cached_seller_reads(slug: str, lookups: Callable[[int], tuple]) -> list[Any]:
     """The cached values `lookups(tenant_id)` names for the seller with this slug."""
     # A second try, after forgetting an id found stale, looks the slug up afresh.
@@ -243,11 +228,11 @@ def _cached_seller_reads(slug: str, lookups: Callable[[int], tuple]) -> list[Any
             return cached_many(*lookups(tenant_id))
         except _StaleTenantId:
             _tenant_ids_by_slug.pop(slug, None)
-    raise SellerNotFound(slug)
+    raise TenantNotFound(slug)
 
 
 def seller_scope(slug: str) -> str:
-    """The cache scope of the seller with this slug; SellerNotFound if no seller has it."""
+    """The cache scope of the seller with this slug; TenantNotFound if no seller has it."""
     return tenant_scope(_tenant_id(slug))
 
 
@@ -255,13 +240,7 @@ def _tenant_id(slug: str) -> int:
     tenant_id = _tenant_ids_by_slug.get(slug)
     if tenant_id is not None:
         return tenant_id
-    if not SLUG_PATTERN.fullmatch(slug):
-        raise SellerNotFound(slug)
-    with UnitOfWork() as uow:
-        tenant_id = uow.session.scalar(select(Tenant.id).where(Tenant.slug == slug, Tenant.schema_name.is_not(None)))
-    if tenant_id is None:
-        raise SellerNotFound(slug)
-    _tenant_ids_by_slug[slug] = tenant_id
+    tenant_id = _tenant_ids_by_slug[slug] = get_tenant_by_slug(slug).id
     return tenant_id
 
 
@@ -282,7 +261,7 @@ def get_seller_profile(slug: str) -> dict[str, Any]:
         (tenant_scope(tenant_id), f"profile:{slug}", lambda: _compute_profile(tenant_id, slug)),
     ))
     if profile is None:
-        raise SellerNotFound(slug)
+        raise TenantNotFound(slug)  # not active: buyers cannot tell it from one that never existed
     return profile
 
 
@@ -422,8 +401,8 @@ def _category_path_of(category_id: int | None) -> list[dict[str, Any]]:
 
 
 def rating(total: int, count: int) -> dict[str, Any]:
-    """The rating buyers see: the average is computed here, on read; only integers are stored."""
-    return {"average": round(total / count, 2) if count else None, "count": count}
+    """The rating buyers see: the average by the one rounding rule, and how many reviews it counts."""
+    return {"average": average_rating(total, count), "count": count}
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -3,16 +3,21 @@ from __future__ import annotations
 
 import pytest
 
+from tests.bad_input import BadBodyTests, BodyEndpoint
+
 LONG_EMAIL = "a" * 243 + "@example.com"  # 255 characters
 
-# method, path, whether it needs a token, a valid body
 BODY_ENDPOINTS = {
-    "register": ("POST", "/api/v1/auth/register", False,
-                 {"email": "new@example.com", "password": "a long password", "full_name": "New Person"}),
-    "log in": ("POST", "/api/v1/auth/token", False, {"email": "buyer@example.com", "password": "a long password"}),
-    "update me": ("PATCH", "/api/v1/me", True, {"full_name": "New Name"}),
-    "change password": ("POST", "/api/v1/me/password", True,
-                        {"current_password": "correct horse battery", "new_password": "a brand new secret"}),
+    "register": BodyEndpoint("POST", "/api/v1/auth/register", "anyone",
+                             {"email": "new@example.com", "password": "a long password", "full_name": "New Person"},
+                             frozenset({"email", "password", "full_name"})),
+    "log in": BodyEndpoint("POST", "/api/v1/auth/token", "anyone",
+                           {"email": "buyer@example.com", "password": "a long password"},
+                           frozenset({"email", "password"})),
+    "update me": BodyEndpoint("PATCH", "/api/v1/me", "buyer", {"full_name": "New Name"}, frozenset({"full_name"})),
+    "change password": BodyEndpoint("POST", "/api/v1/me/password", "buyer",
+                                    {"current_password": "correct horse battery", "new_password": "a brand new secret"},
+                                    frozenset({"current_password", "new_password"})),
 }
 
 INVALID_FIELDS = [
@@ -49,68 +54,19 @@ def database_state(row_counts, sql):
     return snapshot
 
 
-def send(client, buyer, endpoint: str, **request):
-    method, path, needs_token, _ = BODY_ENDPOINTS[endpoint]
-    headers = buyer.headers if needs_token else {}
-    return client.open(path, method=method, headers=headers, **request)
+@pytest.fixture
+def send_body(client, buyer):
+    def send(endpoint: str, **request):
+        spec = BODY_ENDPOINTS[endpoint]
+        headers = buyer.headers if spec.caller == "buyer" else {}
+        return client.open(spec.path, method=spec.method, headers=headers, **request)
+
+    return send
 
 
-@pytest.mark.parametrize("endpoint", BODY_ENDPOINTS)
-def test_malformed_json_is_a_400(client, buyer, database_state, endpoint):
-    before = database_state()
-
-    response = send(client, buyer, endpoint, data='{"email": ', content_type="application/json")
-
-    assert response.status_code == 400
-    assert response.get_json()["code"] == "bad_request"
-    assert database_state() == before
-
-
-@pytest.mark.parametrize("endpoint", BODY_ENDPOINTS)
-def test_missing_fields_are_a_422_naming_each_field(client, buyer, database_state, endpoint):
-    before = database_state()
-
-    response = send(client, buyer, endpoint, json={})
-
-    assert response.status_code == 422
-    body = response.get_json()
-    assert body["code"] == "validation_error"
-    assert set(body["errors"]) == set(BODY_ENDPOINTS[endpoint][3])
-    assert database_state() == before
-
-
-@pytest.mark.parametrize("endpoint", BODY_ENDPOINTS)
-def test_a_body_that_is_not_an_object_is_a_422(client, buyer, database_state, endpoint):
-    before = database_state()
-
-    response = send(client, buyer, endpoint, json=["a", "list"])
-
-    assert response.status_code == 422
-    assert response.get_json()["errors"]
-    assert database_state() == before
-
-
-@pytest.mark.parametrize("endpoint", BODY_ENDPOINTS)
-def test_an_oversized_body_is_a_413(app, client, buyer, database_state, endpoint):
-    before = database_state()
-    padding = "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
-
-    response = send(client, buyer, endpoint, json={**BODY_ENDPOINTS[endpoint][3], "padding": padding})
-
-    assert response.status_code == 413
-    assert response.get_json()["code"] == "payload_too_large"
-    assert database_state() == before
-
-
-@pytest.mark.parametrize("endpoint, changes, field", INVALID_FIELDS)
-def test_an_invalid_or_unknown_field_is_a_422_naming_it(client, buyer, database_state, endpoint, changes, field):
-    before = database_state()
-
-    response = send(client, buyer, endpoint, json={**BODY_ENDPOINTS[endpoint][3], **changes})
-
-    assert response.status_code == 422
-    assert list(response.get_json()["errors"]) == [field]
-    assert database_state() == before
+class TestBadBodies(BadBodyTests):
+    endpoints = BODY_ENDPOINTS
+    invalid_fields = INVALID_FIELDS
 
 
 @pytest.mark.parametrize("path", ["/api/v1/sellers/acme-tools/members?page=0",

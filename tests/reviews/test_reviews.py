@@ -6,8 +6,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from marketplace.catalog.models import ProductStatus
 from marketplace.reviews import services
+from marketplace.search import get_search_backend
 from tests.reviews.conftest import PUBLIC_REVIEWS, REVIEWS
 from tests.storefront.support import add_product, add_purchase
+from tests.workers.support import run_jobs
 
 
 def test_a_buyer_reviews_a_product_they_bought(client, buyer, bought_line, post_review):
@@ -31,6 +33,25 @@ def test_a_review_updates_the_products_rating_everywhere_buyers_look(client, buy
     assert client.get("/api/v1/products/shop/mug").get_json()["rating"] == expected
     assert client.get("/api/v1/products").get_json()[0]["rating"] == expected
     assert client.get("/api/v1/sellers/shop").get_json()["rating"] == expected
+
+
+def test_an_average_on_a_half_hundredth_reads_the_same_everywhere_rounded_half_up(app, client, account, shop,
+                                                                                   mug_id, post_review):
+    # 29 stars over 8 reviews: 3.625 exactly, which binary rounding to the even digit shows as 3.62.
+    for number, stars in enumerate((5, 5, 5, 4, 3, 3, 2, 2)):
+        reviewer = account(f"reviewer{number}@example.com")
+        post_review(reviewer, add_purchase(reviewer.user_id, shop, mug_id), rating=stars)
+
+    run_jobs(app)
+    with app.app_context():
+        get_search_backend().refresh()  # an OpenSearch backend shows new documents only after a refresh
+
+    expected = {"average": 3.63, "count": 8}
+    assert client.get("/api/v1/products/shop/mug").get_json()["rating"] == expected
+    assert client.get("/api/v1/products").get_json()[0]["rating"] == expected
+    assert client.get("/api/v1/sellers/shop").get_json()["rating"] == expected
+    found = client.get("/api/v1/search", query_string={"q": "mug"}).get_json()["items"]
+    assert [(item["rating"], item["rating_count"]) for item in found] == [(3.63, 8)]
 
 
 def test_a_second_review_of_one_order_line_is_a_conflict(buyer, bought_line, post_review, review_state):

@@ -90,7 +90,7 @@ def test_the_status_job_hides_a_suspended_seller(app, backend, catalog, sql):
     catalog.product(acme, "Teapot")
     sql("UPDATE platform.tenants SET status = 'suspended' WHERE id = :id", id=acme.id)
 
-    write_message("marketplace.search.jobs.sync_tenant_status", {"tenant_id": acme.id}, queue="search")
+    write_message("marketplace.search.jobs.sync_tenant_status", {"tenant_id": acme.id}, queue="search", tenant=acme)
     run_jobs(app)
 
     assert backend.search(SearchQuery(text="teapot")).total == 0

@@ -4,25 +4,31 @@ from __future__ import annotations
 import pytest
 
 from marketplace.accounts.models import MemberRole
+from tests.bad_input import BadBodyTests, BodyEndpoint
 from tests.sellers.conftest import APPLICATION
 
-# name: (method, path, who calls, a valid body, the fields an empty body lacks)
 BODY_ENDPOINTS = {
-    "apply": ("POST", "/seller-applications", "buyer", APPLICATION,
-              {"shop_name", "wanted_slug", "contact_email", "country", "currency"}),
-    "reject": ("POST", "/operator/applications/{application_id}/reject", "operator", {"reason": "Incomplete"},
-               {"reason"}),
-    "invite": ("POST", "/sellers/acme-tools/members/invites", "owner", {"email": "new@example.com", "role": "staff"},
-               {"email", "role"}),
-    "accept invite": ("POST", "/member-invites/accept", "buyer", {"token": "a-token"}, {"token"}),
-    "change role": ("PATCH", "/sellers/acme-tools/members/{staff_id}", "owner", {"role": "manager"}, {"role"}),
-    "suspend": ("POST", "/operator/tenants/acme-tools/suspend", "operator", {"reason": "Review"}, {"reason"}),
-    "close": ("POST", "/operator/tenants/acme-tools/close", "operator", {"reason": "Gone"}, {"reason"}),
-    "resume": ("POST", "/operator/tenants/acme-tools/resume", "operator", {"reason": "Fixed"}, set()),
-    "replace settings": ("PUT", "/sellers/acme-tools/settings", "owner", {"display_name": "Acme"}, {"display_name"}),
-    "change settings": ("PATCH", "/sellers/acme-tools/settings", "owner", {"description": "New"}, {"_schema"}),
+    "apply": BodyEndpoint("POST", "/seller-applications", "buyer", APPLICATION,
+                          frozenset({"shop_name", "wanted_slug", "contact_email", "country", "currency"})),
+    "reject": BodyEndpoint("POST", "/operator/applications/{application_id}/reject", "operator",
+                           {"reason": "Incomplete"}, frozenset({"reason"})),
+    "invite": BodyEndpoint("POST", "/sellers/acme-tools/members/invites", "owner",
+                           {"email": "new@example.com", "role": "staff"}, frozenset({"email", "role"})),
+    "accept invite": BodyEndpoint("POST", "/member-invites/accept", "buyer", {"token": "a-token"},
+                                  frozenset({"token"})),
+    "change role": BodyEndpoint("PATCH", "/sellers/acme-tools/members/{staff_id}", "owner", {"role": "manager"},
+                                frozenset({"role"})),
+    "suspend": BodyEndpoint("POST", "/operator/tenants/acme-tools/suspend", "operator", {"reason": "Review"},
+                            frozenset({"reason"})),
+    "close": BodyEndpoint("POST", "/operator/tenants/acme-tools/close", "operator", {"reason": "Gone"},
+                          frozenset({"reason"})),
+    # The reason is optional: an empty body resumes.
+    "resume": BodyEndpoint("POST", "/operator/tenants/acme-tools/resume", "operator", {"reason": "Fixed"}),
+    "replace settings": BodyEndpoint("PUT", "/sellers/acme-tools/settings", "owner", {"display_name": "Acme"},
+                                     frozenset({"display_name"})),
+    "change settings": BodyEndpoint("PATCH", "/sellers/acme-tools/settings", "owner", {"description": "New"},
+                                    frozenset({"_schema"})),
 }
-REQUIRING_FIELDS = [name for name, endpoint in BODY_ENDPOINTS.items() if endpoint[4]]
 
 INVALID_FIELDS = [
     ("apply", {"shop_name": "   "}, "shop_name"),
@@ -113,67 +119,19 @@ def database_state(row_counts, sql, scene):
     return snapshot
 
 
-def send(client, scene, endpoint: str, **request):
-    method, path, caller, _, _ = BODY_ENDPOINTS[endpoint]
-    return client.open("/api/v1" + path.format(**scene["ids"]), method=method, headers=scene[caller].headers,
-                       **request)
+@pytest.fixture
+def send_body(client, scene):
+    def send(endpoint: str, **request):
+        spec = BODY_ENDPOINTS[endpoint]
+        return client.open("/api/v1" + spec.path.format(**scene["ids"]), method=spec.method,
+                           headers=scene[spec.caller].headers, **request)
+
+    return send
 
 
-@pytest.mark.parametrize("endpoint", BODY_ENDPOINTS)
-def test_malformed_json_is_a_400(client, scene, database_state, endpoint):
-    before = database_state()
-
-    response = send(client, scene, endpoint, data='{"reason": ', content_type="application/json")
-
-    assert response.status_code == 400
-    assert response.get_json()["code"] == "bad_request"
-    assert database_state() == before
-
-
-@pytest.mark.parametrize("endpoint", REQUIRING_FIELDS)
-def test_missing_fields_are_a_422_naming_each_field(client, scene, database_state, endpoint):
-    before = database_state()
-
-    response = send(client, scene, endpoint, json={})
-
-    assert response.status_code == 422
-    assert response.get_json()["code"] == "validation_error"
-    assert set(response.get_json()["errors"]) == BODY_ENDPOINTS[endpoint][4]
-    assert database_state() == before
-
-
-@pytest.mark.parametrize("endpoint", BODY_ENDPOINTS)
-def test_a_body_that_is_not_an_object_is_a_422(client, scene, database_state, endpoint):
-    before = database_state()
-
-    response = send(client, scene, endpoint, json=["a", "list"])
-
-    assert response.status_code == 422
-    assert response.get_json()["errors"]
-    assert database_state() == before
-
-
-@pytest.mark.parametrize("endpoint", BODY_ENDPOINTS)
-def test_an_oversized_body_is_a_413(app, client, scene, database_state, endpoint):
-    before = database_state()
-    padding = "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
-
-    response = send(client, scene, endpoint, json={**BODY_ENDPOINTS[endpoint][3], "padding": padding})
-
-    assert response.status_code == 413
-    assert response.get_json()["code"] == "payload_too_large"
-    assert database_state() == before
-
-
-@pytest.mark.parametrize("endpoint, changes, field", INVALID_FIELDS)
-def test_an_invalid_or_unknown_field_is_a_422_naming_it(client, scene, database_state, endpoint, changes, field):
-    before = database_state()
-
-    response = send(client, scene, endpoint, json={**BODY_ENDPOINTS[endpoint][3], **changes})
-
-    assert response.status_code == 422
-    assert list(response.get_json()["errors"]) == [field]
-    assert database_state() == before
+class TestBadBodies(BadBodyTests):
+    endpoints = BODY_ENDPOINTS
+    invalid_fields = INVALID_FIELDS
 
 
 @pytest.mark.parametrize("path", BAD_QUERIES)

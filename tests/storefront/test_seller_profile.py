@@ -83,3 +83,17 @@ def test_unknown_query_parameters_are_refused(client, make_seller):
 
     assert response.status_code == 422
     assert "page" in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize("slug", ["nobody", "shop"])
+def test_every_public_read_of_a_seller_buyers_cannot_see_says_the_same_not_found(client, make_seller, sql, slug):
+    shop = make_seller("shop")
+    add_product(shop, "mug")
+    sql("UPDATE platform.tenants SET status = 'suspended' WHERE id = :id", id=shop.id)
+
+    responses = [client.get(path) for path in (
+        f"/api/v1/sellers/{slug}", f"/api/v1/products/{slug}/mug/reviews",
+        f"/api/v1/sellers/{slug}/search?q=mug", f"/api/v1/search/suggest?q=mu&seller={slug}")]
+
+    assert [(response.status_code, response.get_json()) for response in responses] == \
+        [(404, {"code": "not_found", "message": "There is no seller with this slug."})] * 4
