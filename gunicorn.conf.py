@@ -1,7 +1,7 @@
 """gunicorn's settings for the web app (`make run`; gunicorn reads ./gunicorn.conf.py by default).
 
 Limits. gunicorn answers a request over its own limits itself, with an HTML
-page. Its limits are set above the app's (marketplace/edge.py: a request line
+page. Its limits are set above the app's (marketplace/core/edge.py: a request line
 of 4094 bytes, 100 header fields of 8190 bytes), so that a request over the
 app's limits but within these is answered by the app, in the one JSON error
 shape (414, 431). Only a request line over 8190 bytes (gunicorn's maximum),
@@ -12,7 +12,7 @@ Control socket. `gunicornc -s $VAR_DIR/gunicorn.ctl` talks to this instance
 
 Metrics. Each worker keeps its Prometheus numbers in files under
 PROMETHEUS_MULTIPROC_DIR (default: $VAR_DIR/prometheus), so that a scrape
-answered by any worker adds up all of them (marketplace/metrics.py).
+answered by any worker adds up all of them (marketplace/core/metrics.py).
 """
 import os
 import shutil

@@ -39,7 +39,7 @@ from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
 from bench.search_catalog import SeededCatalog
 from bench.support import ROOT, figure_line, median_and_p95, psycopg_url, timed
-from marketplace.extensions import redis_client
+from marketplace.core.extensions import redis_client
 from marketplace.search import jobs
 from marketplace.search.documents import iter_tenant_documents, load_tenant
 from marketplace.search.opensearch_backend import OpenSearchBackend, _source

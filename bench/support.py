@@ -16,8 +16,8 @@ from typing import Callable, Iterator, Sequence
 
 import psycopg
 
-from marketplace.embedded import EmbeddedRedis, drop_embedded_database, embedded_database_url
-from marketplace.extensions import redis_client
+from marketplace.core.embedded import EmbeddedRedis, drop_embedded_database, embedded_database_url
+from marketplace.core.extensions import redis_client
 from marketplace.tables import register_tenant_schema
 from migrations import upgrade_shared
 from tenants.shards import DEFAULT_SHARD, shards

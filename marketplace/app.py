@@ -7,20 +7,20 @@ from flask import Flask
 from flask.sessions import SessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from marketplace import rate_limits
+from marketplace.core import rate_limits
 from marketplace import tables
-from marketplace.api_docs import SWAGGER_UI_URL
+from marketplace.core.api_docs import SWAGGER_UI_URL
 from marketplace.config import load_settings
-from marketplace.edge import init_edge
-from marketplace.embedded import embedded_database_url, embedded_redis_url
-from marketplace.errors import MarketplaceApi, register_error_handlers
-from marketplace.integrity import register_integrity_handler
-from marketplace.extensions import redis_client, shards
-from marketplace.json_provider import OrjsonProvider
-from marketplace.logging import configure_logging, init_request_ids
-from marketplace.metrics import init_metrics
-from marketplace.openapi import ContractPlugin
-from marketplace.pagination import MAX_PAGE_NUMBER
+from marketplace.core.edge import init_edge
+from marketplace.core.embedded import embedded_database_url, embedded_redis_url
+from marketplace.core.errors import MarketplaceApi, register_error_handlers
+from marketplace.core.integrity import register_integrity_handler
+from marketplace.core.extensions import redis_client, shards
+from marketplace.core.json_provider import OrjsonProvider
+from marketplace.core.logging import configure_logging, init_request_ids
+from marketplace.core.metrics import init_metrics
+from marketplace.core.openapi import ContractPlugin
+from marketplace.core.pagination import MAX_PAGE_NUMBER
 
 API_SETTINGS = {
     "API_TITLE": "Marketplace API",
@@ -86,7 +86,7 @@ class NoCookieSessions(SessionInterface):
 
 def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     from marketplace.accounts.api import blp as accounts_blp
-    from marketplace.api_docs import blp as api_docs_blp
+    from marketplace.core.api_docs import blp as api_docs_blp
     from marketplace.accounts.auth import init_auth
     from marketplace.audit.api import blp as audit_blp
     from marketplace.catalog.api import blp as catalog_blp

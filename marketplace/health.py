@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
-from marketplace.metrics import scrape
+from marketplace.core.metrics import scrape
 from marketplace.search import get_search_backend
 from migrations import head_revision
 from tenants.db import SHARED_SCHEMA

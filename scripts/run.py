@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Iterable
 
 from marketplace.config import ConfigError, load_settings
-from marketplace.embedded import EmbeddedRedis, embedded_database_url
+from marketplace.core.embedded import EmbeddedRedis, embedded_database_url
 from marketplace.mail.delivery import mail_folder
 from marketplace.mail.local_server import LocalMailServer
 

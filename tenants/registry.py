@@ -2,7 +2,7 @@
 
 `get_tenant_by_slug` is the one way from a slug (a URL's, a CLI argument's)
 to a tenant: every API, service and command uses it, and the app turns its
-`TenantNotFound` into the one 404 (marketplace/errors.py). `get_tenant_by_id`
+`TenantNotFound` into the one 404 (marketplace/core/errors.py). `get_tenant_by_id`
 is the one way from a tenant id (a job's, a row's) to the `TenantRef` a unit
 of work binds.
 """

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from marketplace import create_app
 from marketplace.accounts import services
 from marketplace.accounts.models import MemberRole, Membership
-from marketplace.embedded import EmbeddedRedis, drop_embedded_database, embedded_database_url
+from marketplace.core.embedded import EmbeddedRedis, drop_embedded_database, embedded_database_url
 from marketplace.mail.local_server import LocalMailServer
 from migrations import upgrade_shared
 from tenants.models import TenantRef

@@ -21,9 +21,9 @@ from sqlalchemy import UniqueConstraint, event, text
 from marketplace import create_app
 from marketplace.accounts.models import MemberRole
 from marketplace.accounts.tokens import token_digest
-from marketplace.edge import MAX_HEADER_FIELD_BYTES, MAX_HEADER_FIELDS, MAX_REQUEST_LINE_BYTES
-from marketplace.integrity import CONFLICTS_BY_CONSTRAINT
-from marketplace.request_parsing import MAX_JSON_DEPTH, HardenedParser
+from marketplace.core.edge import MAX_HEADER_FIELD_BYTES, MAX_HEADER_FIELDS, MAX_REQUEST_LINE_BYTES
+from marketplace.core.integrity import CONFLICTS_BY_CONSTRAINT
+from marketplace.core.request_parsing import MAX_JSON_DEPTH, HardenedParser
 from tenants.db import SharedBase, TenantBase
 from tenants.shards import shards
 from tenants.uow import UnitOfWork

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from marketplace import create_app, health
-from marketplace.extensions import RedisClient
+from marketplace.core.extensions import RedisClient
 
 
 def test_unknown_path_is_a_json_404(client):

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 import pytest
 import redis
 
-from marketplace.cache import CachedResponse, cached_response, invalidate, store_response, tenant_scope
-from marketplace.near_cache import NearCache
+from marketplace.core.cache import CachedResponse, cached_response, invalidate, store_response, tenant_scope
+from marketplace.core.near_cache import NearCache
 
 MAX_AGE_SECONDS = 1
 

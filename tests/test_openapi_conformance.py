@@ -40,7 +40,7 @@ from sqlalchemy import text
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import MemberRole, Membership
-from marketplace.extensions import redis_client
+from marketplace.core.extensions import redis_client
 from tenants.provisioning import provision_tenant
 from tenants.shards import shards
 from tenants.uow import UnitOfWork

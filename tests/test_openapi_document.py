@@ -10,9 +10,9 @@ from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 from referencing import Registry, Resource
 
-from marketplace.errors import ApiError
-from marketplace.integrity import CONFLICTS_BY_CONSTRAINT
-from marketplace.openapi import ERROR_CODES
+from marketplace.core.errors import ApiError
+from marketplace.core.integrity import CONFLICTS_BY_CONSTRAINT
+from marketplace.core.openapi import ERROR_CODES
 from marketplace.sellers.schemas import ApplicationCreateSchema
 from tenants.slugs import InvalidSlug, validate_slug
 

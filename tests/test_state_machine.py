@@ -6,7 +6,7 @@ import pytest
 from marketplace.catalog.models import ProductStatus
 from marketplace.catalog.services import PRODUCT_LIFECYCLE
 from marketplace.sellers.lifecycle import TENANT_LIFECYCLE, TenantAction
-from marketplace.state_machine import IllegalTransition
+from marketplace.core.state_machine import IllegalTransition
 from tenants.models import TenantStatus
 
 

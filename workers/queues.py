@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from rq import Queue, Retry
 
-from marketplace.extensions import redis_client
+from marketplace.core.extensions import redis_client
 
 QUEUE_NAMES: tuple[str, ...] = ("orders", "settlement", "search", "default")
 

@@ -13,7 +13,7 @@ from rq.cron import CronScheduler
 
 from marketplace.accounts.jobs import purge_stale_tokens
 from marketplace.app import create_app
-from marketplace.extensions import redis_client
+from marketplace.core.extensions import redis_client
 from marketplace.sellers.jobs import recheck_pending_domains
 from workers.relay import purge_dispatched_messages, sweep_outbox
 

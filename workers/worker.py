@@ -30,8 +30,8 @@ from rq.job import Job
 
 import marketplace
 from marketplace.app import create_app
-from marketplace.extensions import redis_client
-from marketplace.logging import log_context
+from marketplace.core.extensions import redis_client
+from marketplace.core.logging import log_context
 from marketplace.search import get_search_backend
 from tenants.shards import shards
 from workers.outbox_jobs import OutboxJob

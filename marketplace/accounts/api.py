@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app, request
 from flask.views import MethodView
 
-from marketplace import openapi_examples as examples, rate_limits
+from marketplace.core import openapi_examples as examples, rate_limits
 from marketplace.accounts import services, verification
 from marketplace.accounts.permissions import (
     current_principal, current_tenant, login_required, member_required, operator_required,
@@ -15,8 +15,8 @@ from marketplace.accounts.schemas import (
     PasswordResetRequestSchema, PasswordResetSchema, ProfileSchema, ProfileUpdateSchema, RegistrationSchema,
     TokenSchema, UserFilterSchema, UserSchema,
 )
-from marketplace.pagination import paginated
-from marketplace.request_parsing import Blueprint
+from marketplace.core.pagination import paginated
+from marketplace.core.request_parsing import Blueprint
 
 blp = Blueprint("accounts", __name__, description="Registration, tokens, the current user and seller members")
 

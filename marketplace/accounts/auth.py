@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask, g, request
 
 from marketplace.accounts.services import Principal, authenticate_token
-from marketplace.errors import Unauthorized
+from marketplace.core.errors import Unauthorized
 
 BEARER_SCHEME = "bearerAuth"
 

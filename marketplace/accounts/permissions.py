@@ -31,7 +31,7 @@ from marketplace.accounts.auth import BEARER_SCHEME, authenticate
 from marketplace.accounts.models import MemberRole
 from marketplace.accounts.services import EmailNotVerified, Principal
 from marketplace.accounts.tenant_access import ensure_member_access
-from marketplace.errors import Forbidden
+from marketplace.core.errors import Forbidden
 from tenants.models import TenantRef
 from tenants.registry import get_tenant_by_slug
 

@@ -24,8 +24,8 @@ from typing import Iterator, Mapping
 from flask import current_app
 from redis import Redis
 
-from marketplace.errors import RateLimited
-from marketplace.extensions import redis_client
+from marketplace.core.errors import RateLimited
+from marketplace.core.extensions import redis_client
 
 # KEYS[1] the counter; ARGV[1] the window in seconds; ARGV[2] the count at which the window
 # starts again (0: never). Returns the new count and the seconds left in the window.

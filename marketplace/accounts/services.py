@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from marketplace.accounts.models import ApiToken, MailedToken, MailedTokenPurpose, MemberRole, Membership, User
 from marketplace.accounts.passwords import hash_password, needs_rehash, verify_password
 from marketplace.accounts.tokens import TOKEN_TYPE, new_token, token_digest
-from marketplace.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
-from marketplace.pagination import Page, PageRequest, fetch_page
+from marketplace.core.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
+from marketplace.core.pagination import Page, PageRequest, fetch_page
 from tenants.db import utcnow
 from tenants.models import Tenant
 from tenants.uow import UnitOfWork
@@ -127,7 +127,7 @@ def register_user(email: str, password: str, full_name: str) -> Account:
     """Create a buyer account and queue its welcome notification and its address verification mail.
 
     An email in use in any letter case breaks the unique index on lower(email),
-    which marketplace/integrity.py answers 409 email_taken; the index decides,
+    which marketplace/core/integrity.py answers 409 email_taken; the index decides,
     so two concurrent sign-ups cannot both win.
     """
     password_hash = hash_password(password)

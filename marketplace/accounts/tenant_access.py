@@ -6,7 +6,7 @@ tenant moves between statuses.
 """
 from __future__ import annotations
 
-from marketplace.errors import Forbidden
+from marketplace.core.errors import Forbidden
 from tenants.models import TenantStatus
 
 

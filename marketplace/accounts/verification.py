@@ -25,7 +25,7 @@ from marketplace.accounts.services import (
     WrongCurrentPassword, _get_user, _user_by_email, request_mailed_token,
 )
 from marketplace.accounts.tokens import new_token, token_digest
-from marketplace.errors import ApiError, Conflict, NotFound, ValidationFailed
+from marketplace.core.errors import ApiError, Conflict, NotFound, ValidationFailed
 from marketplace.mail.delivery import deliver_once
 from tenants.db import utcnow
 from tenants.uow import UnitOfWork
@@ -239,7 +239,7 @@ def confirm_email_change(token: str) -> None:
     """Switch the account to the new, now verified, address and tell the previous one by mail.
 
     Another account taking the address meanwhile breaks the unique index on
-    lower(email): a 409 email_taken from marketplace/integrity.py.
+    lower(email): a 409 email_taken from marketplace/core/integrity.py.
     """
     with UnitOfWork() as uow:
         request = _spendable(uow.session, token, MailedTokenPurpose.CHANGE_EMAIL)

@@ -6,8 +6,8 @@ from flask.views import MethodView
 from marketplace.accounts.permissions import operator_required
 from marketplace.audit import services
 from marketplace.audit.schemas import AuditEntrySchema, AuditFilterSchema
-from marketplace.pagination import paginated
-from marketplace.request_parsing import Blueprint
+from marketplace.core.pagination import paginated
+from marketplace.core.request_parsing import Blueprint
 
 blp = Blueprint("audit", __name__, description="Who did what, when, with the record before and after")
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import User
 from marketplace.audit.models import AuditEntry
-from marketplace.pagination import Page, PageRequest, fetch_page
+from marketplace.core.pagination import Page, PageRequest, fetch_page
 from tenants.models import Tenant
 from tenants.uow import UnitOfWork
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import request
 from flask.views import MethodView
 
-from marketplace import openapi_examples as examples
+from marketplace.core import openapi_examples as examples
 from marketplace.accounts.models import MemberRole
 from marketplace.accounts.permissions import (
     current_principal, current_tenant, member_required, operator_required,
@@ -19,13 +19,13 @@ from marketplace.catalog.schemas import (
     CategoryTreeSchema, ProductChangeSchema, ProductFilterSchema, ProductInputSchema, ProductSchema,
     ProductVariantSchema, StockMovementInputSchema, StockMovementSchema, VariantChangeSchema, VariantInputSchema,
 )
-from marketplace.errors import ApiError, ValidationFailed
-from marketplace.pagination import paginated
-from marketplace.request_parsing import Blueprint
+from marketplace.core.errors import ApiError, ValidationFailed
+from marketplace.core.pagination import paginated
+from marketplace.core.request_parsing import Blueprint
 
 blp = Blueprint("catalog", __name__, description="Categories, and each seller's products, variants, stock and imports")
 
-# Ids are BIGINT: a larger number in a path is a 404 from routing, not a database error (marketplace.openapi).
+# Ids are BIGINT: a larger number in a path is a 404 from routing, not a database error (marketplace.core.openapi).
 ID = "id"
 PRODUCT_PATH = f"/sellers/<slug>/products/<{ID}:product_id>"
 VARIANT_PATH = f"{PRODUCT_PATH}/variants/<{ID}:variant_id>"

@@ -24,11 +24,11 @@ from sqlalchemy import CTE, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from marketplace.audit.services import record
-from marketplace.cache import MARKET_SCOPE, invalidate
+from marketplace.core.cache import MARKET_SCOPE, invalidate
 from marketplace.catalog.listing import resync_products, sync_listings
 from marketplace.catalog.models import Category, Product, ProductListing
-from marketplace.errors import Conflict, NotFound, ValidationFailed
-from marketplace.field_updates import writable_changes
+from marketplace.core.errors import Conflict, NotFound, ValidationFailed
+from marketplace.core.field_updates import writable_changes
 from tenants.models import Tenant
 from tenants.registry import get_tenant_by_id
 from tenants.uow import UnitOfWork

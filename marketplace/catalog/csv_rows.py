@@ -41,7 +41,7 @@ from marshmallow import ValidationError
 
 from marketplace.catalog.models import ProductStatus
 from marketplace.catalog.schemas import ImportRowExtrasSchema, ProductInputSchema, VariantInputSchema
-from marketplace.errors import ValidationFailed
+from marketplace.core.errors import ValidationFailed
 
 MAX_IMPORT_ROWS = 20_000
 OPTION_PREFIX = "option:"

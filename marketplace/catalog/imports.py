@@ -28,7 +28,7 @@ from marketplace.catalog.models import (
     CatalogImport, ImportStatus, Product, ProductImage, ProductStatus, StockReason, Variant,
 )
 from marketplace.catalog.stock import set_stock_levels
-from marketplace.errors import NotFound
+from marketplace.core.errors import NotFound
 from tenants.models import TenantRef
 from tenants.registry import get_tenant_by_id
 from tenants.uow import UnitOfWork

@@ -4,8 +4,8 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from marketplace.accounts.schemas import TrimmedString
-from marketplace.openapi import MAX_ID, WholeMatch
-from marketplace.partial_updates import AtLeastOneField
+from marketplace.core.openapi import MAX_ID, WholeMatch
+from marketplace.core.partial_updates import AtLeastOneField
 from marketplace.catalog.models import ImportStatus, ProductStatus, StockReason
 
 SLUG_RULE = WholeMatch(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",

@@ -21,10 +21,10 @@ from marketplace.catalog.models import (
     Product, ProductImage, ProductStatus, StockMovement, StockReason, Variant,
 )
 from marketplace.catalog.stock import StockChange, record_movements
-from marketplace.errors import Conflict, NotFound, ValidationFailed
-from marketplace.field_updates import writable_changes
-from marketplace.pagination import Page, PageRequest, fetch_page
-from marketplace.state_machine import StateMachine
+from marketplace.core.errors import Conflict, NotFound, ValidationFailed
+from marketplace.core.field_updates import writable_changes
+from marketplace.core.pagination import Page, PageRequest, fetch_page
+from marketplace.core.state_machine import StateMachine
 from tenants.models import TenantRef
 from tenants.uow import UnitOfWork
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import StockMovement, StockReason, Variant
-from marketplace.errors import Conflict, ValidationFailed
+from marketplace.core.errors import Conflict, ValidationFailed
 
 # stock_on_hand is a PostgreSQL integer.
 MAX_STOCK_ON_HAND = 2**31 - 1

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from marketplace.accounts.models import User
 from marketplace.notifications.models import Notification
-from marketplace.pagination import Page, PageRequest, fetch_page
+from marketplace.core.pagination import Page, PageRequest, fetch_page
 from tenants.uow import UnitOfWork
 
 WELCOME_KIND = "welcome"

@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask.views import MethodView
 from marshmallow import RAISE
 
-from marketplace import openapi_examples as examples
+from marketplace.core import openapi_examples as examples
 from marketplace.accounts.models import MemberRole
 from marketplace.accounts.permissions import (
     current_principal, current_tenant, login_required, member_required, operator_required,
 )
-from marketplace.pagination import paginated
-from marketplace.request_parsing import Blueprint
+from marketplace.core.pagination import paginated
+from marketplace.core.request_parsing import Blueprint
 from marketplace.reviews import services
 from marketplace.reviews.schemas import (
     ModerationSchema, PublicReviewSchema, ReplySchema, ReviewCreateSchema, ReviewListQuerySchema, ReviewSchema,

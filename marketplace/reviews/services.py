@@ -21,8 +21,8 @@ from marketplace.audit.services import record
 from marketplace.catalog.listing import sync_listing
 from marketplace.catalog.models import Product, Review
 from marketplace.checkout.models import MarketplaceOrder, MarketplaceOrderLine
-from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from marketplace.pagination import Page, PageRequest, fetch_page
+from marketplace.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from marketplace.core.pagination import Page, PageRequest, fetch_page
 from marketplace.storefront.services import ProductNotFound, published_product_id
 from tenants.db import utcnow
 from tenants.models import Tenant, TenantRef

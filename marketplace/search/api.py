@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask.views import MethodView
 from marshmallow import RAISE
 
-from marketplace import openapi_examples as examples, rate_limits
-from marketplace.request_parsing import Blueprint
+from marketplace.core import openapi_examples as examples, rate_limits
+from marketplace.core.request_parsing import Blueprint
 from marketplace.search import services
 from marketplace.search.query import SearchArgsSchema, StorefrontSearchArgsSchema, SuggestArgsSchema
 from marketplace.search.schemas import SearchPageSchema, SuggestionsSchema, search_page_body

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from marketplace.errors import SELLER_NOT_FOUND_MESSAGE
+from marketplace.core.errors import SELLER_NOT_FOUND_MESSAGE
 from marketplace.search import services
 from marketplace.search.port import ReindexProgress
 from tenants.registry import TenantNotFound

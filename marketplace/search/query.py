@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from marketplace.openapi import MAX_ID, WholeMatch
+from marketplace.core.openapi import MAX_ID, WholeMatch
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20

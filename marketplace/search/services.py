@@ -18,7 +18,7 @@ from typing import Callable
 from sqlalchemy import select
 
 from marketplace.catalog.models import Category
-from marketplace.errors import ApiError
+from marketplace.core.errors import ApiError
 from marketplace.search import get_search_backend
 from marketplace.search.documents import CatalogDocuments, load_documents, load_tenant
 from marketplace.search.port import (

@@ -6,14 +6,14 @@ from datetime import timedelta
 from flask import current_app
 from flask.views import MethodView
 
-from marketplace import openapi_examples as examples, rate_limits
+from marketplace.core import openapi_examples as examples, rate_limits
 from marketplace.accounts.models import MemberRole
 from marketplace.accounts.permissions import (
     current_principal, current_tenant, login_required, member_required, operator_required, verified_email_required,
 )
 from marketplace.accounts.schemas import MembershipSchema, MemberSchema
-from marketplace.pagination import paginated
-from marketplace.request_parsing import Blueprint
+from marketplace.core.pagination import paginated
+from marketplace.core.request_parsing import Blueprint
 from marketplace.sellers import domains, members, services
 from marketplace.sellers.lifecycle import TenantAction
 from marketplace.sellers.schemas import (

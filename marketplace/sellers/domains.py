@@ -27,8 +27,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from marketplace.errors import Conflict, NotFound
-from marketplace.integrity import violated_constraint
+from marketplace.core.errors import Conflict, NotFound
+from marketplace.core.integrity import violated_constraint
 from marketplace.sellers.domain_proofs import DomainProbe, Proof, challenge_record_name, well_known_path
 from tenants.db import utcnow
 from tenants.models import DomainStatus, TenantDomain, TenantRef

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 
-from marketplace.state_machine import StateMachine
+from marketplace.core.state_machine import StateMachine
 from tenants.models import TenantStatus
 
 

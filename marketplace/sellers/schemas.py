@@ -7,8 +7,8 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from marketplace.accounts.models import MemberRole
 from marketplace.accounts.schemas import MAX_EMAIL_LENGTH, EmailAddress, TrimmedString
-from marketplace.openapi import ErrorSchema
-from marketplace.partial_updates import AtLeastOneField
+from marketplace.core.openapi import ErrorSchema
+from marketplace.core.partial_updates import AtLeastOneField
 from marketplace.sellers.codes import COUNTRY_CODES, SUPPORTED_CURRENCIES
 from marketplace.sellers.models import ApplicationStatus
 from tenants.models import DomainStatus, TenantStatus

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 from marketplace.accounts.models import MemberRole, Membership, User
 from marketplace.audit.models import AuditEntry
 from marketplace.audit.services import record
-from marketplace.cache import MARKET_SCOPE, invalidate, seller_face_scope, tenant_scope
-from marketplace.errors import Conflict, NotFound
-from marketplace.field_updates import writable_changes
-from marketplace.pagination import Page, PageRequest, fetch_page
+from marketplace.core.cache import MARKET_SCOPE, invalidate, seller_face_scope, tenant_scope
+from marketplace.core.errors import Conflict, NotFound
+from marketplace.core.field_updates import writable_changes
+from marketplace.core.pagination import Page, PageRequest, fetch_page
 from marketplace.sellers.domains import claim_domain, custom_domain_name
 from marketplace.sellers.lifecycle import PAST_TENSE, TENANT_LIFECYCLE, TenantAction
 from marketplace.sellers.models import ApplicationStatus, SellerApplication, StorefrontSettings, TenantExport
@@ -149,7 +149,7 @@ def apply_for_shop(applicant_user_id: int, *, shop_name: str, wanted_slug: str, 
     Raises SlugUnavailable (with a free suggestion) if a tenant, another
     pending application or the platform itself has the slug. An application
     that takes the slug between this check and the insert breaks the pending
-    slug's unique index instead: a 409 slug_taken (marketplace/integrity.py).
+    slug's unique index instead: a 409 slug_taken (marketplace/core/integrity.py).
     """
     with UnitOfWork() as uow:
         _ensure_slug_available(uow.session, wanted_slug)

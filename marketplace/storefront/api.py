@@ -9,11 +9,11 @@ from flask import request
 from flask.views import MethodView
 from marshmallow import RAISE
 
-from marketplace import openapi_examples as examples
-from marketplace.cache import MARKET_SCOPE
-from marketplace.errors import ValidationFailed
-from marketplace.pagination import paginated
-from marketplace.request_parsing import Blueprint
+from marketplace.core import openapi_examples as examples
+from marketplace.core.cache import MARKET_SCOPE
+from marketplace.core.errors import ValidationFailed
+from marketplace.core.pagination import paginated
+from marketplace.core.request_parsing import Blueprint
 from marketplace.storefront import services
 from marketplace.storefront.response_cache import cached_responses
 from marketplace.storefront.schemas import (

@@ -4,7 +4,7 @@ A hit returns the stored body and headers (`X-Pagination` included) as they
 are: no query-string parsing, no serialisation, which were most of a cached
 read's cost (profiled with bench/catalog_http.py). The entry is stamped with
 the generations of the cache scopes the response depends on, so every
-invalidation of `marketplace.cache` makes it stale as well: those the route
+invalidation of `marketplace.core.cache` makes it stale as well: those the route
 names, and those the view recorded while computing (`depend_on`).
 
 The decorator goes above flask-smorest's: a miss runs the validated view and
@@ -22,8 +22,8 @@ from typing import Callable
 
 from flask import current_app, request
 
-from marketplace.cache import CachedResponse, cached_response, recording_dependencies, store_response
-from marketplace.errors import ApiError
+from marketplace.core.cache import CachedResponse, cached_response, recording_dependencies, store_response
+from marketplace.core.errors import ApiError
 
 # Set by the app or the server after the view returns; never part of a stored response.
 _UNSTORED_HEADERS = frozenset({"content-length", "set-cookie", "x-request-id"})

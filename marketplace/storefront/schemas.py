@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
 
-from marketplace.openapi import WholeMatch
+from marketplace.core.openapi import WholeMatch
 from marketplace.storefront.services import ListingFilters, ListingSort
 
 MAX_AMOUNT = 2**63 - 1

@@ -25,14 +25,14 @@ from typing import Any, Callable
 from sqlalchemy import Select, func, literal, select, tuple_
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from marketplace.cache import (
+from marketplace.core.cache import (
     MARKET_SCOPE, cached, cached_many, depend_on, product_scope, seller_face_scope, tenant_scope,
 )
 from marketplace.catalog.categories import descendant_ids
 from marketplace.catalog.listing import ListingDimension, listing_scope
 from marketplace.catalog.models import Category, Product, ProductListing, ProductStatus
-from marketplace.errors import NotFound, ValidationFailed
-from marketplace.pagination import Page, PageRequest, fetch_page
+from marketplace.core.errors import NotFound, ValidationFailed
+from marketplace.core.pagination import Page, PageRequest, fetch_page
 from marketplace.reviews.ratings import average_rating
 from marketplace.sellers.services import get_storefront_settings
 from tenants.models import Tenant, TenantRef, TenantStatus

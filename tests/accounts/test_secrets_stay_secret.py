@@ -12,7 +12,7 @@ import zlib
 from sqlalchemy import text
 
 from marketplace.accounts.models import MemberRole
-from marketplace.extensions import redis_client
+from marketplace.core.extensions import redis_client
 from tenants.shards import shards
 from tests.mailbox import token_in
 

@@ -5,7 +5,7 @@ import pytest
 
 from marketplace.catalog import services
 from marketplace.catalog.categories import change_category
-from marketplace.field_updates import UnwritableFields
+from marketplace.core.field_updates import UnwritableFields
 
 
 def test_a_product_update_naming_its_status_is_refused_and_changes_nothing(app, shop, catalog, catalog_state):

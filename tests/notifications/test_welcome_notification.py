@@ -4,7 +4,7 @@ from __future__ import annotations
 from rq import Queue, SimpleWorker
 from sqlalchemy import text
 
-from marketplace.extensions import redis_client
+from marketplace.core.extensions import redis_client
 from marketplace.notifications.jobs import send_welcome
 from tenants.shards import shards
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from marketplace.embedded import drop_embedded_database
+from marketplace.core.embedded import drop_embedded_database
 from migrations import upgrade_shared
 from tests.conftest import _test_database_url
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from marketplace.cache import MARKET_SCOPE, cached, tenant_scope
+from marketplace.core.cache import MARKET_SCOPE, cached, tenant_scope
 from marketplace.catalog.models import Product, ProductStatus, Variant
 from marketplace.sellers.jobs import export_tenant
 from tenants.uow import UnitOfWork

@@ -1,7 +1,7 @@
 """Hot reads come from Redis under keys that carry the tenant, and every change shows on the next read."""
 from __future__ import annotations
 
-from marketplace.extensions import redis_client
+from marketplace.core.extensions import redis_client
 from tests.storefront.support import DETAIL, LISTING, PROFILE, add_category, add_product, add_purchase, slugs
 
 

@@ -7,7 +7,7 @@ from marketplace.catalog.models import ProductStatus, StockReason
 from marketplace.catalog.services import (
     change_status, list_variants, record_stock_movement, update_product, update_variant,
 )
-from marketplace.pagination import PageRequest
+from marketplace.core.pagination import PageRequest
 from marketplace.storefront import response_cache
 from tests.storefront.support import DETAIL, LISTING, Sku, add_category, add_product, slugs
 

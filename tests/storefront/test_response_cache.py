@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.extensions import redis_client
+from marketplace.core.extensions import redis_client
 from tests.storefront.support import DETAIL, LISTING, PROFILE, add_purchase
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from marketplace.extensions import redis_client
+from marketplace.core.extensions import redis_client
 from tenants.models import TenantRef
 from tenants.outbox import OutboxMessage
 from tenants.shards import shards

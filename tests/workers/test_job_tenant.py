@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from rq.job import Job, JobStatus
 
-from marketplace.extensions import redis_client
+from marketplace.core.extensions import redis_client
 from tests.workers.support import count_runs, run_jobs, write_message
 
 RECORD_TENANT_RUN = "tests.workers.jobs.record_tenant_run"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from rq.job import Job
 
-from marketplace.embedded import EmbeddedRedis
-from marketplace.extensions import redis_client
+from marketplace.core.embedded import EmbeddedRedis
+from marketplace.core.extensions import redis_client
 from tenants.uow import UnitOfWork
 from tests.workers.support import (
     count_messages, count_queued_jobs, count_runs, load_message, run_jobs, write_message,

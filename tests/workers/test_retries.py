@@ -6,7 +6,7 @@ import logging
 import pytest
 from rq.job import Job, JobStatus
 
-from marketplace.extensions import redis_client
+from marketplace.core.extensions import redis_client
 from tenants.db import utcnow
 from tests.workers.support import count_runs, run_jobs, write_message
 from workers.queues import RETRY_POLICY, get_queue

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from marketplace.accounts.tokens import token_digest
-from marketplace.extensions import redis_client
+from marketplace.core.extensions import redis_client
 from tenants.provisioning import provision_tenant
 from tenants.shards import shards
 from tests.workers import jobs

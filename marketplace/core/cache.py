@@ -22,7 +22,7 @@ computation recorded (`depend_on`) because only it knows them (the sellers a
 listing page shows, say). A recorded scope's generation is read before the
 data it guards, so a change committed in between makes the entry stale
 rather than stamping old data with a new generation. Their lookups go through the process's near cache
-(`marketplace.near_cache`): a hit costs no round trip, and Redis's
+(`marketplace.core.near_cache`): a hit costs no round trip, and Redis's
 invalidation messages keep it exactly as current as Redis.
 """
 from __future__ import annotations
@@ -36,7 +36,7 @@ from typing import Any, Callable, Iterator
 import orjson
 from redis import RedisError
 
-from marketplace.extensions import redis_client
+from marketplace.core.extensions import redis_client
 
 log = logging.getLogger(__name__)
 

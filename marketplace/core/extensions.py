@@ -4,7 +4,7 @@ from __future__ import annotations
 import redis
 from flask import Flask
 
-from marketplace.near_cache import DEFAULT_MAX_AGE_SECONDS, NearCache
+from marketplace.core.near_cache import DEFAULT_MAX_AGE_SECONDS, NearCache
 from tenants.shards import shards
 
 

@@ -1,6 +1,6 @@
 """Hot Redis keys held in this process, dropped the moment Redis says they changed.
 
-The whole-response cache of the public catalog reads (`marketplace.cache`)
+The whole-response cache of the public catalog reads (`marketplace.core.cache`)
 asks Redis for a handful of keys on every request. On two cores the round
 trip, and Redis's own work for it, cost more than the rest of a cached read
 (bench/catalog_http.py). `NearCache` keeps the values it has read, and Redis

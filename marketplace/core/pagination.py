@@ -21,7 +21,7 @@ from flask_smorest.pagination import PaginationParameters
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from marketplace.errors import ValidationFailed
+from marketplace.core.errors import ValidationFailed
 
 MAX_PAGE_SIZE = 100
 # An offset past this many pages is a scan nobody browses to; refuse it rather than run it.

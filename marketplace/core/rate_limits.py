@@ -26,8 +26,8 @@ from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
-from marketplace.errors import error_body
-from marketplace.extensions import redis_client
+from marketplace.core.errors import error_body
+from marketplace.core.extensions import redis_client
 
 limiter = Limiter(key_func=get_remote_address, strategy="fixed-window", key_prefix="ratelimit",
                   headers_enabled=False)

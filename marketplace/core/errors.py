@@ -15,7 +15,7 @@ from redis import RedisError
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from marketplace.openapi import DocumentedApi
+from marketplace.core.openapi import DocumentedApi
 from tenants.provisioning import SlugTaken
 from tenants.registry import TenantNotFound
 from tenants.slugs import InvalidSlug

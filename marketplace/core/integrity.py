@@ -16,7 +16,7 @@ from typing import NamedTuple
 from flask import Flask, jsonify
 from sqlalchemy.exc import IntegrityError
 
-from marketplace.errors import error_body
+from marketplace.core.errors import error_body
 
 log = logging.getLogger(__name__)
 

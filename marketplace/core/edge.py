@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Flask, request
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
-from marketplace.errors import ApiError
+from marketplace.core.errors import ApiError
 
 MAX_REQUEST_LINE_BYTES = 4094
 MAX_HEADER_FIELDS = 100

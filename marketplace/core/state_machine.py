@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass
 from typing import Generic, Mapping, TypeVar
 
-from marketplace.errors import Conflict
+from marketplace.core.errors import Conflict
 
 Status = TypeVar("Status", bound=enum.Enum)
 Action = TypeVar("Action")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from marketplace.errors import ValidationFailed
+from marketplace.core.errors import ValidationFailed
 
 
 class UnwritableFields(ValidationFailed):

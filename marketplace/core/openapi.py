@@ -2,7 +2,7 @@
 
 flask-smorest documents what the views declare; this module documents what
 the server does around them. Errors use our one shape (`ErrorSchema`, the body
-of `marketplace.errors.error_body`), not flask-smorest's default. A JSON body
+of `marketplace.core.errors.error_body`), not flask-smorest's default. A JSON body
 may be malformed (400) or too large (413) anywhere; any operation may meet a
 backing service that is down (503); a path naming no row is a 404. Ids in
 paths are BIGINT-sized (`IdConverter`), so a larger number is a 404 from
@@ -24,7 +24,7 @@ from flask_smorest.utils import prepare_response
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.routing import IntegerConverter
 
-from marketplace.partial_updates import AtLeastOneField
+from marketplace.core.partial_updates import AtLeastOneField
 
 # Every table's id is a PostgreSQL bigint.
 MAX_ID = 2**63 - 1
@@ -140,7 +140,7 @@ class ContractPlugin(BasePlugin):
                 responses.setdefault("413", PAYLOAD_TOO_LARGE)
             if "{" in (path or ""):
                 responses.setdefault("404", "NOT_FOUND")
-            # marketplace/edge.py answers these before any view, on every operation.
+            # marketplace/core/edge.py answers these before any view, on every operation.
             responses.setdefault("414", "REQUEST_URI_TOO_LONG")
             responses.setdefault("431", "REQUEST_HEADER_FIELDS_TOO_LARGE")
             responses.setdefault("503", "SERVICE_UNAVAILABLE")
@@ -153,7 +153,7 @@ class ContractPlugin(BasePlugin):
                         response.setdefault("headers", dict(HEADERS_BY_STATUS[int(status)]))
             for parameter in operation.get("parameters", []):
                 if isinstance(parameter, dict) and parameter.get("in") == "query" and parameter.get("name") == "page":
-                    # Checked in marketplace.pagination: an offset that deep is a scan, not browsing.
+                    # Checked in marketplace.core.pagination: an offset that deep is a scan, not browsing.
                     parameter["schema"]["maximum"] = self.max_page_number
 
 

@@ -1,0 +1,1 @@
+"""Infrastructure shared by every area: caches, errors, pagination, logging, the OpenAPI document, ..."""
