@@ -9,8 +9,10 @@ from marketplace.catalog import models as catalog_models  # noqa: F401
 from marketplace.checkout import models as checkout_models  # noqa: F401
 from marketplace.mail import models as mail_models  # noqa: F401
 from marketplace.notifications import models as notifications_models  # noqa: F401
+from marketplace.reviews import models as reviews_models  # noqa: F401
 from marketplace.search import models as search_models  # noqa: F401
 from marketplace.sellers import models as sellers_models  # noqa: F401
+from marketplace.storefront import models as storefront_models  # noqa: F401
 from tenants import models as tenants_models  # noqa: F401
 from tenants import outbox as outbox_models  # noqa: F401
 from migrations import MIGRATIONS_DIR

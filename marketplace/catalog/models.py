@@ -1,7 +1,7 @@
 """Catalog tables.
 
-Tenant schema: products, their images and variants, stock movements, reviews
-and CSV imports. Shared schema: the operator's category tree and the product
+Tenant schema: products, their images and variants, stock movements and CSV
+imports (reviews are in marketplace.reviews.models). Shared schema: the operator's category tree and the product
 listing, the read model behind the marketplace-wide listing (one row per
 product, written in the same transaction as the product, so a change is
 visible on the next read).
@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text,
+    BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text,
     UniqueConstraint, text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -142,25 +142,6 @@ class StockMovement(TenantBase):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
 
     __table_args__ = (CheckConstraint("quantity_delta <> 0", name="delta_not_zero"),)
-
-
-class Review(Timestamps, TenantBase):
-    """A buyer's review of a product, one per purchased order line."""
-
-    __tablename__ = "reviews"
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
-    # The marketplace order line (shared schema) that proves the purchase.
-    order_line_id: Mapped[int] = mapped_column(BigInteger, unique=True)
-    buyer_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    rating: Mapped[int] = mapped_column(SmallInteger)
-    body: Mapped[str] = mapped_column(Text, default="", server_default="")
-    seller_reply: Mapped[str | None] = mapped_column(Text)
-    replied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    is_hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
-
-    __table_args__ = (CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),)
 
 
 class CatalogImport(Timestamps, TenantBase):

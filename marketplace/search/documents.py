@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from marketplace.catalog.listing import variant_figures
 from marketplace.catalog.models import Category, Product, ProductImage, ProductStatus
 from marketplace.reviews.ratings import average_rating
-from marketplace.sellers.models import StorefrontSettings
+from marketplace.storefront.models import StorefrontSettings
 from tenants.models import Tenant, TenantStatus
 from tenants.uow import UnitOfWork
 

@@ -1,14 +1,14 @@
-"""Seller tables: applications, invites and exports (shared schema), storefront settings (tenant schema)."""
+"""Seller tables (shared schema): applications, invites and exports."""
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, func, text
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.accounts.models import MemberRole
-from tenants.db import SharedBase, TenantBase, Timestamps, checked_enum
+from tenants.db import SharedBase, Timestamps, checked_enum
 
 
 class ApplicationStatus(str, enum.Enum):
@@ -81,20 +81,3 @@ class TenantExport(SharedBase):
     path: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-class StorefrontSettings(Timestamps, TenantBase):
-    """The storefront's face and policies: one row per tenant (id is always 1)."""
-
-    __tablename__ = "storefront_settings"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1, autoincrement=False)
-    display_name: Mapped[str] = mapped_column(String(120))
-    description: Mapped[str] = mapped_column(Text, default="", server_default="")
-    logo_url: Mapped[str | None] = mapped_column(String(2000))
-    banner_url: Mapped[str | None] = mapped_column(String(2000))
-    shipping_policy: Mapped[str] = mapped_column(Text, default="", server_default="")
-    returns_policy: Mapped[str] = mapped_column(Text, default="", server_default="")
-    support_email: Mapped[str | None] = mapped_column(String(254))
-
-    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)

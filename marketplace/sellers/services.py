@@ -24,7 +24,8 @@ from marketplace.core.field_updates import writable_changes
 from marketplace.core.pagination import Page, PageRequest, fetch_page
 from marketplace.sellers.domains import claim_domain, custom_domain_name
 from marketplace.sellers.lifecycle import PAST_TENSE, TENANT_LIFECYCLE, TenantAction
-from marketplace.sellers.models import ApplicationStatus, SellerApplication, StorefrontSettings, TenantExport
+from marketplace.sellers.models import ApplicationStatus, SellerApplication, TenantExport
+from marketplace.storefront.models import StorefrontSettings
 from marketplace.sellers.notices import record_notification
 from tenants.db import utcnow
 from tenants.models import Tenant, TenantRef, TenantStatus

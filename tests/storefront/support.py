@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 from marketplace.catalog.models import Category, Product, ProductImage, ProductListing, ProductStatus, Variant
 from marketplace.checkout.models import MarketplaceOrder, MarketplaceOrderLine
-from marketplace.sellers.models import StorefrontSettings
+from marketplace.storefront.models import StorefrontSettings
 from tenants.models import TenantRef
 from tenants.uow import UnitOfWork
 
