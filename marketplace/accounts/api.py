@@ -1,4 +1,4 @@
-"""The accounts API: registration, tokens, the current user, operators' user list, seller members."""
+"""The accounts API: registration, tokens, the current user, operators' user list."""
 from __future__ import annotations
 
 from flask import current_app, request
@@ -6,19 +6,17 @@ from flask.views import MethodView
 
 from marketplace.core import openapi_examples as examples, rate_limits
 from marketplace.accounts import services, verification
-from marketplace.accounts.permissions import (
-    current_principal, current_tenant, login_required, member_required, operator_required,
-)
+from marketplace.accounts.permissions import current_principal, login_required, operator_required
 from marketplace.accounts.ratelimit import guarded_password_check
 from marketplace.accounts.schemas import (
-    CredentialsSchema, EmailChangeSchema, MailedTokenSchema, MemberSchema, PasswordChangeSchema,
+    CredentialsSchema, EmailChangeSchema, MailedTokenSchema, PasswordChangeSchema,
     PasswordResetRequestSchema, PasswordResetSchema, ProfileSchema, ProfileUpdateSchema, RegistrationSchema,
     TokenSchema, UserFilterSchema, UserSchema,
 )
 from marketplace.core.pagination import paginated
 from marketplace.core.request_parsing import Blueprint
 
-blp = Blueprint("accounts", __name__, description="Registration, tokens, the current user and seller members")
+blp = Blueprint("accounts", __name__, description="Registration, tokens, the current user and the operators' user list")
 
 
 @blp.route("/auth/register")
@@ -203,13 +201,3 @@ class OperatorUsers(MethodView):
     def get(self, filters, page_request):
         """Every user account (operators only)"""
         return services.list_users(page_request, email_contains=filters.get("email"))
-
-
-@blp.route("/sellers/<slug>/members")
-class SellerMembers(MethodView):
-    @member_required(allow_operators=True)
-    @blp.response(200, MemberSchema(many=True))
-    @paginated(blp)
-    def get(self, slug, page_request):
-        """The seller's members and their roles (members and operators)"""
-        return services.list_members(current_tenant().id, page_request)

@@ -5,25 +5,9 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from marketplace.accounts.models import MemberRole
 from marketplace.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from marketplace.core.fields import MAX_EMAIL_LENGTH, EmailAddress, TrimmedString
 
-MAX_EMAIL_LENGTH = 254
 MAX_FULL_NAME_LENGTH = 120
-
-
-class TrimmedString(fields.String):
-    """A string with surrounding white space removed, so that "  " counts as empty."""
-
-    def _deserialize(self, value, attr, data, **kwargs) -> str:
-        return super()._deserialize(value, attr, data, **kwargs).strip()
-
-
-class EmailAddress(fields.Email):
-    """An email address, trimmed, with its domain lower-cased (domains ignore case; local parts may not)."""
-
-    def _deserialize(self, value, attr, data, **kwargs) -> str:
-        address = super()._deserialize(value, attr, data, **kwargs).strip()
-        local_part, at, domain = address.rpartition("@")
-        return f"{local_part}{at}{domain.lower()}" if at else address
 
 
 def _email(**kwargs) -> EmailAddress:
@@ -141,13 +125,3 @@ class TokenSchema(Schema):
     access_token = fields.String(metadata={"description": "The secret to send as a bearer token; shown only once."})
     token_type = fields.String(metadata={"description": "Always `Bearer`."})
     expires_at = fields.DateTime(metadata={"description": "When the token stops working."})
-
-
-class MemberSchema(Schema):
-    """A member of a seller's team and their role."""
-
-    user_id = fields.Integer(metadata={"description": "The member's user id."})
-    email = fields.String()
-    full_name = fields.String()
-    role = fields.Enum(MemberRole, by_value=True, metadata={"description": "owner, manager or staff."})
-    member_since = fields.DateTime(metadata={"description": "When they joined the team."})

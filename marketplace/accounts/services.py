@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, case, delete, func, or_, select, update
+from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import ApiToken, MailedToken, MailedTokenPurpose, MemberRole, Membership, User
@@ -110,15 +110,6 @@ class Principal:
     email: str
     is_operator: bool
     email_verified: bool
-
-
-@dataclass(frozen=True)
-class Member:
-    user_id: int
-    email: str
-    full_name: str
-    role: MemberRole
-    member_since: datetime
 
 
 # Registration and operators
@@ -356,19 +347,6 @@ def list_users(page_request: PageRequest, email_contains: str | None = None) -> 
         query = query.where(User.email.icontains(email_contains, autoescape=True))
     with UnitOfWork() as uow:
         return fetch_page(uow.session, query, page_request).map(Account.of)
-
-
-def list_members(tenant_id: int, page_request: PageRequest) -> Page[Member]:
-    """A tenant's members, owners first, then managers, then staff; by email within a role."""
-    role_rank = case({role: role.rank for role in MemberRole}, value=Membership.role)
-    query = (
-        select(User.id, User.email, User.full_name, Membership.role, Membership.created_at)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.tenant_id == tenant_id)
-        .order_by(role_rank.desc(), func.lower(User.email), User.id)
-    )
-    with UnitOfWork() as uow:
-        return fetch_page(uow.session, query, page_request).map(lambda row: Member(*row))
 
 
 def role_in_tenant(user_id: int, tenant_id: int) -> MemberRole | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from marketplace.accounts.schemas import TrimmedString
+from marketplace.core.fields import TrimmedString
 from marketplace.core.openapi import MAX_ID, WholeMatch
 from marketplace.core.partial_updates import AtLeastOneField
 from marketplace.catalog.models import ImportStatus, ProductStatus, StockReason

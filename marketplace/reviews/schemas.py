@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from marketplace.accounts.schemas import TrimmedString
+from marketplace.core.fields import TrimmedString
 from marketplace.storefront.schemas import StrictQuerySchema
 
 MAX_REVIEW_LENGTH = 5_000

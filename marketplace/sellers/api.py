@@ -11,14 +11,14 @@ from marketplace.accounts.models import MemberRole
 from marketplace.accounts.permissions import (
     current_principal, current_tenant, login_required, member_required, operator_required, verified_email_required,
 )
-from marketplace.accounts.schemas import MembershipSchema, MemberSchema
+from marketplace.accounts.schemas import MembershipSchema
 from marketplace.core.pagination import paginated
 from marketplace.core.request_parsing import Blueprint
 from marketplace.sellers import domains, members, services
 from marketplace.sellers.lifecycle import TenantAction
 from marketplace.sellers.schemas import (
     ApplicationCreateSchema, ApplicationFilterSchema, ApplicationSchema, CustomDomainSchema, ExportSchema,
-    InviteAcceptanceSchema, InviteCreateSchema, InviteSchema, OptionalReasonSchema,
+    InviteAcceptanceSchema, InviteCreateSchema, InviteSchema, MemberSchema, OptionalReasonSchema,
     RejectionSchema, RoleChangeSchema, SlugTakenSchema, StorefrontSettingsInputSchema, StorefrontSettingsPatchSchema,
     StorefrontSettingsSchema, TenantDetailSchema, TenantFilterSchema, TenantSchema, TransitionSchema,
 )
@@ -92,6 +92,16 @@ class ApplicationRejection(MethodView):
 
 
 # Members and invites
+
+@blp.route("/sellers/<slug>/members")
+class SellerMembers(MethodView):
+    @member_required(allow_operators=True)
+    @blp.response(200, MemberSchema(many=True))
+    @paginated(blp)
+    def get(self, slug, page_request):
+        """The seller's members and their roles (members and operators)"""
+        return members.list_members(current_tenant().id, page_request)
+
 
 @blp.route("/sellers/<slug>/members/invites")
 class MemberInvites(MethodView):

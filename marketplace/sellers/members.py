@@ -1,4 +1,4 @@
-"""Member use cases: invites by email, accepting them, changing roles, removing members.
+"""Member use cases: listing members, invites by email, accepting them, changing roles, removing members.
 
 Who may do what: owners invite with any role and change or remove members;
 managers invite staff only; staff manage nobody. A tenant always keeps at
@@ -17,11 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import MemberRole, Membership, User
-from marketplace.accounts.services import Member, TenantMembership
+from marketplace.accounts.services import TenantMembership
 from marketplace.accounts.tenant_access import ensure_member_access
 from marketplace.accounts.tokens import new_token, token_digest
 from marketplace.audit.services import record
@@ -36,6 +36,15 @@ from tenants.uow import UnitOfWork
 
 INVITE_TTL = timedelta(days=7)
 INVITE_MAIL_JOB = "marketplace.sellers.jobs.send_member_invite"
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: int
+    email: str
+    full_name: str
+    role: MemberRole
+    member_since: datetime
 
 
 class RoleNotGrantable(Forbidden):
@@ -245,6 +254,19 @@ def _ensure_may_grant(session: Session, tenant_id: int, actor_user_id: int, role
 
 
 # Members
+
+def list_members(tenant_id: int, page_request: PageRequest) -> Page[Member]:
+    """A tenant's members, owners first, then managers, then staff; by email within a role."""
+    role_rank = case({role: role.rank for role in MemberRole}, value=Membership.role)
+    query = (
+        select(User.id, User.email, User.full_name, Membership.role, Membership.created_at)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.tenant_id == tenant_id)
+        .order_by(role_rank.desc(), func.lower(User.email), User.id)
+    )
+    with UnitOfWork() as uow:
+        return fetch_page(uow.session, query, page_request).map(lambda row: Member(*row))
+
 
 def change_member_role(tenant: TenantRef, actor_user_id: int, user_id: int, role: MemberRole) -> Member:
     """Give a member another role; demoting the last owner is a 409."""

@@ -6,7 +6,7 @@ import re
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from marketplace.accounts.models import MemberRole
-from marketplace.accounts.schemas import MAX_EMAIL_LENGTH, EmailAddress, TrimmedString
+from marketplace.core.fields import MAX_EMAIL_LENGTH, EmailAddress, TrimmedString
 from marketplace.core.openapi import ErrorSchema
 from marketplace.core.partial_updates import AtLeastOneField
 from marketplace.sellers.codes import COUNTRY_CODES, SUPPORTED_CURRENCIES
@@ -148,6 +148,16 @@ class InviteAcceptanceSchema(Schema):
     """The token of an invitation, accepted by the signed-in user."""
 
     token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class MemberSchema(Schema):
+    """A member of a seller's team and their role."""
+
+    user_id = fields.Integer(metadata={"description": "The member's user id."})
+    email = fields.String()
+    full_name = fields.String()
+    role = fields.Enum(MemberRole, by_value=True, metadata={"description": "owner, manager or staff."})
+    member_since = fields.DateTime(metadata={"description": "When they joined the team."})
 
 
 class RoleChangeSchema(Schema):
