@@ -14,7 +14,7 @@ from marketplace.accounts.permissions import (
 from marketplace.accounts.schemas import MembershipSchema
 from marketplace.core.pagination import paginated
 from marketplace.core.request_parsing import Blueprint
-from marketplace.sellers import domains, members, services
+from marketplace.sellers import administration, applications, domains, members
 from marketplace.sellers.lifecycle import TenantAction
 from marketplace.sellers.schemas import (
     ApplicationCreateSchema, ApplicationFilterSchema, ApplicationSchema, CustomDomainSchema, ExportSchema,
@@ -22,6 +22,7 @@ from marketplace.sellers.schemas import (
     RejectionSchema, RoleChangeSchema, SlugTakenSchema, StorefrontSettingsInputSchema, StorefrontSettingsPatchSchema,
     StorefrontSettingsSchema, TenantDetailSchema, TenantFilterSchema, TenantSchema, TransitionSchema,
 )
+from marketplace.storefront import settings as storefront_settings
 
 blp = Blueprint("sellers", __name__, description="Seller applications, members, tenant administration, settings")
 
@@ -43,14 +44,14 @@ class SellerApplications(MethodView):
         notified either way. The wanted slug must be free: a taken or reserved
         one is a 409 whose `errors.suggested_slug` names a free alternative.
         """
-        return services.apply_for_shop(current_principal().user_id, **application)
+        return applications.apply_for_shop(current_principal().user_id, **application)
 
     @login_required
     @blp.response(200, ApplicationSchema(many=True))
     @paginated(blp)
     def get(self, page_request):
         """My seller applications, newest first"""
-        return services.list_my_applications(current_principal().user_id, page_request)
+        return applications.list_my_applications(current_principal().user_id, page_request)
 
 
 @blp.route("/operator/applications")
@@ -61,7 +62,7 @@ class OperatorApplications(MethodView):
     @paginated(blp)
     def get(self, filters, page_request):
         """Seller applications, oldest first (operators only)"""
-        return services.list_applications(page_request, status=filters.get("status"))
+        return applications.list_applications(page_request, status=filters.get("status"))
 
 
 @blp.route("/operator/applications/<id:application_id>/approve")
@@ -76,7 +77,7 @@ class ApplicationApproval(MethodView):
         Provisions the tenant with its own schema and makes the applicant its
         owner, in one transaction. Deciding twice is a 409.
         """
-        return services.approve_application(application_id, current_principal().user_id)
+        return applications.approve_application(application_id, current_principal().user_id)
 
 
 @blp.route("/operator/applications/<id:application_id>/reject")
@@ -88,7 +89,7 @@ class ApplicationRejection(MethodView):
     @blp.alt_response(409, response="CONFLICT")
     def post(self, rejection, application_id):
         """Reject an application with a reason the applicant is told"""
-        return services.reject_application(application_id, current_principal().user_id, rejection["reason"])
+        return applications.reject_application(application_id, current_principal().user_id, rejection["reason"])
 
 
 # Members and invites
@@ -185,7 +186,7 @@ class OperatorTenants(MethodView):
     @paginated(blp)
     def get(self, filters, page_request):
         """Every seller, oldest first, filtered by status or by text in its slug or name (operators only)"""
-        return services.list_tenants(page_request, status=filters.get("status"), text_contains=filters.get("q"))
+        return administration.list_tenants(page_request, status=filters.get("status"), text_contains=filters.get("q"))
 
 
 @blp.route("/operator/tenants/<slug>")
@@ -195,7 +196,7 @@ class OperatorTenant(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, slug):
         """One seller with its owners, member count and custom domain (operators only)"""
-        return services.get_tenant(slug)
+        return administration.get_tenant(slug)
 
 
 @blp.route("/operator/tenants/<slug>/suspend")
@@ -211,7 +212,7 @@ class TenantSuspension(MethodView):
         Its storefront and products vanish from buyers at once and its portal
         turns read-only. Only an active seller can be suspended (else 409).
         """
-        return services.change_tenant_status(slug, TenantAction.SUSPEND, current_principal().user_id, body["reason"])
+        return administration.change_tenant_status(slug, TenantAction.SUSPEND, current_principal().user_id, body["reason"])
 
 
 @blp.route("/operator/tenants/<slug>/resume")
@@ -226,7 +227,7 @@ class TenantResumption(MethodView):
 
         Its storefront and products are back for buyers at once.
         """
-        return services.change_tenant_status(slug, TenantAction.RESUME, current_principal().user_id,
+        return administration.change_tenant_status(slug, TenantAction.RESUME, current_principal().user_id,
                                              body.get("reason"))
 
 
@@ -243,7 +244,7 @@ class TenantClosure(MethodView):
         It is no longer listed and its members are shut out. Its data is kept,
         and a job exports its catalog and orders as JSON and CSV files.
         """
-        return services.change_tenant_status(slug, TenantAction.CLOSE, current_principal().user_id, body["reason"])
+        return administration.change_tenant_status(slug, TenantAction.CLOSE, current_principal().user_id, body["reason"])
 
 
 @blp.route("/operator/tenants/<slug>/activate")
@@ -255,7 +256,7 @@ class TenantActivation(MethodView):
     @blp.alt_response(409, response="CONFLICT")
     def post(self, body, slug):
         """Activate a pending seller"""
-        return services.change_tenant_status(slug, TenantAction.ACTIVATE, current_principal().user_id,
+        return administration.change_tenant_status(slug, TenantAction.ACTIVATE, current_principal().user_id,
                                              body.get("reason"))
 
 
@@ -267,7 +268,7 @@ class TenantExports(MethodView):
     @paginated(blp)
     def get(self, slug, page_request):
         """A seller's data exports and where their files are, newest first (operators only)"""
-        return services.list_exports(slug, page_request)
+        return administration.list_exports(slug, page_request)
 
 
 # Storefront settings
@@ -278,7 +279,7 @@ class StorefrontSettings(MethodView):
     @blp.response(200, StorefrontSettingsSchema)
     def get(self, slug):
         """The storefront settings (members and operators)"""
-        return services.get_storefront_settings(current_tenant())
+        return storefront_settings.get_storefront_settings(current_tenant())
 
     @member_required(MemberRole.MANAGER)
     @blp.arguments(StorefrontSettingsInputSchema)
@@ -289,7 +290,7 @@ class StorefrontSettings(MethodView):
 
         Fields left out are cleared. The custom domain must be free.
         """
-        return services.save_storefront_settings(current_tenant(), current_principal().user_id, values, replace=True,
+        return storefront_settings.save_storefront_settings(current_tenant(), current_principal().user_id, values, replace=True,
                                                  domain_verification_ttl=_domain_verification_ttl())
 
     @member_required(MemberRole.MANAGER)
@@ -298,7 +299,7 @@ class StorefrontSettings(MethodView):
     @blp.alt_response(409, response="CONFLICT")
     def patch(self, changes, slug):
         """Change some storefront settings (owners and managers)"""
-        return services.save_storefront_settings(current_tenant(), current_principal().user_id, changes,
+        return storefront_settings.save_storefront_settings(current_tenant(), current_principal().user_id, changes,
                                                  replace=False, domain_verification_ttl=_domain_verification_ttl())
 
 

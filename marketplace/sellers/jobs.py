@@ -10,7 +10,8 @@ from marketplace.sellers import domains
 from marketplace.sellers.domain_proofs import DomainProbe
 from marketplace.sellers.exports import write_tenant_export
 from marketplace.sellers.members import mail_invite
-from marketplace.sellers.services import record_application_decision_notice, record_tenant_status_notices
+from marketplace.sellers.administration import record_tenant_status_notices
+from marketplace.sellers.applications import record_application_decision_notice
 
 log = logging.getLogger(__name__)
 

@@ -34,7 +34,7 @@ from marketplace.catalog.models import Category, Product, ProductListing, Produc
 from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.core.pagination import Page, PageRequest, fetch_page
 from marketplace.reviews.ratings import average_rating
-from marketplace.sellers.services import get_storefront_settings
+from marketplace.storefront.settings import get_storefront_settings
 from tenants.models import Tenant, TenantRef, TenantStatus
 from tenants.registry import TenantNotFound, get_tenant_by_slug, slug_for_verified_host
 from tenants.uow import UnitOfWork

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from marketplace.accounts.models import MemberRole
-from marketplace.sellers.services import get_storefront_settings
+from marketplace.storefront.settings import get_storefront_settings
 
 SETTINGS = "/api/v1/sellers/acme-tools/settings"
 FULL_SETTINGS = {
