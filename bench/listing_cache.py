@@ -30,10 +30,10 @@ from sqlalchemy import select
 from bench.catalog_http import SELLER_COUNT, listing_paths, seed_catalog
 from bench.support import BENCH_VAR_DIR, bench_database, bench_redis, goal_line
 from marketplace.app import create_app
-from marketplace.core.cache import MARKET_SCOPE, invalidate
 from marketplace.catalog.models import StockReason, Variant
 from marketplace.catalog.services import record_stock_movement
 from marketplace.catalog.stock import InsufficientStock
+from marketplace.core.cache import MARKET_SCOPE, invalidate
 from marketplace.core.extensions import redis_client
 from marketplace.storefront import response_cache
 from tenants.models import Tenant, TenantRef

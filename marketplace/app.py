@@ -7,15 +7,15 @@ from flask import Flask
 from flask.sessions import SessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from marketplace.core import rate_limits
 from marketplace import tables
-from marketplace.core.api_docs import SWAGGER_UI_URL
 from marketplace.config import load_settings
+from marketplace.core import rate_limits
+from marketplace.core.api_docs import SWAGGER_UI_URL
 from marketplace.core.edge import init_edge
 from marketplace.core.embedded import embedded_database_url, embedded_redis_url
 from marketplace.core.errors import MarketplaceApi, register_error_handlers
-from marketplace.core.integrity import register_integrity_handler
 from marketplace.core.extensions import redis_client, shards
+from marketplace.core.integrity import register_integrity_handler
 from marketplace.core.json_provider import OrjsonProvider
 from marketplace.core.logging import configure_logging, init_request_ids
 from marketplace.core.metrics import init_metrics

@@ -5,8 +5,8 @@ import pytest
 
 from marketplace.catalog.models import ProductStatus
 from marketplace.catalog.services import PRODUCT_LIFECYCLE
-from marketplace.sellers.lifecycle import TENANT_LIFECYCLE, TenantAction
 from marketplace.core.state_machine import IllegalTransition
+from marketplace.sellers.lifecycle import TENANT_LIFECYCLE, TenantAction
 from tenants.models import TenantStatus
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import current_app, request
 from flask.views import MethodView
 
-from marketplace.core import openapi_examples as examples, rate_limits
 from marketplace.accounts import services, verification
 from marketplace.accounts.permissions import current_principal, login_required, operator_required
 from marketplace.accounts.ratelimit import guarded_password_check
+from marketplace.core import openapi_examples as examples, rate_limits
 from marketplace.accounts.schemas import (
     CredentialsSchema, EmailChangeSchema, MailedTokenSchema, PasswordChangeSchema,
     PasswordResetRequestSchema, PasswordResetSchema, ProfileSchema, ProfileUpdateSchema, RegistrationSchema,

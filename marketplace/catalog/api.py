@@ -8,8 +8,8 @@ from __future__ import annotations
 from flask import request
 from flask.views import MethodView
 
-from marketplace.core import openapi_examples as examples
 from marketplace.accounts.models import MemberRole
+from marketplace.core import openapi_examples as examples
 from marketplace.accounts.permissions import (
     current_principal, current_tenant, member_required, operator_required,
 )

@@ -24,9 +24,9 @@ from sqlalchemy import CTE, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from marketplace.audit.services import record
-from marketplace.core.cache import MARKET_SCOPE, invalidate
 from marketplace.catalog.listing import resync_products, sync_listings
 from marketplace.catalog.models import Category, Product, ProductListing
+from marketplace.core.cache import MARKET_SCOPE, invalidate
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.field_updates import writable_changes
 from tenants.models import Tenant

@@ -35,8 +35,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session, aliased
 
-from marketplace.core.cache import invalidate, product_scope, tenant_scope
 from marketplace.catalog.models import Category, Product, ProductImage, ProductListing, ProductStatus, Variant
+from marketplace.core.cache import invalidate, product_scope, tenant_scope
 from tenants.models import TenantRef, TenantStatus
 from tenants.registry import TenantNotFound, get_tenant_by_id
 from tenants.uow import UnitOfWork

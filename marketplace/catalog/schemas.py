@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from marketplace.catalog.models import ImportStatus, ProductStatus, StockReason
 from marketplace.core.fields import TrimmedString
 from marketplace.core.openapi import MAX_ID, WholeMatch
 from marketplace.core.partial_updates import AtLeastOneField
-from marketplace.catalog.models import ImportStatus, ProductStatus, StockReason
 
 SLUG_RULE = WholeMatch(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
                             error="Use lowercase letters, digits and single hyphens between them.")

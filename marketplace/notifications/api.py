@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from marketplace.accounts.permissions import current_principal, login_required
-from marketplace.notifications import services
-from marketplace.notifications.schemas import NotificationSchema
 from marketplace.core.pagination import paginated
 from marketplace.core.request_parsing import Blueprint
+from marketplace.notifications import services
+from marketplace.notifications.schemas import NotificationSchema
 
 blp = Blueprint("notifications", __name__, description="The current user's notifications")
 

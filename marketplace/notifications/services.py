@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from marketplace.accounts.models import User
-from marketplace.notifications.models import Notification
 from marketplace.core.pagination import Page, PageRequest, fetch_page
+from marketplace.notifications.models import Notification
 from tenants.uow import UnitOfWork
 
 WELCOME_KIND = "welcome"

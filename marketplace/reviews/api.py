@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask.views import MethodView
 from marshmallow import RAISE
 
-from marketplace.core import openapi_examples as examples
 from marketplace.accounts.models import MemberRole
+from marketplace.core import openapi_examples as examples
 from marketplace.accounts.permissions import (
     current_principal, current_tenant, login_required, member_required, operator_required,
 )

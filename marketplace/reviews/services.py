@@ -20,10 +20,10 @@ from marketplace.accounts.models import User
 from marketplace.audit.services import record
 from marketplace.catalog.listing import sync_listing
 from marketplace.catalog.models import Product
-from marketplace.reviews.models import Review
 from marketplace.checkout.models import MarketplaceOrder, MarketplaceOrderLine
 from marketplace.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.core.pagination import Page, PageRequest, fetch_page
+from marketplace.reviews.models import Review
 from marketplace.storefront.services import ProductNotFound, published_product_id
 from tenants.db import utcnow
 from tenants.models import Tenant, TenantRef

@@ -6,8 +6,8 @@ from datetime import timedelta
 from flask import current_app
 from flask.views import MethodView
 
-from marketplace.core import openapi_examples as examples, rate_limits
 from marketplace.accounts.models import MemberRole
+from marketplace.core import openapi_examples as examples, rate_limits
 from marketplace.accounts.permissions import (
     current_principal, current_tenant, login_required, member_required, operator_required, verified_email_required,
 )

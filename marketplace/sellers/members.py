@@ -26,8 +26,8 @@ from marketplace.accounts.tenant_access import ensure_member_access
 from marketplace.accounts.tokens import new_token, token_digest
 from marketplace.audit.services import record
 from marketplace.core.errors import ApiError, Conflict, Forbidden, NotFound
-from marketplace.mail.delivery import deliver_once
 from marketplace.core.pagination import Page, PageRequest, fetch_page
+from marketplace.mail.delivery import deliver_once
 from marketplace.sellers.mails import invite_mail
 from marketplace.sellers.models import MemberInvite
 from tenants.db import utcnow

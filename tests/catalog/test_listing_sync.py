@@ -1,8 +1,8 @@
 """The marketplace listing row of a product follows every change of the product, its variants, stock and images."""
 from __future__ import annotations
 
-from marketplace.core.cache import MARKET_SCOPE, cached, tenant_scope
 from marketplace.catalog.listing import sync_listing
+from marketplace.core.cache import MARKET_SCOPE, cached, tenant_scope
 from tenants.uow import UnitOfWork
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from marketplace.core.cache import MARKET_SCOPE, cached, tenant_scope
 from marketplace.catalog.models import Product, ProductStatus, Variant
+from marketplace.core.cache import MARKET_SCOPE, cached, tenant_scope
 from marketplace.sellers.jobs import export_tenant
 from tenants.uow import UnitOfWork
 
