@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session
 
 from tenants.binding import bound_tenant, open_session
@@ -60,3 +61,23 @@ class UnitOfWork:
         relay_committed(committed_ids)
         for callback in callbacks:
             callback()
+
+
+def delete_in_batches(table: type, stale: ColumnElement[bool], batch_size: int) -> int:
+    """Delete the shared-schema rows of `table` matching `stale`, `batch_size` per transaction; return how many.
+
+    Purges use it so that a large backlog never holds one long transaction.
+    It stops when a batch comes back short, so running it again deletes
+    nothing more; rows another purge holds are skipped, not waited for.
+    """
+    stale_ids = select(table.id).where(stale).limit(batch_size).with_for_update(skip_locked=True)
+    deleted_count = 0
+    while True:
+        with UnitOfWork() as uow:
+            batch_count = uow.session.execute(
+                delete(table).where(table.id.in_(stale_ids)).execution_options(synchronize_session=False)
+            ).rowcount
+            uow.commit()
+        deleted_count += batch_count
+        if batch_count < batch_size:
+            return deleted_count

@@ -17,11 +17,11 @@ from datetime import timedelta
 from typing import Any, Iterable, Mapping
 
 from redis import RedisError
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, func, select
 
 from tenants.db import utcnow
 from tenants.outbox import OutboxMessage, set_commit_relay
-from tenants.uow import UnitOfWork
+from tenants.uow import UnitOfWork, delete_in_batches
 from workers.queues import RETRY_POLICY, UnknownQueue, get_queue
 
 log = logging.getLogger(__name__)
@@ -92,25 +92,10 @@ def purge_dispatched_messages(retention_days: int, batch_size: int = PURGE_BATCH
     comes back short; rows another purge holds are skipped, not waited for.
     """
     dispatched_before = func.now() - timedelta(days=retention_days)
-    stale_message_ids = (
-        select(OutboxMessage.id)
-        .where(OutboxMessage.dispatched_at < dispatched_before)
-        .limit(batch_size)
-        .with_for_update(skip_locked=True)
-    )
-    deleted_count = 0
-    while True:
-        with UnitOfWork() as uow:
-            batch_count = uow.session.execute(
-                delete(OutboxMessage).where(OutboxMessage.id.in_(stale_message_ids))
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            uow.commit()
-        deleted_count += batch_count
-        if batch_count < batch_size:
-            log.info("%d dispatched outbox rows purged", deleted_count,
-                     extra={"deleted_count": deleted_count, "retention_days": retention_days})
-            return deleted_count
+    deleted_count = delete_in_batches(OutboxMessage, OutboxMessage.dispatched_at < dispatched_before, batch_size)
+    log.info("%d dispatched outbox rows purged", deleted_count,
+             extra={"deleted_count": deleted_count, "retention_days": retention_days})
+    return deleted_count
 
 
 def _pending_messages() -> Select:

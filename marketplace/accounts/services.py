@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import ApiToken, MailedToken, MailedTokenPurpose, MemberRole, Membership, User
@@ -21,7 +21,7 @@ from marketplace.core.errors import Forbidden, NotFound, Unauthorized, Validatio
 from marketplace.core.pagination import Page, PageRequest, fetch_page
 from tenants.db import utcnow
 from tenants.models import Tenant
-from tenants.uow import UnitOfWork
+from tenants.uow import UnitOfWork, delete_in_batches
 
 WELCOME_JOB = "marketplace.notifications.jobs.send_welcome"
 MAILED_TOKEN_JOB = "marketplace.accounts.jobs.send_mailed_token"
@@ -254,22 +254,8 @@ def purge_stale_tokens(retention_days: int, batch_size: int = TOKEN_PURGE_BATCH_
     deletes nothing more. Rows another purge holds are skipped, not waited for.
     """
     ended_before = func.now() - timedelta(days=retention_days)
-    stale_token_ids = (
-        select(ApiToken.id)
-        .where(or_(ApiToken.expires_at < ended_before, ApiToken.revoked_at < ended_before))
-        .limit(batch_size)
-        .with_for_update(skip_locked=True)
-    )
-    deleted_count = 0
-    while True:
-        with UnitOfWork() as uow:
-            batch_count = uow.session.execute(
-                delete(ApiToken).where(ApiToken.id.in_(stale_token_ids)).execution_options(synchronize_session=False)
-            ).rowcount
-            uow.commit()
-        deleted_count += batch_count
-        if batch_count < batch_size:
-            return deleted_count
+    return delete_in_batches(ApiToken, or_(ApiToken.expires_at < ended_before, ApiToken.revoked_at < ended_before),
+                             batch_size)
 
 
 def _add_token(session: Session, user_id: int, ttl_seconds: int) -> IssuedToken:
