@@ -19,6 +19,13 @@ from marketplace.core.request_parsing import Blueprint
 blp = Blueprint("accounts", __name__, description="Registration, tokens, the current user and the operators' user list")
 
 
+def _answers_for_a_spent_token(view):
+    """Document what every endpoint that spends a mailed token may answer besides success."""
+    view = blp.alt_response(410, description="`token_expired`, or `token_replaced` by a newer mail.")(view)
+    view = blp.alt_response(409, response="CONFLICT", description="`token_used`: the token was used before.")(view)
+    return blp.alt_response(404, response="NOT_FOUND", description="`token_not_found`: no such token.")(view)
+
+
 @blp.route("/auth/register")
 class Registration(MethodView):
     @rate_limits.register
@@ -98,9 +105,7 @@ class Password(MethodView):
 class EmailVerification(MethodView):
     @blp.arguments(MailedTokenSchema)
     @blp.response(204)
-    @blp.alt_response(404, response="NOT_FOUND", description="`token_not_found`: no such token.")
-    @blp.alt_response(409, response="CONFLICT", description="`token_used`: the token was used before.")
-    @blp.alt_response(410, description="`token_expired`, or `token_replaced` by a newer mail.")
+    @_answers_for_a_spent_token
     def post(self, body):
         """Verify an email address with the token mailed to it
 
@@ -143,9 +148,7 @@ class PasswordResetRequests(MethodView):
 class PasswordReset(MethodView):
     @blp.arguments(PasswordResetSchema)
     @blp.response(204)
-    @blp.alt_response(404, response="NOT_FOUND", description="`token_not_found`: no such token.")
-    @blp.alt_response(409, response="CONFLICT", description="`token_used`: the token was used before.")
-    @blp.alt_response(410, description="`token_expired`, or `token_replaced` by a newer mail.")
+    @_answers_for_a_spent_token
     def post(self, body):
         """Set a new password with a mailed reset token
 
