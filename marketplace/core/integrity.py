@@ -37,7 +37,7 @@ CONFLICTS_BY_CONSTRAINT = {
     "uq_tenants_slug": ConstraintConflict(
         "slug_taken", "slug", "Another seller has this slug."),
     "uq_tenant_domains_verified_hostname": ConstraintConflict(
-        "domain_taken", "custom_domain", "Another storefront has proved this domain."),
+        "domain_taken", "custom_domain", "This domain already serves another storefront."),
     "uq_categories_slug": ConstraintConflict(
         "slug_taken", "slug", "Another category has this slug."),
     "uq_products_slug": ConstraintConflict(
