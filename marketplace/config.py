@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from limits import parse_many
 from marketplace.mail.smtp import parse_smtp_url
+
+
+SHARD_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
 
 class ConfigError(RuntimeError):
@@ -54,6 +58,21 @@ def _parse_url(*schemes: str) -> Callable[[str], str]:
         return raw
 
     return parse
+
+
+def _parse_shard_urls(raw: str) -> dict[str, str]:
+    """`name=url,name=url`: the shard databases beside DATABASE_URL (which is the shard `default`)."""
+    parse_url = _parse_url("postgresql", "postgresql+psycopg")
+    shard_urls: dict[str, str] = {}
+    for entry in filter(None, (part.strip() for part in raw.split(","))):
+        name, separator, url = entry.partition("=")
+        name = name.strip()
+        if not separator or not SHARD_NAME.fullmatch(name):
+            raise ValueError(f"{entry.split('=', 1)[0]!r}: each entry is name=url, the name in a-z, 0-9, _ and -")
+        if name == "default" or name in shard_urls:
+            raise ValueError(f"shard {name!r} named twice (DATABASE_URL is the shard 'default')")
+        shard_urls[name] = parse_url(url.strip())
+    return shard_urls
 
 
 def _parse_rate(raw: str) -> str:
@@ -167,6 +186,9 @@ SETTINGS: tuple[Setting, ...] = (
             "days a dispatched outbox row is kept before the hourly purge deletes it"),
     Setting("NEAR_CACHE_MAX_AGE_SECONDS", "3", _parse_positive_int,
             "longest a process serves a cached value without Redis confirming it (near cache)"),
+    Setting("SHARD_URLS", "", _parse_shard_urls,
+            "more PostgreSQL servers for tenant schemas, `name=url,name=url` (DATABASE_URL is the shard "
+            "`default` and the control database); new sellers go to the shard with the fewest"),
 )
 
 

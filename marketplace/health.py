@@ -28,13 +28,16 @@ def healthz():
 
 @blp.get("/readyz")
 def readyz():
-    """PostgreSQL, Redis and the search engine answer, and the shared schema is at the head revision.
+    """Every PostgreSQL server, Redis and the search engine answer, and the shared schema is at the head revision.
 
-    Each check answers one word ("ok", "unavailable", "migrations_behind"):
+    `postgres` is the control database (shard `default`); each further shard
+    is `postgres:<name>`. Each check answers one word ("ok", "unavailable", "migrations_behind"):
     the probe is public, so the driver's error text, which may name hosts,
     users or paths, goes to the log instead.
     """
-    checks = {"postgres": _check_postgres(), "redis": _check_redis(), "search": _check_search()}
+    checks = {"postgres": _check_postgres()}
+    checks.update({f"postgres:{shard_key}": _check_shard(shard_key) for shard_key in shards.keys[1:]})
+    checks.update(redis=_check_redis(), search=_check_search())
     ready = all(check == READY for check in checks.values())
     return jsonify(status="ready" if ready else "not_ready", checks=checks), 200 if ready else 503
 
@@ -50,6 +53,16 @@ def _check_postgres() -> str:
     if current != expected:
         log.warning("readiness: the shared schema is at %s, the head is %s", current, expected)
         return MIGRATIONS_BEHIND
+    return READY
+
+
+def _check_shard(shard_key: str) -> str:
+    try:
+        with shards.engine(shard_key).connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception:  # any failure means not ready
+        log.warning("readiness: the PostgreSQL server of shard %s is unavailable", shard_key, exc_info=True)
+        return UNAVAILABLE
     return READY
 
 

@@ -1,8 +1,9 @@
 """The shard map: which PostgreSQL database holds which tenants.
 
-Today there is one database, the shard key `default`. Code never picks an
-engine itself: it asks this map with the tenant's shard key, so a tenant can
-later move to another server by changing its registry row and this map.
+The shard `default` (DATABASE_URL) is also the control database, home of the
+shared `platform` schema; SHARD_URLS names the others. Code never picks an
+engine itself: it asks this map with the tenant's shard key (its registry
+row), so a tenant moves to another server by changing that row.
 """
 from __future__ import annotations
 
@@ -42,8 +43,18 @@ class ShardMap:
         self._max_overflow = max_overflow
 
     def init_app(self, app) -> None:
-        self.configure({DEFAULT_SHARD: app.config["DATABASE_URL"]}, app.config["DB_POOL_SIZE"])
+        urls = {DEFAULT_SHARD: app.config["DATABASE_URL"], **(app.config.get("SHARD_URLS") or {})}
+        self.configure(urls, app.config["DB_POOL_SIZE"])
         app.extensions["shards"] = self
+
+    @property
+    def keys(self) -> list[str]:
+        """Every configured shard, `default` first."""
+        return sorted(self._urls, key=lambda key: (key != DEFAULT_SHARD, key))
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return dict(self._urls)
 
     @property
     def is_configured(self) -> bool:

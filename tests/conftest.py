@@ -31,6 +31,7 @@ from workers.relay import install_commit_relay_if_enabled
 ROOT = Path(__file__).resolve().parent.parent
 TEST_VAR_DIR = Path(os.environ.get("TEST_VAR_DIR", ROOT / "var" / "test"))
 PASSWORD = "correct horse battery"
+SECOND_SHARD = "second"
 
 
 def _test_database_url() -> str:
@@ -49,6 +50,14 @@ def _test_database_url() -> str:
     return url.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
+def _second_shard_url() -> str:
+    """A database on a second PostgreSQL server: SECOND_SHARD_URL's, or a second embedded data directory."""
+    given = os.environ.get("SECOND_SHARD_URL")
+    if given:
+        return given
+    return embedded_database_url(TEST_VAR_DIR / "shard2", database=f"test_{os.getpid()}_{uuid.uuid4().hex[:6]}")
+
+
 @pytest.fixture(scope="session")
 def database_url():
     url = _test_database_url()
@@ -56,6 +65,16 @@ def database_url():
     yield url
     shards.dispose()
     drop_embedded_database(url)
+
+
+@pytest.fixture(scope="session")
+def second_shard_url(database_url):
+    """The shard `second`: every test app has two servers, and new sellers alternate between them."""
+    url = _second_shard_url()
+    yield url
+    shards.dispose()
+    if not os.environ.get("SECOND_SHARD_URL"):
+        drop_embedded_database(url)
 
 
 @pytest.fixture(scope="session")
@@ -75,9 +94,10 @@ def mail_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def app(database_url, redis_server, mail_server):
+def app(database_url, second_shard_url, redis_server, mail_server):
     app = create_app({
         "DATABASE_URL": database_url,
+        "SHARD_URLS": {SECOND_SHARD: second_shard_url},
         "REDIS_URL": redis_server.url,
         "SMTP_URL": mail_server.url,
         "TESTING": True,
@@ -97,23 +117,26 @@ def clean_state(request):
     if "app" not in request.fixturenames:
         return
     app = request.getfixturevalue("app")
-    with shards.engine().begin() as conn:
-        tables = conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'platform' AND tablename <> 'alembic_version'"
-        )).scalars().all()
-        if tables:
-            conn.execute(text(
-                "TRUNCATE " + ", ".join(f'platform."{name}"' for name in tables) + " RESTART IDENTITY CASCADE"
-            ))
-        schemas = conn.execute(text(
-            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant\\_%'"
-        )).scalars().all()
-        for schema in schemas:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    for shard_key in shards.keys:
+        with shards.engine(shard_key).begin() as conn:
+            _empty_shard(conn)
     app.extensions["redis"].client.flushdb()
     # Redis's invalidation message would do it too, but not before the next test's first read on a busy box.
     app.extensions["redis"].near_cache.forget_everything()
     Mailbox(request.getfixturevalue("mail_server").folder, deliver=lambda: None).clear()
+
+
+def _empty_shard(conn) -> None:
+    """Empty the shared tables this database holds and drop its tenant schemas."""
+    tables = conn.execute(text(
+        "SELECT schemaname || '.' || tablename FROM pg_tables"
+        " WHERE schemaname IN ('platform', 'shard') AND tablename <> 'alembic_version'"
+    )).scalars().all()
+    if tables:
+        conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+    schemas = conn.execute(text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant\\_%'")).scalars().all()
+    for schema in schemas:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 @pytest.fixture

@@ -263,7 +263,7 @@ def test_two_applications_racing_for_one_slug_are_one_application_and_a_409(clie
 
 
 def test_a_constraint_without_its_own_code_is_a_plain_409(app):
-    conflicting_app = create_app({**{key: app.config[key] for key in ("DATABASE_URL", "REDIS_URL")},
+    conflicting_app = create_app({**{key: app.config[key] for key in ("DATABASE_URL", "SHARD_URLS", "REDIS_URL")},
                                   "LOG_LEVEL": "CRITICAL"})
 
     @conflicting_app.post("/orphan-membership")

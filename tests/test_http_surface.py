@@ -30,7 +30,7 @@ def test_wrong_method_is_a_json_405_with_allowed_methods(client):
 
 
 def test_unexpected_exception_is_a_json_500_without_internals(app):
-    failing_app = create_app({**{key: app.config[key] for key in ("DATABASE_URL", "REDIS_URL")},
+    failing_app = create_app({**{key: app.config[key] for key in ("DATABASE_URL", "SHARD_URLS", "REDIS_URL")},
                               "LOG_LEVEL": "CRITICAL"})
 
     @failing_app.get("/explode")
@@ -78,7 +78,7 @@ def test_readyz_reports_postgres_redis_and_search_ready(client):
     response = client.get("/readyz")
 
     assert response.status_code == 200
-    assert response.get_json()["checks"] == {"postgres": "ok", "redis": "ok", "search": "ok"}
+    assert response.get_json()["checks"] == {"postgres": "ok", "postgres:second": "ok", "redis": "ok", "search": "ok"}
 
 
 def test_readyz_names_an_unreachable_postgres_without_the_drivers_words(client, monkeypatch, caplog):
@@ -91,7 +91,8 @@ def test_readyz_names_an_unreachable_postgres_without_the_drivers_words(client, 
 
     assert response.status_code == 503
     assert response.get_json() == {"status": "not_ready",
-                                   "checks": {"postgres": "unavailable", "redis": "ok", "search": "unavailable"}}
+                                   "checks": {"postgres": "unavailable", "postgres:second": "unavailable",
+                                              "redis": "ok", "search": "unavailable"}}
     assert "s3cret" not in response.get_data(as_text=True)
     assert "Connection refused" in caplog.text
 
@@ -106,7 +107,8 @@ def test_readyz_names_an_unreachable_redis_without_the_drivers_words(app, client
 
     assert response.status_code == 503
     assert response.get_json() == {"status": "not_ready",
-                                   "checks": {"postgres": "ok", "redis": "unavailable", "search": "ok"}}
+                                   "checks": {"postgres": "ok", "postgres:second": "ok",
+                                              "redis": "unavailable", "search": "ok"}}
     assert "Connection refused" not in response.get_data(as_text=True)
     assert "ConnectionError" in caplog.text
 

@@ -105,7 +105,7 @@ def test_turning_the_limits_off_lets_a_refused_client_in(limits_on, client, monk
 def proxied_app(app):
     """The app behind one trusted reverse proxy, with the limits on."""
     return create_app({
-        **{key: app.config[key] for key in ("DATABASE_URL", "REDIS_URL", "DB_POOL_SIZE", "LOG_LEVEL", "TESTING")},
+        **{key: app.config[key] for key in ("DATABASE_URL", "SHARD_URLS", "REDIS_URL", "DB_POOL_SIZE", "LOG_LEVEL", "TESTING")},
         "TRUSTED_PROXY_COUNT": 1, "RATE_LIMIT_SEARCH": "2/minute",
     })
 

@@ -132,7 +132,7 @@ def test_without_trusted_proxies_a_forged_forwarded_for_does_not_change_the_limi
 def proxied_client(app):
     """A client of an app behind one trusted reverse proxy at 10.0.0.2, with small login limits."""
     proxied_app = create_app({
-        **{key: app.config[key] for key in ("DATABASE_URL", "REDIS_URL", "DB_POOL_SIZE", "LOG_LEVEL", "TESTING")},
+        **{key: app.config[key] for key in ("DATABASE_URL", "SHARD_URLS", "REDIS_URL", "DB_POOL_SIZE", "LOG_LEVEL", "TESTING")},
         "TRUSTED_PROXY_COUNT": 1, "LOGIN_MAX_ATTEMPTS_PER_IP": 10,
     })
     return proxied_app.test_client()

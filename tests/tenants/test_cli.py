@@ -4,8 +4,9 @@ from __future__ import annotations
 import pytest
 
 from migrations import head_revision
+from tenants.models import TenantRef
 from tenants.provisioning import provision_tenant
-from tenants.shards import shards
+from tests.shard_support import tenant_sql
 
 
 @pytest.fixture
@@ -13,10 +14,9 @@ def runner(app):
     return app.test_cli_runner()
 
 
-def _forget_recorded_version(schema_name: str) -> None:
+def _forget_recorded_version(tenant: TenantRef) -> None:
     """Lose a tenant's version record: the migrator then replays from base onto existing tables and fails."""
-    with shards.engine().begin() as conn:
-        conn.exec_driver_sql(f'DELETE FROM "{schema_name}".alembic_version')
+    tenant_sql(tenant, "DELETE FROM alembic_version")
 
 
 def test_migrate_reports_every_tenant_and_exits_zero_when_all_are_at_head(runner):
@@ -41,7 +41,7 @@ def test_migrate_on_a_first_run_says_there_is_nothing_to_migrate(runner):
 def test_migrate_prints_failures_first_and_exits_non_zero(runner):
     provision_tenant("alpha", "Alpha")
     broken = provision_tenant("beta", "Beta")
-    _forget_recorded_version(broken.schema_name)
+    _forget_recorded_version(broken)
 
     result = runner.invoke(args=["tenants", "migrate", "--jobs", "2"])
 

@@ -1,4 +1,4 @@
-"""Fleet migrations: 50 tenants, one new revision, one tenant that cannot take it."""
+"""Fleet migrations: 50 tenants over two shards, one new revision, one tenant that cannot take it."""
 from __future__ import annotations
 
 import shutil
@@ -66,7 +66,7 @@ def fleet(app):
 def products_table_locked(fleet):
     """Another transaction holds the products table of one tenant, as a long-running write would."""
     busy_tenant = fleet[17]
-    connection = shards.engine().connect()
+    connection = shards.engine(busy_tenant.shard_key).connect()
     transaction = connection.begin()
     connection.exec_driver_sql(f'LOCK TABLE "{busy_tenant.schema_name}".products IN ACCESS EXCLUSIVE MODE')
     yield busy_tenant, transaction
@@ -76,10 +76,15 @@ def products_table_locked(fleet):
 
 
 def _schemas_with(table: str, column: str) -> set[str]:
-    with shards.engine().connect() as conn:
-        return set(conn.execute(text(
-            "SELECT table_schema FROM information_schema.columns WHERE table_name = :table AND column_name = :column"
-        ), {"table": table, "column": column}).scalars())
+    """The schemas, on every shard, whose `table` has `column`."""
+    found: set[str] = set()
+    for shard_key in shards.keys:
+        with shards.engine(shard_key).connect() as conn:
+            found.update(conn.execute(text(
+                "SELECT table_schema FROM information_schema.columns"
+                " WHERE table_name = :table AND column_name = :column"
+            ), {"table": table, "column": column}).scalars())
+    return found
 
 
 def test_a_busy_tenant_fails_alone_and_the_others_migrate(fleet, products_table_locked, tenant_tree_with_new_revision):
@@ -87,6 +92,7 @@ def test_a_busy_tenant_fails_alone_and_the_others_migrate(fleet, products_table_
 
     report = migrate_fleet(lock_timeout_ms=LOCK_TIMEOUT_MS, jobs=2, tenant_tree=tenant_tree_with_new_revision)
 
+    assert {tenant.shard_key for tenant in fleet} == {"default", "second"}
     assert len(report.migrated) == TENANT_COUNT - 1
     [failure] = report.failed
     assert (failure.slug, failure.from_revision, failure.to_revision) == (busy_tenant.slug, HEAD, HEAD)

@@ -16,7 +16,7 @@ from marketplace.accounts.models import MemberRole
 from marketplace.catalog.models import Product
 from tenants.binding import TenantNotBound
 from tenants.provisioning import provision_tenant
-from tenants.shards import DEFAULT_SHARD, shards
+from tenants.shards import shards
 from tenants.uow import UnitOfWork
 
 TENANT_COUNT = 24
@@ -29,11 +29,12 @@ class InjectedFailure(Exception):
 
 
 @pytest.fixture
-def single_connection_pool(app, database_url):
-    """Every unit of work in the test shares one pooled connection."""
-    shards.configure({DEFAULT_SHARD: database_url}, pool_size=1, max_overflow=0)
+def single_connection_pool(app):
+    """Every unit of work on a shard shares that shard's one pooled connection."""
+    urls = shards.urls
+    shards.configure(urls, pool_size=1, max_overflow=0)
     yield
-    shards.configure({DEFAULT_SHARD: database_url}, pool_size=app.config["DB_POOL_SIZE"])
+    shards.configure(urls, pool_size=app.config["DB_POOL_SIZE"])
 
 
 @pytest.fixture
@@ -47,8 +48,12 @@ def tenants(app):
 
 
 def _default_search_path() -> str:
-    with shards.engine().connect() as conn:
-        return conn.execute(text("SHOW search_path")).scalar_one()
+    """The search path of every shard's pooled connection: one value if all are at the default."""
+    paths = set()
+    for shard_key in shards.keys:
+        with shards.engine(shard_key).connect() as conn:
+            paths.add(conn.execute(text("SHOW search_path")).scalar_one())
+    return paths.pop() if len(paths) == 1 else str(sorted(paths))
 
 
 def _assert_only_own_rows(tenant, slugs):
