@@ -1,4 +1,4 @@
-"""Tenant provisioning: median and p95 over 200 provisions, with 100 and with 2,000 tenants already there.
+"""Tenant provisioning on two servers: median and p95 over 200 provisions, with 100 and with 2,000 tenants there.
 
 Goal: p95 at most 150 ms, and flat as the fleet grows. Anchor: a bare
 transaction that creates a schema and one table, timed alternately with the
@@ -66,7 +66,7 @@ def measure_at(existing_count: int, tenants: TenantCounter) -> tuple[list[float]
 def main() -> None:
     print("== tenant provisioning ==", flush=True)
     medians = []
-    with bench_database("provisioning"):
+    with bench_database("provisioning", two_servers=True):
         tenants = TenantCounter()
         for existing_count in EXISTING_TENANT_COUNTS:
             provision_seconds, anchor_seconds = measure_at(existing_count, tenants)

@@ -19,30 +19,45 @@ import psycopg
 from marketplace.core.embedded import EmbeddedRedis, drop_embedded_database, embedded_database_url
 from marketplace.core.extensions import redis_client
 from marketplace.tables import register_tenant_schema
-from migrations import upgrade_shared
+from migrations import upgrade_shard, upgrade_shared
 from tenants.shards import DEFAULT_SHARD, shards
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_VAR_DIR = ROOT / "var" / "bench"
 
 
-@contextmanager
-def bench_database(purpose: str) -> Iterator[str]:
-    """A fresh database with the shared schema, bound to the shard map, dropped afterwards.
+SECOND_SHARD = "second"
 
-    On the server DATABASE_URL names if set, else on the embedded server under var/bench.
+
+@contextmanager
+def bench_database(purpose: str, two_servers: bool = False) -> Iterator[str]:
+    """A fresh control database (shard `default`), bound to the shard map, dropped afterwards; yields its URL.
+
+    On the server DATABASE_URL names if set, else on the embedded server under
+    var/bench. `two_servers` adds the shard `second` on another server
+    (SECOND_SHARD_URL's, else the embedded one under var/bench-shard2), and new
+    tenants alternate between the two.
     """
     name = f"bench_{purpose}_{uuid.uuid4().hex[:6]}"
-    given = os.environ.get("DATABASE_URL")
-    url = _create_database(given, name) if given else embedded_database_url(BENCH_VAR_DIR, database=name)
+    urls = {DEFAULT_SHARD: _bench_database_on(os.environ.get("DATABASE_URL"), BENCH_VAR_DIR, name)}
+    if two_servers:
+        urls[SECOND_SHARD] = _bench_database_on(os.environ.get("SECOND_SHARD_URL"), ROOT / "var" / "bench-shard2",
+                                                name)
     try:
-        upgrade_shared(url)
-        shards.configure({DEFAULT_SHARD: url}, pool_size=2)
+        for url in urls.values():
+            upgrade_shard(url)
+        upgrade_shared(urls[DEFAULT_SHARD])
+        shards.configure(urls, pool_size=2)
         register_tenant_schema()  # the benchmarks that provision tenants run without create_app
-        yield url
+        yield urls[DEFAULT_SHARD]
     finally:
         shards.dispose()
-        drop_embedded_database(url)
+        for url in urls.values():
+            drop_embedded_database(url)
+
+
+def _bench_database_on(server_url: str | None, embedded_var_dir: Path, name: str) -> str:
+    return _create_database(server_url, name) if server_url else embedded_database_url(embedded_var_dir, database=name)
 
 
 def psycopg_url(database_url: str) -> str:

@@ -5,19 +5,20 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from marketplace.tables import shared_metadata
-from migrations import alembic_config, upgrade_shared
+from marketplace.tables import shard_metadata, shared_metadata
+from migrations import alembic_config, upgrade_databases
+from tenants.shards import shards
 
-db_cli = AppGroup("db", help="Migrations of the shared schema (tenants: `flask tenants migrate`).")
+db_cli = AppGroup("db", help="Migrations of the shared and shard schemas (tenants: `flask tenants migrate`).")
 seed_cli = AppGroup("seed", help="Demo data.")
 
 
 @db_cli.command("upgrade")
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
-    """Bring the shared `platform` schema to a revision."""
-    upgrade_shared(current_app.config["DATABASE_URL"], revision)
-    click.echo(f"shared schema at {revision}")
+    """Bring every shard's `shard` schema to its head, then the shared `platform` schema to a revision."""
+    upgrade_databases(shards.urls, revision)
+    click.echo(f"{len(shards.keys)} shard schema(s) at head, shared schema at {revision}")
 
 
 @db_cli.command("current")
@@ -29,17 +30,18 @@ def db_current() -> None:
 
 
 @db_cli.command("revision")
-@click.option("--tree", type=click.Choice(["shared", "tenant"]), required=True)
+@click.option("--tree", type=click.Choice(["shared", "shard", "tenant"]), required=True)
 @click.option("-m", "--message", required=True)
-@click.option("--autogenerate", is_flag=True, help="shared tree only: diff the models against the database")
+@click.option("--autogenerate", is_flag=True,
+              help="shared and shard trees: diff the models against the control database")
 def db_revision(tree: str, message: str, autogenerate: bool) -> None:
     """Write a new revision file in a tree."""
     from alembic import command
 
-    if autogenerate and tree != "shared":
+    if autogenerate and tree == "tenant":
         raise click.UsageError("write tenant revisions by hand; the parity test checks them against the models")
     config = alembic_config(tree, current_app.config["DATABASE_URL"])
-    config.attributes["target_metadata"] = shared_metadata
+    config.attributes["target_metadata"] = shard_metadata if tree == "shard" else shared_metadata
     command.revision(config, message=message, autogenerate=autogenerate)
 
 

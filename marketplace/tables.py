@@ -1,4 +1,4 @@
-"""Imports every model module, so that SharedBase and TenantBase metadata are complete.
+"""Imports every model module, so that the SharedBase, ShardBase and TenantBase metadata are complete.
 
 The shared migration check, the app factory and `register_tenant_schema`
 rely on it: a table whose module is not imported here is invisible to them.
@@ -17,9 +17,10 @@ from tenants import models as tenants_models  # noqa: F401
 from tenants import outbox as outbox_models  # noqa: F401
 from migrations import MIGRATIONS_DIR
 from tenants import tenant_schema
-from tenants.db import SharedBase, TenantBase
+from tenants.db import ShardBase, SharedBase, TenantBase
 
 shared_metadata = SharedBase.metadata
+shard_metadata = ShardBase.metadata
 tenant_metadata = TenantBase.metadata
 
 

@@ -1,4 +1,5 @@
-"""Alembic trees: `shared` for the platform schema, `tenant` for every tenant schema."""
+"""Alembic trees: `shared` for the platform schema (control database), `shard` for what every shard
+database holds besides tenant schemas (its outbox), `tenant` for every tenant schema."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -8,7 +9,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
-TREES = ("shared", "tenant")
+TREES = ("shared", "shard", "tenant")
 
 
 def alembic_config(tree: str, database_url: str | None = None) -> Config:
@@ -38,7 +39,22 @@ def head_revision(tree: str) -> str:
 
 
 def upgrade_shared(database_url: str, revision: str = "head") -> None:
-    """Bring the shared schema to `revision` (what `flask db upgrade` runs)."""
+    """Bring the shared schema to `revision`."""
     from alembic import command
 
     command.upgrade(alembic_config("shared", database_url), revision)
+
+
+def upgrade_shard(database_url: str, revision: str = "head") -> None:
+    """Bring one shard database's `shard` schema to `revision`."""
+    from alembic import command
+
+    command.upgrade(alembic_config("shard", database_url), revision)
+
+
+def upgrade_databases(shard_urls: dict[str, str], shared_revision: str = "head") -> None:
+    """What `flask db upgrade` runs: every shard's tree (the `default` shard is the control database), then the
+    shared tree. The shards go first: the shard tree takes over rows a later shared revision drops."""
+    for database_url in shard_urls.values():
+        upgrade_shard(database_url)
+    upgrade_shared(shard_urls["default"], shared_revision)

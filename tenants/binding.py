@@ -8,13 +8,19 @@ so a pooled connection goes back clean.
 
 With no tenant bound, `tenant` maps to a schema that never exists, and ORM
 statements on tenant tables raise `TenantNotBound` before reaching the server.
+
+One transaction touches one database: a tenant-bound session runs on the
+tenant's shard, which need not be the control database, so any statement of
+it that names the shared `platform` schema raises `ControlDatabaseFromTenant`
+before reaching the server, whichever shard the tenant is on today. What the
+platform must learn from a tenant's transaction travels as an outbox message.
 """
 from __future__ import annotations
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from tenants.db import TENANT_SCHEMA_TOKEN, TenantBase
+from tenants.db import SHARED_SCHEMA, TENANT_SCHEMA_TOKEN, TenantBase
 from tenants.models import TenantRef
 from tenants.shards import DEFAULT_SHARD, shards
 
@@ -29,11 +35,28 @@ class TenantNotBound(RuntimeError):
         super().__init__(f"tenant tables {', '.join(sorted(tables))} used with no tenant bound")
 
 
-def open_session(tenant: TenantRef | None = None) -> Session:
-    """A new session on the right shard, bound to `tenant` if one is given."""
+class ControlDatabaseFromTenant(RuntimeError):
+    """A tenant-bound transaction named the control database's shared schema."""
+
+    def __init__(self, schema_name: str, statement: str):
+        self.statement = statement
+        super().__init__(f"a transaction bound to {schema_name} may not use the {SHARED_SCHEMA!r} schema "
+                         f"(one transaction, one database; send an outbox message): {statement[:200]}")
+
+
+# An execution option of tenant-bound engines: the tenant schema they are bound to.
+BOUND_SCHEMA_OPTION = "bound_tenant_schema"
+_SHARED_SCHEMA_NAMES = (f"{SHARED_SCHEMA}.", f'"{SHARED_SCHEMA}".')
+
+
+def open_session(tenant: TenantRef | None = None, shard_key: str = DEFAULT_SHARD) -> Session:
+    """A new session bound to `tenant` on its shard; with no tenant, on `shard_key` (the control database by default)."""
     schema = tenant.schema_name if tenant else UNBOUND_SCHEMA
-    engine = shards.engine(tenant.shard_key if tenant else DEFAULT_SHARD)
-    bound_engine = engine.execution_options(schema_translate_map={TENANT_SCHEMA_TOKEN: schema})
+    engine = shards.engine(tenant.shard_key if tenant else shard_key)
+    options = {"schema_translate_map": {TENANT_SCHEMA_TOKEN: schema}}
+    if tenant:
+        options[BOUND_SCHEMA_OPTION] = schema
+    bound_engine = engine.execution_options(**options)
     session = Session(bound_engine, expire_on_commit=False, autoflush=True)
     if tenant:
         session.info["tenant"] = tenant
@@ -61,3 +84,10 @@ def _refuse_unbound_tenant_tables(state: ORMExecuteState) -> None:
     ]
     if tenant_tables:
         raise TenantNotBound(tenant_tables)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _refuse_control_database_from_tenant(conn, cursor, statement, parameters, context, executemany) -> None:
+    bound_schema = conn.get_execution_options().get(BOUND_SCHEMA_OPTION)
+    if bound_schema is not None and any(name in statement for name in _SHARED_SCHEMA_NAMES):
+        raise ControlDatabaseFromTenant(bound_schema, statement)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from tenants.fleet import FleetReport, TenantMigration, UnknownTenants, migrate_fleet, read_versions
 from tenants.models import Tenant
 from tenants.provisioning import SlugTaken, provision_tenant
+from tenants.shards import UnknownShard, shards
 from tenants.slugs import InvalidSlug
 from tenants.uow import UnitOfWork
 
@@ -62,17 +63,21 @@ def _tenant_line(tenant: TenantMigration) -> str:
 @tenants_cli.command("provision")
 @click.argument("slug")
 @click.argument("display_name")
-def provision(slug: str, display_name: str) -> None:
+@click.option("--shard", "shard_key", default=None, metavar="SHARD",
+              help="Shard to place the tenant on.  [default: the one with the fewest tenants]")
+def provision(slug: str, display_name: str, shard_key: str | None) -> None:
     """Create a tenant SLUG named DISPLAY_NAME, with its schema at head."""
     if not display_name.strip() or len(display_name) > DISPLAY_NAME_MAX_LENGTH:
         raise click.BadParameter(f"must be 1 to {DISPLAY_NAME_MAX_LENGTH} characters", param_hint="DISPLAY_NAME")
     try:
-        tenant = provision_tenant(slug, display_name.strip())
+        tenant = provision_tenant(slug, display_name.strip(), shard_key=shard_key)
     except InvalidSlug as error:
         raise click.BadParameter(str(error), param_hint="SLUG") from error
+    except UnknownShard as error:
+        raise click.BadParameter(f"{error}; configured: {', '.join(shards.keys)}", param_hint="--shard") from error
     except SlugTaken as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"provisioned {tenant.slug} (id {tenant.id}) in schema {tenant.schema_name}")
+    click.echo(f"provisioned {tenant.slug} (id {tenant.id}) in schema {tenant.schema_name} on shard {tenant.shard_key}")
 
 
 @tenants_cli.command("list")

@@ -15,6 +15,7 @@ from sqlalchemy import DateTime, Enum, MetaData, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 SHARED_SCHEMA = "platform"
+SHARD_SCHEMA = "shard"
 TENANT_SCHEMA_TOKEN = "tenant"
 
 # Stable constraint names, so that migrations and provisioning name things alike.
@@ -45,6 +46,12 @@ class SharedBase(DeclarativeBase):
     """Base of the platform tables (one copy for the whole marketplace)."""
 
     metadata = MetaData(schema=SHARED_SCHEMA, naming_convention=NAMING_CONVENTION)
+
+
+class ShardBase(DeclarativeBase):
+    """Base of the tables every shard database has one copy of, beside its tenant schemas (its outbox)."""
+
+    metadata = MetaData(schema=SHARD_SCHEMA, naming_convention=NAMING_CONVENTION)
 
 
 class TenantBase(DeclarativeBase):

@@ -1,7 +1,9 @@
 """The transactional outbox: follow-up work recorded in the transaction that made it necessary.
 
 A service adds a message through its unit of work; the row commits or rolls
-back with the business change. `workers.relay` moves committed rows to RQ
+back with the business change. Every shard database has its own outbox
+(schema `shard`), so a tenant's transaction writes its own database only;
+the control database's units of work use the outbox of the shard `default`. `workers.relay` moves committed rows to RQ
 (with the row id as job id) and marks them dispatched; the sweeper retries
 rows the fast path missed, for example while Redis was down.
 """
@@ -14,10 +16,10 @@ from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tenants.db import SharedBase
+from tenants.db import ShardBase
 
 
-class OutboxMessage(SharedBase):
+class OutboxMessage(ShardBase):
     __tablename__ = "outbox_messages"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -38,21 +40,21 @@ class OutboxMessage(SharedBase):
         Index("ix_outbox_messages_dispatched_at", "dispatched_at", postgresql_where=text("dispatched_at IS NOT NULL")),
     )
 
-    @property
-    def job_id(self) -> str:
-        return f"outbox-{self.id}"
+    def job_id(self, shard_key: str) -> str:
+        """The RQ job id: ids are per shard, so the shard is part of it."""
+        return f"outbox-{shard_key}-{self.id}"
 
 
-# Set by the workers package at start-up: called with the ids of messages
-# just committed. Kept as a hook so that this layer never imports RQ.
-_commit_relay: Callable[[Iterable[int]], None] | None = None
+# Set by the workers package at start-up: called with a shard and the ids of
+# messages just committed in its outbox. A hook, so that this layer never imports RQ.
+_commit_relay: Callable[[str, Iterable[int]], None] | None = None
 
 
-def set_commit_relay(relay: Callable[[Iterable[int]], None] | None) -> None:
+def set_commit_relay(relay: Callable[[str, Iterable[int]], None] | None) -> None:
     global _commit_relay
     _commit_relay = relay
 
 
-def relay_committed(message_ids: list[int]) -> None:
+def relay_committed(shard_key: str, message_ids: list[int]) -> None:
     if message_ids and _commit_relay is not None:
-        _commit_relay(message_ids)
+        _commit_relay(shard_key, message_ids)

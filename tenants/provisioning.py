@@ -65,7 +65,7 @@ def provision_tenant(
     outbox message builds it later). Refuses (TenantSchemaNotRegistered)
     until the tenant tables are registered at start-up.
     """
-    schema = registered_tenant_schema()
+    registered_tenant_schema()  # refuses before anything is written
     validate_slug(slug)
     registry_row = Tenant(slug=slug, display_name=display_name, plan_code=plan_code, status=status,
                           currency=currency, country=country)

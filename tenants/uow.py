@@ -18,17 +18,31 @@ from sqlalchemy.orm import Session
 from tenants.binding import bound_tenant, open_session
 from tenants.models import TenantRef
 from tenants.outbox import OutboxMessage, relay_committed
+from tenants.shards import DEFAULT_SHARD
 
 
 class UnitOfWork:
-    def __init__(self, tenant: TenantRef | None = None):
+    """A transaction on one database: the tenant's shard if bound to a tenant, else `shard_key` (default: the
+    control database). Its outbox messages go to that database's outbox.
+
+    `on_behalf_of`: a control-database transaction about one tenant (its
+    registry row, members, invites), bound to no tenant schema; its messages
+    carry that tenant, so that their jobs may act for it (workers/outbox_jobs.py).
+    """
+
+    def __init__(self, tenant: TenantRef | None = None, shard_key: str = DEFAULT_SHARD,
+                 on_behalf_of: TenantRef | None = None):
+        if tenant is not None and on_behalf_of is not None:
+            raise ValueError("a unit of work is bound to a tenant or acts on behalf of one, not both")
         self.tenant = tenant
+        self.on_behalf_of = on_behalf_of
+        self.shard_key = tenant.shard_key if tenant else shard_key
         self.session: Session
         self._messages: list[OutboxMessage] = []
         self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> "UnitOfWork":
-        self.session = open_session(self.tenant)
+        self.session = open_session(self.tenant, self.shard_key)
         self.session.begin()
         return self
 
@@ -38,7 +52,7 @@ class UnitOfWork:
 
     def add_message(self, job: str, payload: dict[str, Any], queue: str = "default") -> OutboxMessage:
         """Record follow-up work; it is enqueued only if this transaction commits."""
-        tenant = bound_tenant(self.session)
+        tenant = bound_tenant(self.session) or self.on_behalf_of
         message = OutboxMessage(job=job, queue=queue, payload=payload, tenant_id=tenant.id if tenant else None)
         self.session.add(message)
         self._messages.append(message)
@@ -58,13 +72,14 @@ class UnitOfWork:
         callbacks = list(self._after_commit)
         self._messages.clear()
         self._after_commit.clear()
-        relay_committed(committed_ids)
+        relay_committed(self.shard_key, committed_ids)
         for callback in callbacks:
             callback()
 
 
-def delete_in_batches(table: type, stale: ColumnElement[bool], batch_size: int) -> int:
-    """Delete the shared-schema rows of `table` matching `stale`, `batch_size` per transaction; return how many.
+def delete_in_batches(table: type, stale: ColumnElement[bool], batch_size: int, shard_key: str = DEFAULT_SHARD) -> int:
+    """Delete the rows of `table` matching `stale` on `shard_key`'s database, `batch_size` per transaction;
+    return how many.
 
     Purges use it so that a large backlog never holds one long transaction.
     It stops when a batch comes back short, so running it again deletes
@@ -73,7 +88,7 @@ def delete_in_batches(table: type, stale: ColumnElement[bool], batch_size: int) 
     stale_ids = select(table.id).where(stale).limit(batch_size).with_for_update(skip_locked=True)
     deleted_count = 0
     while True:
-        with UnitOfWork() as uow:
+        with UnitOfWork(shard_key=shard_key) as uow:
             batch_count = uow.session.execute(
                 delete(table).where(table.id.in_(stale_ids)).execution_options(synchronize_session=False)
             ).rowcount

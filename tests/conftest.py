@@ -20,13 +20,14 @@ from marketplace.accounts import services
 from marketplace.accounts.models import MemberRole, Membership
 from marketplace.core.embedded import EmbeddedRedis, drop_embedded_database, embedded_database_url
 from marketplace.mail.local_server import LocalMailServer
-from migrations import upgrade_shared
+from migrations import upgrade_shard, upgrade_shared
 from tenants.models import TenantRef
 from tenants.provisioning import provision_tenant
 from tenants.shards import shards
 from tenants.uow import UnitOfWork
 from tests.mailbox import Mailbox
-from workers.relay import install_commit_relay_if_enabled
+from tenants.outbox import set_commit_relay
+from workers.relay import install_commit_relay, install_commit_relay_if_enabled
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_VAR_DIR = Path(os.environ.get("TEST_VAR_DIR", ROOT / "var" / "test"))
@@ -61,6 +62,7 @@ def _second_shard_url() -> str:
 @pytest.fixture(scope="session")
 def database_url():
     url = _test_database_url()
+    upgrade_shard(url)
     upgrade_shared(url)
     yield url
     shards.dispose()
@@ -71,6 +73,7 @@ def database_url():
 def second_shard_url(database_url):
     """The shard `second`: every test app has two servers, and new sellers alternate between them."""
     url = _second_shard_url()
+    upgrade_shard(url)
     yield url
     shards.dispose()
     if not os.environ.get("SECOND_SHARD_URL"):
@@ -137,6 +140,14 @@ def _empty_shard(conn) -> None:
     schemas = conn.execute(text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant\\_%'")).scalars().all()
     for schema in schemas:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@pytest.fixture
+def fast_path_off(app):
+    """Commits leave their outbox rows pending, as when a process dies between commit and enqueue."""
+    set_commit_relay(None)
+    yield
+    install_commit_relay()
 
 
 @pytest.fixture

@@ -34,3 +34,12 @@ def tenant_sql(tenant: TenantRef, statement: str, **params):
 def tenant_connection(tenant: TenantRef) -> Connection:
     """A connection to the tenant's shard (the caller closes it)."""
     return shards.engine(tenant.shard_key).connect()
+
+
+def database_environment(config) -> dict[str, str]:
+    """DATABASE_URL, SHARD_URLS and REDIS_URL of the test app, for a child process (a CLI, a worker)."""
+    return {
+        "DATABASE_URL": config["DATABASE_URL"],
+        "SHARD_URLS": ",".join(f"{name}={url}" for name, url in (config["SHARD_URLS"] or {}).items()),
+        "REDIS_URL": config["REDIS_URL"],
+    }

@@ -27,6 +27,7 @@ from marketplace.core.request_parsing import MAX_JSON_DEPTH, HardenedParser
 from tenants.db import SharedBase, TenantBase
 from tenants.shards import shards
 from tenants.uow import UnitOfWork
+from tests.shard_support import database_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTER = "/api/v1/auth/register"
@@ -349,7 +350,7 @@ SERVE_THREE_HEALTH_CHECKS = ("from marketplace import create_app\n"
 
 def _start_process_serving_three_health_checks(app, metrics_dir: Path) -> subprocess.Popen:
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "LOG_LEVEL": "WARNING",
-           "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": app.config["REDIS_URL"]}
+           **database_environment(app.config)}
     return subprocess.Popen([sys.executable, "-c", SERVE_THREE_HEALTH_CHECKS], env=env, cwd=ROOT)
 
 
@@ -374,8 +375,7 @@ def gunicorn_url(app, tmp_path_factory):
     # A previous run's metrics, which gunicorn must not add to this run's.
     (var_dir / "prometheus").mkdir()
     assert _start_process_serving_three_health_checks(app, var_dir / "prometheus").wait(timeout=120) == 0
-    env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": app.config["REDIS_URL"],
-           "VAR_DIR": str(var_dir), "LOG_LEVEL": "WARNING"}
+    env = {**os.environ, **database_environment(app.config), "VAR_DIR": str(var_dir), "LOG_LEVEL": "WARNING"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
                                "wsgi:app"], env=env, cwd=ROOT)

@@ -17,6 +17,7 @@ from rq.job import Job
 from sqlalchemy import select
 
 from tenants.outbox import OutboxMessage
+from tenants.shards import shards
 from tenants.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def check_payload_tenant(job: Job) -> None:
     if "tenant_id" not in job.kwargs:
         return
     payload_tenant_id = job.kwargs["tenant_id"]
-    recorded_tenant_id = _recorded_tenant_id(job.meta.get("outbox_id"))
+    recorded_tenant_id = _recorded_tenant_id(job.meta.get("outbox_shard"), job.meta.get("outbox_id"))
     if recorded_tenant_id is None or recorded_tenant_id != payload_tenant_id:
         # The row will not change: every retry would be refused too.
         job.retries_left = 0
@@ -55,8 +56,8 @@ def check_payload_tenant(job: Job) -> None:
         raise UntrustedTenant(job.id, payload_tenant_id, recorded_tenant_id)
 
 
-def _recorded_tenant_id(outbox_id: int | None) -> int | None:
-    if outbox_id is None:
+def _recorded_tenant_id(shard_key: str | None, outbox_id: int | None) -> int | None:
+    if outbox_id is None or shard_key not in shards.keys:
         return None
-    with UnitOfWork() as uow:
+    with UnitOfWork(shard_key=shard_key) as uow:
         return uow.session.scalar(select(OutboxMessage.tenant_id).where(OutboxMessage.id == outbox_id))

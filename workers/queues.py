@@ -9,7 +9,9 @@ from rq import Queue, Retry
 
 from marketplace.core.extensions import redis_client
 
-QUEUE_NAMES: tuple[str, ...] = ("orders", "settlement", "search", "default")
+# `read_models`: the marketplace-wide copies of what sellers change (listing rows, seller names); before search,
+# so that a listing never waits behind a re-index.
+QUEUE_NAMES: tuple[str, ...] = ("orders", "settlement", "read_models", "search", "default")
 
 # Backoff of 10 s, 1 min, 5 min, 15 min and 1 h: long enough to ride out a
 # restart of a dependency. After the last retry the job rests in RQ's failed

@@ -5,7 +5,10 @@ wrote it commits; the sweeper, run periodically by the scheduler, takes every
 row still undispatched (Redis was down, the process died between commit and
 enqueue). Both lock the rows they take with FOR UPDATE SKIP LOCKED and mark
 them dispatched in the same transaction, so two relays never take the same
-row. RQ does not deduplicate by job id (enqueuing an id already queued runs it
+row. Every shard database has its own outbox: the fast path relays the
+shard its unit of work committed on, and the sweeper sweeps every shard in
+turn, one shard's failure (its server is down) delaying that shard's rows
+only. RQ does not deduplicate by job id (enqueuing an id already queued runs it
 twice, seen with rq 3.0.0), and a crash between enqueue and commit can still
 enqueue a row twice: delivery is at least once and every job is idempotent.
 """
@@ -21,6 +24,7 @@ from sqlalchemy import Select, func, select
 
 from tenants.db import utcnow
 from tenants.outbox import OutboxMessage, set_commit_relay
+from tenants.shards import shards
 from tenants.uow import UnitOfWork, delete_in_batches
 from workers.queues import RETRY_POLICY, UnknownQueue, get_queue
 
@@ -54,20 +58,37 @@ def install_commit_relay_if_enabled(config: Mapping[str, Any]) -> None:
         install_commit_relay()
 
 
-def relay_committed_messages(message_ids: Iterable[int]) -> None:
-    """The fast path: enqueue the rows a unit of work has just committed.
+def relay_committed_messages(shard_key: str, message_ids: Iterable[int]) -> None:
+    """The fast path: enqueue the rows a unit of work has just committed in `shard_key`'s outbox.
 
     Never raises: the caller's business transaction is already committed, and
     a row left pending is the sweeper's to deliver.
     """
     try:
-        _relay_batch(_pending_messages().where(OutboxMessage.id.in_(list(message_ids))))
+        _relay_batch(shard_key, _pending_messages().where(OutboxMessage.id.in_(list(message_ids))))
     except Exception:
-        log.exception("outbox relay after commit failed; the sweeper will deliver the rows")
+        log.exception("outbox relay after commit failed; the sweeper will deliver the rows",
+                      extra={"shard": shard_key})
 
 
 def sweep_outbox(batch_size: int = SWEEP_BATCH_SIZE) -> int:
-    """Enqueue every undispatched outbox row, oldest first; return how many were enqueued.
+    """Enqueue every undispatched outbox row of every shard; return how many were enqueued.
+
+    A shard whose database fails is logged and left for the next sweep: the
+    other shards' messages go on.
+    """
+    dispatched_count = 0
+    for shard_key in shards.keys:
+        try:
+            dispatched_count += sweep_shard_outbox(shard_key, batch_size)
+        except Exception:
+            log.exception("outbox sweep of shard %s failed; its rows wait for the next sweep", shard_key,
+                          extra={"shard": shard_key})
+    return dispatched_count
+
+
+def sweep_shard_outbox(shard_key: str, batch_size: int = SWEEP_BATCH_SIZE) -> int:
+    """Enqueue every undispatched row of one shard's outbox, oldest first; return how many were enqueued.
 
     One transaction per batch keeps locks short. Paging by id makes the sweep
     end even when rows cannot be enqueued (they stay pending for the next
@@ -76,7 +97,7 @@ def sweep_outbox(batch_size: int = SWEEP_BATCH_SIZE) -> int:
     dispatched_count = 0
     after_id = 0
     while True:
-        batch = _relay_batch(_pending_messages().where(OutboxMessage.id > after_id).limit(batch_size))
+        batch = _relay_batch(shard_key, _pending_messages().where(OutboxMessage.id > after_id).limit(batch_size))
         dispatched_count += batch.dispatched_count
         if batch.redis_failed or batch.taken_count < batch_size:
             return dispatched_count
@@ -84,15 +105,22 @@ def sweep_outbox(batch_size: int = SWEEP_BATCH_SIZE) -> int:
 
 
 def purge_dispatched_messages(retention_days: int, batch_size: int = PURGE_BATCH_SIZE) -> int:
-    """Delete the rows dispatched more than `retention_days` ago; return how many.
+    """Delete, on every shard, the rows dispatched more than `retention_days` ago; return how many.
 
     A dispatched row's work is RQ's from then on; the row is kept a while for
     debugging, not forever (its payload may name people). Pending rows are
     never touched. Deletes in batches, one transaction each, until a batch
     comes back short; rows another purge holds are skipped, not waited for.
+    A shard that fails is logged and purged next time.
     """
     dispatched_before = func.now() - timedelta(days=retention_days)
-    deleted_count = delete_in_batches(OutboxMessage, OutboxMessage.dispatched_at < dispatched_before, batch_size)
+    deleted_count = 0
+    for shard_key in shards.keys:
+        try:
+            deleted_count += delete_in_batches(OutboxMessage, OutboxMessage.dispatched_at < dispatched_before,
+                                               batch_size, shard_key=shard_key)
+        except Exception:
+            log.exception("outbox purge of shard %s failed", shard_key, extra={"shard": shard_key})
     log.info("%d dispatched outbox rows purged", deleted_count,
              extra={"deleted_count": deleted_count, "retention_days": retention_days})
     return deleted_count
@@ -108,10 +136,10 @@ def _pending_messages() -> Select:
     )
 
 
-def _relay_batch(pending_messages: Select) -> BatchOutcome:
-    with UnitOfWork() as uow:
+def _relay_batch(shard_key: str, pending_messages: Select) -> BatchOutcome:
+    with UnitOfWork(shard_key=shard_key) as uow:
         messages = uow.session.scalars(pending_messages).all()
-        dispatched_count, redis_failed = _dispatch(messages)
+        dispatched_count, redis_failed = _dispatch(shard_key, messages)
         uow.commit()
     return BatchOutcome(
         taken_count=len(messages),
@@ -121,13 +149,13 @@ def _relay_batch(pending_messages: Select) -> BatchOutcome:
     )
 
 
-def _dispatch(messages: list[OutboxMessage]) -> tuple[int, bool]:
+def _dispatch(shard_key: str, messages: list[OutboxMessage]) -> tuple[int, bool]:
     """Enqueue `messages` in order; return how many were enqueued and whether Redis failed."""
     dispatched_count = 0
     for message in messages:
         message.dispatch_attempts += 1
         try:
-            _enqueue(message)
+            _enqueue(shard_key, message)
         except UnknownQueue as error:
             _record_failure(message, error)
             continue
@@ -139,13 +167,13 @@ def _dispatch(messages: list[OutboxMessage]) -> tuple[int, bool]:
     return dispatched_count, False
 
 
-def _enqueue(message: OutboxMessage) -> None:
+def _enqueue(shard_key: str, message: OutboxMessage) -> None:
     # The payload goes in `kwargs=` so that its keys never clash with RQ's own options.
     get_queue(message.queue).enqueue(
         message.job,
         kwargs=message.payload,
-        job_id=message.job_id,
-        meta={"outbox_id": message.id, "tenant_id": message.tenant_id},
+        job_id=message.job_id(shard_key),
+        meta={"outbox_id": message.id, "outbox_shard": shard_key, "tenant_id": message.tenant_id},
         retry=RETRY_POLICY,
     )
 

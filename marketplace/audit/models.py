@@ -24,5 +24,7 @@ class AuditEntry(SharedBase):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Set on entries a tenant's transaction sent as an outbox message: writing one twice is a no-op.
+    source_key: Mapped[str | None] = mapped_column(String(32), unique=True)
 
     __table_args__ = (Index("ix_audit_log_target", "target_type", "target_id"),)

@@ -1,33 +1,79 @@
-"""Writing the audit log, inside the transaction of the change it records, and reading it."""
+"""Writing the audit log with the change it records, and reading it.
+
+The log lives in the control database. A change made there (an operator's
+decision) adds its entry in its own transaction. A tenant-bound transaction
+may not write the control database, so its entry travels as an outbox
+message of its shard and `apply_entry` writes it, once: the message carries
+a key of its own, unique in the log, and the time of the change. The same
+process writes it right after the commit, so the log shows it at once in
+the common case; the message is what makes it certain.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import logging
+import uuid
+
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from marketplace.accounts.models import User
 from marketplace.audit.models import AuditEntry
 from marketplace.core.pagination import Page, PageRequest, fetch_page
+from tenants.db import utcnow
 from tenants.models import Tenant
 from tenants.uow import UnitOfWork
 
 
+log = logging.getLogger(__name__)
+
+RECORD_ENTRY_JOB = "marketplace.audit.jobs.record_entry"
+
+
 def record(uow: UnitOfWork, *, actor_user_id: int | None, action: str, target_type: str, target_id: Any,
            tenant_id: int | None = None, before: dict[str, Any] | None = None,
-           after: dict[str, Any] | None = None) -> AuditEntry:
-    """Add an audit entry to `uow`: it commits, or rolls back, with the change itself.
+           after: dict[str, Any] | None = None) -> AuditEntry | None:
+    """Record an audit entry with `uow`'s change: it commits, or rolls back, with the change itself.
 
-    Flushed, so its id can name the change (in an outbox message, say).
+    In the control database the entry is added and flushed, so its id can
+    name the change (in an outbox message, say), and returned. From a
+    tenant-bound unit of work it goes as an outbox message (None is returned).
     """
-    entry = AuditEntry(
-        actor_user_id=actor_user_id, action=action, target_type=target_type, target_id=str(target_id),
-        tenant_id=tenant_id, before=before, after=after,
-    )
+    fields = {"actor_user_id": actor_user_id, "action": action, "target_type": target_type,
+              "target_id": str(target_id), "tenant_id": tenant_id, "before": before, "after": after}
+    if uow.tenant is not None:
+        sent = {**fields, "created_at": utcnow().isoformat(), "source_key": uuid.uuid4().hex}
+        uow.add_message(RECORD_ENTRY_JOB, {"entry": sent}, queue="read_models")
+        uow.after_commit(lambda: _apply_entry_now(sent))
+        return None
+    entry = AuditEntry(**fields)
     uow.session.add(entry)
     uow.session.flush()
     return entry
+
+
+def apply_entry(entry: dict[str, Any]) -> bool:
+    """Write an entry a tenant's transaction sent; False if it was written before."""
+    values = {**entry, "created_at": datetime.fromisoformat(entry["created_at"])}
+    with UnitOfWork() as uow:
+        inserted = uow.session.execute(
+            pg_insert(AuditEntry).values(values).on_conflict_do_nothing(index_elements=["source_key"])
+            .returning(AuditEntry.id)
+        ).first()
+        uow.commit()
+    return inserted is not None
+
+
+def _apply_entry_now(entry: dict[str, Any]) -> None:
+    # The change is committed: the log shows it at once in the common case, and the message makes it certain.
+    try:
+        apply_entry(entry)
+    except Exception:
+        log.exception("audit entry not written after the commit; its message will write it",
+                      extra={"action": entry.get("action")})
 
 
 @dataclass(frozen=True)

@@ -2,18 +2,21 @@
 
 Structural changes (create, move, delete) take one transaction-level advisory
 lock, so two concurrent moves are checked one after the other and can never
-build a cycle between them. Products point at categories across schemas, with
-no foreign key; a product write locks its category FOR KEY SHARE (see
-`lock_category_for_use`) and a delete locks the doomed rows FOR UPDATE, so a
-category cannot vanish under a product being assigned to it.
+build a cycle between them. Products point at categories across databases
+(a tenant's shard, the control database), with no foreign key and no lock
+between them: a product write checks that its category exists
+(`require_category`) just before its own transaction.
 
 Deleting a category deletes its whole subtree. While products of any tenant
-use the subtree (read from the shared listing, which the catalog keeps in
-step), the delete needs `reassign_to`: those products are first moved,
-synchronously, in one short transaction per tenant; then the subtree is
-deleted in a transaction that checks again, under the locks, that nothing uses
-it any more. A crash halfway leaves every product validly assigned and the
-category in place, so the operator simply repeats the call.
+use the subtree (read from the marketplace listing, the read model the
+catalog keeps in step), the delete needs `reassign_to`: those products are
+first moved, synchronously, in one short transaction per tenant whose listing
+rows are applied as it commits; then the subtree is deleted in a transaction
+that checks the listing again. A crash halfway leaves every product validly
+assigned and the category in place, so the operator simply repeats the call.
+A product assigned to the subtree in the instant between that check and the
+delete keeps a category id that no longer exists; the listing and the
+storefront then show it uncategorised, and its seller may assign another.
 """
 from __future__ import annotations
 
@@ -120,25 +123,21 @@ def descendant_ids(category_id: int) -> list[int]:
         return _subtree_ids(uow.session, category_id)
 
 
-def lock_category_for_use(session: Session, category_id: int, field_name: str = "category_id") -> None:
-    """Check that a category exists and keep it from being deleted until this transaction ends."""
-    if not lock_categories_for_use(session, [category_id]):
+def require_category(category_id: int, field_name: str = "category_id") -> None:
+    """UnknownCategory unless the category exists (read in the control database's own transaction)."""
+    if not existing_categories([category_id]):
         raise UnknownCategory(field_name, category_id)
 
 
-def lock_categories_for_use(session: Session, category_ids: Iterable[int]) -> set[int]:
-    """Lock those of these categories that exist against deletion; return their ids.
-
-    FOR KEY SHARE: renames and moves go on; a delete waits for this transaction,
-    then sees the products that now use the categories.
-    """
-    return set(session.scalars(
-        select(Category.id).where(Category.id.in_(list(category_ids))).order_by(Category.id)
-        .with_for_update(read=True, key_share=True)))
+def existing_categories(category_ids: Iterable[int]) -> set[int]:
+    """Those of these categories that exist."""
+    with UnitOfWork() as uow:
+        return set(uow.session.scalars(select(Category.id).where(Category.id.in_(list(category_ids)))))
 
 
-def category_ids_by_slug(session: Session) -> dict[str, int]:
-    return dict(session.execute(select(Category.slug, Category.id)).all())
+def category_ids_by_slug() -> dict[str, int]:
+    with UnitOfWork() as uow:
+        return dict(uow.session.execute(select(Category.slug, Category.id)).all())
 
 
 # Writing (operators)
@@ -242,8 +241,8 @@ def _delete_subtree(actor_user_id: int | None, category_id: int) -> None:
 def _reassign_products(tenant_id: int, from_category_ids: list[int], to_category_id: int) -> None:
     """Move one tenant's products out of the doomed categories, in that tenant's own transaction."""
     tenant = get_tenant_by_id(tenant_id)
+    require_category(to_category_id, "reassign_to")
     with UnitOfWork(tenant) as uow:
-        lock_category_for_use(uow.session, to_category_id, "reassign_to")
         moved_ids = uow.session.scalars(
             update(Product)
             .where(Product.category_id.in_(from_category_ids))

@@ -19,7 +19,7 @@ from sqlalchemy import case, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from marketplace.catalog.categories import category_ids_by_slug, lock_categories_for_use
+from marketplace.catalog.categories import category_ids_by_slug, existing_categories
 from marketplace.catalog.csv_rows import (
     OPTION_PREFIX, ProductRows, RowError, check_layout, decode_csv, plan_import,
 )
@@ -103,14 +103,14 @@ def run_import(tenant_id: int, import_id: int) -> None:
     csv_text, actor_user_id = _claim(tenant, import_id)
     if csv_text is None:
         return
-    with UnitOfWork(tenant) as uow:
-        plan = plan_import(csv_text, category_ids_by_slug(uow.session))
+    plan = plan_import(csv_text, category_ids_by_slug())
     row_errors = list(plan.row_errors)
     imported_count = 0
     for chunk in _chunks(plan.products):
         chunk_row_count = sum(len(product.variants) for product in chunk)
+        chunk_errors = _drop_vanished_categories(chunk)
         with UnitOfWork(tenant) as uow:
-            chunk_errors = _import_chunk(uow, tenant, plan.columns, chunk, import_id, actor_user_id)
+            chunk_errors += _import_chunk(uow, tenant, plan.columns, chunk, import_id, actor_user_id)
             uow.commit()
         row_errors += chunk_errors
         imported_count += chunk_row_count - len(chunk_errors)
@@ -169,7 +169,7 @@ def _import_chunk(uow: UnitOfWork, tenant: TenantRef, columns: tuple[str, ...], 
                   import_id: int, actor_user_id: int | None) -> list[RowError]:
     """Write one chunk in `uow`; return the rows refused on the database's account (category gone, SKU taken)."""
     session = uow.session
-    row_errors = _drop_vanished_categories(session, products) + _drop_foreign_skus(session, products)
+    row_errors = _drop_foreign_skus(session, products)
     products = [product for product in products if product.variants]
     if not products:
         return row_errors
@@ -187,10 +187,10 @@ def _import_chunk(uow: UnitOfWork, tenant: TenantRef, columns: tuple[str, ...], 
     return row_errors
 
 
-def _drop_vanished_categories(session: Session, products: list[ProductRows]) -> list[RowError]:
-    """Lock the chunk's categories against deletion; products whose category went meanwhile are refused."""
+def _drop_vanished_categories(products: list[ProductRows]) -> list[RowError]:
+    """Refuse the chunk's products whose category was deleted since the file was planned."""
     wanted = {product.fields["category_id"] for product in products if product.fields.get("category_id")}
-    present = lock_categories_for_use(session, wanted) if wanted else set()
+    present = existing_categories(wanted) if wanted else set()
     row_errors = []
     for product in products:
         if product.fields.get("category_id") and product.fields["category_id"] not in present:

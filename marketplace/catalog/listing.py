@@ -1,12 +1,18 @@
-"""Keeping the marketplace listing (shared schema) in step with each tenant's catalog.
+"""Keeping the marketplace listing (control database) in step with each tenant's catalog.
 
-Every change to a product, its variants, its stock or its images calls
-`sync_listings` in the same unit of work: one INSERT … SELECT reads the
-tenant's tables and upserts the listing rows, so the listing commits or rolls
-back with the change itself. Cached reads are invalidated once the transaction
-has committed, and an outbox message asks the search queue to re-index the
-products (the caller has bumped their versions, which the index uses to refuse
-stale writes).
+The listing is a read model across sellers: the tenant's transaction may not
+write it (it lives in another database, tenants/binding.py). Every change to a
+product, its variants, its stock or its images calls `sync_listings` in its
+unit of work, which records two outbox messages in the tenant's shard: the
+listing job and the search index job. Each reads the products as they are
+when it runs and writes its read model in a transaction of its own, keeping
+only what is newer than what it holds (the product's version, bumped by every
+change), so a late or repeated message never overwrites newer data.
+
+So that a seller's change shows in the listing at once in the common case,
+`apply_listings` also runs right after the commit, in the same process; the
+message is what makes it certain (a crash, the control database down). Cached
+reads are invalidated once the listing rows are committed.
 
 Invalidation is as narrow as the change. A cached listing page depends on
 (`marketplace.storefront.services.list_products`):
@@ -27,6 +33,7 @@ twenty changes a second (bench/listing_cache.py).
 """
 from __future__ import annotations
 
+import logging
 from typing import Iterable
 
 from sqlalchemy import (
@@ -41,12 +48,15 @@ from tenants.models import TenantRef, TenantStatus
 from tenants.registry import TenantNotFound, get_tenant_by_id
 from tenants.uow import UnitOfWork
 
+log = logging.getLogger(__name__)
+
 _LISTING_COLUMNS = (
     "tenant_id", "product_id", "product_slug", "title", "status", "category_id", "min_price_amount",
     "max_price_amount", "currency", "in_stock", "image_url", "rating_total", "rating_count", "published_at",
-    "updated_at",
+    "updated_at", "product_version",
 )
-_SCOPES_TO_INVALIDATE = "catalog.listing_scopes_to_invalidate"
+_PRODUCTS_TO_APPLY = "catalog.listing_products_to_apply"
+LISTING_JOB = "marketplace.catalog.jobs.apply_listings"
 SEARCH_INDEX_JOB = "marketplace.search.jobs.index_products"
 RESYNC_BATCH_SIZE = 1000
 # Guards the walk up the category tree against a malformed one: categories are never this deep.
@@ -74,22 +84,41 @@ def sync_listing(uow: UnitOfWork, tenant: TenantRef, product_id: int) -> None:
 
 
 def sync_listings(uow: UnitOfWork, tenant: TenantRef, product_ids: Iterable[int]) -> None:
-    """Rewrite the listing rows of these products, in `uow`'s transaction (a tenant-bound one)."""
-    product_ids = list(product_ids)
+    """Have the listing and the search index take these products as `uow` (tenant-bound) commits them."""
+    product_ids = sorted(set(product_ids))
     if not product_ids:
         return
-    uow.session.flush()
-    before = _lock_membership_values(uow.session, tenant, product_ids)
-    upsert = pg_insert(ProductListing).from_select(_LISTING_COLUMNS, _listing_rows(tenant, product_ids))
-    upsert = upsert.on_conflict_do_update(
-        index_elements=["tenant_id", "product_id"],
-        set_={name: upsert.excluded[name] for name in _LISTING_COLUMNS[2:]},
-    ).returning(*_membership_columns())
-    after = {row.product_id: row for row in uow.session.execute(upsert)}
+    uow.add_message(LISTING_JOB, {"tenant_id": tenant.id, "product_ids": product_ids}, queue="read_models")
     uow.add_message(SEARCH_INDEX_JOB, {"tenant_id": tenant.id, "product_ids": product_ids}, queue="search")
-    scopes = {tenant_scope(tenant.id), *(product_scope(tenant.id, product_id) for product_id in product_ids)}
-    scopes |= _membership_scopes(uow.session, before, after)
-    _invalidate_after_commit(uow, scopes)
+    _apply_after_commit(uow, tenant, product_ids)
+
+
+def apply_listings(tenant: TenantRef, product_ids: list[int]) -> int:
+    """Write the listing rows of these products as the tenant's catalog holds them now; return how many changed.
+
+    Two transactions, one per database: read the tenant's rows, then upsert
+    them in the control database, where a row already at the same or a newer
+    version is left alone. Safe to run again and in any order.
+    """
+    with UnitOfWork(tenant) as uow:
+        rows = [dict(row._mapping) for row in uow.session.execute(_listing_rows(tenant, product_ids))]
+    if not rows:
+        return 0
+    with UnitOfWork() as uow:
+        before = _lock_membership_values(uow.session, tenant, product_ids)
+        upsert = pg_insert(ProductListing).values(rows)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=["tenant_id", "product_id"],
+            set_={name: upsert.excluded[name] for name in _LISTING_COLUMNS[2:]},
+            where=ProductListing.product_version < upsert.excluded.product_version,
+        ).returning(*_membership_columns())
+        after = {row.product_id: row for row in uow.session.execute(upsert)}
+        scopes = {tenant_scope(tenant.id), *(product_scope(tenant.id, product_id) for product_id in after)}
+        scopes |= _membership_scopes(uow.session, before, after)
+        uow.commit()
+    if after:
+        invalidate(*sorted(scopes))
+    return len(after)
 
 
 def _membership_columns() -> tuple:
@@ -196,29 +225,37 @@ def _listing_rows(tenant: TenantRef, product_ids: list[int]):
     )
     return (
         select(
-            literal(tenant.id, BigInteger), Product.id, Product.slug, Product.title, Product.status,
-            Product.category_id, figures.c.min_price_amount, figures.c.max_price_amount,
-            literal(tenant.currency, String), func.coalesce(figures.c.in_stock, false()), first_image_url,
-            Product.rating_total, Product.rating_count, Product.published_at, func.now(),
+            literal(tenant.id, BigInteger).label("tenant_id"), Product.id.label("product_id"),
+            Product.slug.label("product_slug"), Product.title, Product.status, Product.category_id,
+            figures.c.min_price_amount, figures.c.max_price_amount, literal(tenant.currency, String).label("currency"),
+            func.coalesce(figures.c.in_stock, false()).label("in_stock"), first_image_url.label("image_url"),
+            Product.rating_total, Product.rating_count, Product.published_at, func.now().label("updated_at"),
+            Product.version.label("product_version"),
         )
         .outerjoin(figures, figures.c.product_id == Product.id)
         .where(Product.id.in_(product_ids))
     )
 
 
-def _invalidate_after_commit(uow: UnitOfWork, scopes: set[str]) -> None:
+def _apply_after_commit(uow: UnitOfWork, tenant: TenantRef, product_ids: list[int]) -> None:
     # Once per unit of work, however many products it synced: later syncs add to the same set.
-    pending = uow.session.info.get(_SCOPES_TO_INVALIDATE)
+    pending = uow.session.info.get(_PRODUCTS_TO_APPLY)
     if pending is not None:
-        pending.update(scopes)
+        pending.update(product_ids)
         return
-    uow.session.info[_SCOPES_TO_INVALIDATE] = pending = set(scopes)
+    uow.session.info[_PRODUCTS_TO_APPLY] = pending = set(product_ids)
 
-    def invalidate_pending() -> None:
-        uow.session.info.pop(_SCOPES_TO_INVALIDATE, None)
-        invalidate(*sorted(pending))
+    def apply_pending() -> None:
+        uow.session.info.pop(_PRODUCTS_TO_APPLY, None)
+        # The product's own page reads the tenant schema: fresh at once, whatever happens to the listing.
+        invalidate(tenant_scope(tenant.id), *(product_scope(tenant.id, product_id) for product_id in sorted(pending)))
+        try:
+            apply_listings(tenant, sorted(pending))
+        except Exception:
+            log.exception("listing rows not applied after the commit; the listing job will apply them",
+                          extra={"tenant_id": tenant.id})
 
-    uow.after_commit(invalidate_pending)
+    uow.after_commit(apply_pending)
 
 
 def resync_products(tenant: TenantRef, condition: ColumnElement[bool]) -> int:

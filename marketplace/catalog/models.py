@@ -166,8 +166,9 @@ class CatalogImport(Timestamps, TenantBase):
 class ProductListing(SharedBase):
     """One published-or-not product as the marketplace listing reads it (shared schema).
 
-    Written by the catalog service in the product's own transaction. The
-    seller's status is not copied here: listing queries join the registry, so
+    Written by the listing job (catalog/listing.py) from the tenant's catalog,
+    in the control database's own transaction. The seller's status is not
+    copied here: listing queries join the registry, so
     suspending a seller hides its products at once.
     """
 
@@ -188,6 +189,8 @@ class ProductListing(SharedBase):
     rating_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
+    # The product's version this row shows: the listing job never replaces a row with an older one.
+    product_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "product_slug"),

@@ -3,7 +3,8 @@
 Every function takes the tenant (from the URL) and plain values, runs one unit
 of work bound to that tenant and commits once. A change locks its product row
 first (then, for stock, the variants: one lock order), bumps the product's
-version and rewrites its listing row in the same transaction (`listing`).
+version and asks, through the outbox, for its listing row and search document
+to follow (`listing`).
 Results are frozen dataclasses that outlive the session.
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from marketplace.catalog.categories import lock_category_for_use
+from marketplace.catalog.categories import require_category
 from marketplace.catalog.listing import sync_listing
 from marketplace.catalog.models import (
     Product, ProductImage, ProductStatus, StockMovement, StockReason, Variant,
@@ -156,9 +157,9 @@ class MovementDetails:
 
 def create_product(tenant: TenantRef, fields: dict[str, Any]) -> ProductDetails:
     """Add a draft product; its slug must be new to the seller and its category must exist."""
+    if fields.get("category_id") is not None:
+        require_category(fields["category_id"])
     with UnitOfWork(tenant) as uow:
-        if fields.get("category_id") is not None:
-            lock_category_for_use(uow.session, fields["category_id"])
         product = Product(slug=fields["slug"], title=fields["title"], description=fields["description"],
                           category_id=fields["category_id"], attributes=fields["attributes"],
                           images=_images(fields["images"]), variants=[])
@@ -189,10 +190,10 @@ def get_product(tenant: TenantRef, product_id: int) -> ProductDetails:
 def update_product(tenant: TenantRef, product_id: int, changes: dict[str, Any]) -> ProductDetails:
     """Change any of title, slug, description, category, attributes and images (the list is replaced)."""
     changes = writable_changes(changes, PRODUCT_WRITABLE_FIELDS)
+    if changes.get("category_id") is not None:
+        require_category(changes["category_id"])
     with UnitOfWork(tenant) as uow:
         product = _locked_product(uow.session, product_id)
-        if changes.get("category_id") is not None:
-            lock_category_for_use(uow.session, changes["category_id"])
         # Loading the old images would autoflush a new slug before the check below could name its conflict.
         with uow.session.no_autoflush:
             for name, value in changes.items():

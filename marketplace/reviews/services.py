@@ -1,12 +1,13 @@
 """Review use cases: a buyer reviews a purchased order line, the seller replies once, operators hide.
 
 A review lives in the seller's schema; the purchase that allows it is a line
-of the buyer's marketplace order (shared schema). The product's rating_total
-and rating_count, and the listing's copy of them, are recomputed from the
-visible reviews in the review's own transaction, with the product row locked
-so that concurrent reviews of one product cannot lose an update; the cached
-reads that show the rating are dropped once it commits. Averages are computed
-on read, by the one rounding rule (`marketplace.reviews.ratings`).
+of the buyer's marketplace order, and its author's name a user, both in the
+control database, read in transactions of their own. The product's
+rating_total and rating_count are recomputed from the visible reviews in the
+review's own transaction, with the product row locked so that concurrent
+reviews of one product cannot lose an update; the listing's copy follows
+through the outbox (`sync_listing`). Averages are computed on read, by the
+one rounding rule (`marketplace.reviews.ratings`).
 """
 from __future__ import annotations
 
@@ -132,7 +133,7 @@ def list_product_reviews(seller_slug: str, product_slug: str, page_request: Page
             raise ProductNotFound(seller_slug, product_slug)
         statement = _reviews_statement().where(Review.product_id == product_id, Review.is_hidden.is_(False))
         # Mapped inside the block: leaving it rolls back, which expires the rows read.
-        return fetch_page(uow.session, statement, page_request).map(lambda row: _view(seller, row))
+        return _view_page(seller, fetch_page(uow.session, statement, page_request))
 
 
 # Sellers
@@ -140,7 +141,7 @@ def list_product_reviews(seller_slug: str, product_slug: str, page_request: Page
 def list_seller_reviews(tenant: TenantRef, page_request: PageRequest) -> Page[ReviewView]:
     """Every review of the seller's products, hidden ones included, newest first."""
     with UnitOfWork(tenant) as uow:
-        return fetch_page(uow.session, _reviews_statement(), page_request).map(lambda row: _view(tenant, row))
+        return _view_page(tenant, fetch_page(uow.session, _reviews_statement(), page_request))
 
 
 def reply_to_review(tenant: TenantRef, review_id: int, body: str) -> ReviewView:
@@ -227,24 +228,38 @@ def _refresh_rating(uow: UnitOfWork, tenant: TenantRef, product: Product) -> Non
 
 def _reviews_statement() -> Select:
     return (
-        select(Review, Product.slug, Product.title, User.full_name)
+        select(Review, Product.slug, Product.title)
         .join(Product, Product.id == Review.product_id)
-        .outerjoin(User, User.id == Review.buyer_user_id)
         .order_by(Review.created_at.desc(), Review.id.desc())
     )
 
 
 def _load_view(session: Session, tenant: TenantRef, review_id: int) -> ReviewView:
-    return _view(tenant, session.execute(_reviews_statement().where(Review.id == review_id)).one())
+    row = session.execute(_reviews_statement().where(Review.id == review_id)).one()
+    return _view(tenant, row, _full_names([row.Review.buyer_user_id]))
 
 
-def _view(tenant: TenantRef, row) -> ReviewView:
+def _view_page(tenant: TenantRef, page: Page) -> Page[ReviewView]:
+    full_names = _full_names(row.Review.buyer_user_id for row in page.items)
+    return page.map(lambda row: _view(tenant, row, full_names))
+
+
+def _full_names(user_ids) -> dict[int, str]:
+    """The authors' names, from the control database (users live there, reviews in the seller's schema)."""
+    wanted = {user_id for user_id in user_ids if user_id is not None}
+    if not wanted:
+        return {}
+    with UnitOfWork() as uow:
+        return dict(uow.session.execute(select(User.id, User.full_name).where(User.id.in_(wanted))).all())
+
+
+def _view(tenant: TenantRef, row, full_names: dict[int, str]) -> ReviewView:
     review = row.Review
     return ReviewView(
         id=review.id, seller_slug=tenant.slug, product_slug=row.slug, product_title=row.title,
         order_line_id=review.order_line_id, rating=review.rating, body=review.body,
-        author_name=author_name(row.full_name), seller_reply=review.seller_reply, replied_at=review.replied_at,
-        is_hidden=review.is_hidden, created_at=review.created_at,
+        author_name=author_name(full_names.get(review.buyer_user_id)), seller_reply=review.seller_reply,
+        replied_at=review.replied_at, is_hidden=review.is_hidden, created_at=review.created_at,
     )
 
 

@@ -145,10 +145,13 @@ class LoadedDocuments:
 
 
 def load_documents(tenant: Tenant, product_ids: list[int]) -> LoadedDocuments:
-    """The current documents of some of a tenant's products, read in one transaction bound to it."""
+    """The current documents of some of a tenant's products, read in one transaction bound to it.
+
+    The category tree is read first, from the control database.
+    """
+    category_paths = _category_paths()
     with UnitOfWork(tenant.ref()) as uow:
         seller = load_seller(uow.session, tenant)
-        category_paths = load_category_paths(uow.session)
         products = uow.session.execute(_product_rows(Product.id.in_(product_ids))).all()
         documents = [build_document(product, seller, category_paths) for product in products]
     found = {document.product_id for document in documents}
@@ -158,9 +161,9 @@ def load_documents(tenant: Tenant, product_ids: list[int]) -> LoadedDocuments:
 def iter_tenant_documents(tenant: Tenant, batch_size: int = 500) -> Iterator[list[ProductDocument]]:
     """All of a tenant's documents in batches, by product id (each batch its own short transaction)."""
     # Read once, not per batch: a rename meanwhile bumps the products' versions, and their jobs index it.
+    category_paths = _category_paths()
     with UnitOfWork(tenant.ref()) as uow:
         seller = load_seller(uow.session, tenant)
-        category_paths = load_category_paths(uow.session)
     after_id = 0
     while True:
         with UnitOfWork(tenant.ref()) as uow:
@@ -172,6 +175,11 @@ def iter_tenant_documents(tenant: Tenant, batch_size: int = 500) -> Iterator[lis
             return
         yield batch
         after_id = batch[-1].product_id
+
+
+def _category_paths() -> CategoryPaths:
+    with UnitOfWork() as uow:
+        return load_category_paths(uow.session)
 
 
 def current_product_ids(tenant: Tenant) -> set[int]:

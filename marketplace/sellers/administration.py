@@ -100,7 +100,7 @@ def change_tenant_status(slug: str, action: TenantAction, operator_user_id: int,
     The tenant's owners and managers are told, with the reason, by a job.
     """
     tenant_ref = get_tenant_by_slug(slug)
-    with UnitOfWork(tenant_ref) as uow:
+    with UnitOfWork(on_behalf_of=tenant_ref) as uow:
         tenant = uow.session.scalar(select(Tenant).where(Tenant.id == tenant_ref.id).with_for_update())
         previous_status = TenantStatus(tenant.status)
         tenant.status = TENANT_LIFECYCLE.check(previous_status, action)

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from marketplace.catalog.models import Product, ProductImage, Variant
 from marketplace.checkout.models import MarketplaceOrderLine
 from marketplace.sellers.models import TenantExport
-from tenants.db import utcnow
+from tenants.db import TenantBase, utcnow
 from tenants.models import TenantRef
 from tenants.registry import get_tenant_by_id
 from tenants.uow import UnitOfWork
@@ -60,8 +60,9 @@ def _write_files(tenant: TenantRef, folder: Path) -> None:
     scratch = folder.with_name(folder.name + ".partial")
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
-    with UnitOfWork(tenant) as uow:
-        for name, table, query in _datasets(tenant):
+    for name, table, query in _datasets(tenant):
+        # The catalog is in the tenant's schema, its order lines in the control database: one reader each.
+        with UnitOfWork(tenant if table.metadata is TenantBase.metadata else None) as uow:
             _write_dataset(scratch, name, [column.name for column in table.columns], _rows(uow.session, table, query))
     shutil.rmtree(folder, ignore_errors=True)
     scratch.rename(folder)

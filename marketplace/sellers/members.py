@@ -128,7 +128,7 @@ def invite_member(tenant: TenantRef, inviter_user_id: int, email: str, role: Mem
 
     A new invite replaces any open one for the same address.
     """
-    with UnitOfWork(tenant) as uow:
+    with UnitOfWork(on_behalf_of=tenant) as uow:
         _ensure_may_grant(uow.session, tenant.id, inviter_user_id, role)
         if _membership_by_email(uow.session, tenant.id, email) is not None:
             raise AlreadyMember()
@@ -154,13 +154,13 @@ def invite_member(tenant: TenantRef, inviter_user_id: int, email: str, role: Mem
 def list_invites(tenant: TenantRef, page_request: PageRequest) -> Page[InviteView]:
     """The tenant's invites, newest first, each with its status."""
     query = select(MemberInvite).where(MemberInvite.tenant_id == tenant.id).order_by(MemberInvite.id.desc())
-    with UnitOfWork(tenant) as uow:
+    with UnitOfWork(on_behalf_of=tenant) as uow:
         return fetch_page(uow.session, query, page_request).map(InviteView.of)
 
 
 def revoke_invite(tenant: TenantRef, actor_user_id: int, invite_id: int) -> None:
     """Withdraw an open invite (again is fine); an accepted one is a 409."""
-    with UnitOfWork(tenant) as uow:
+    with UnitOfWork(on_behalf_of=tenant) as uow:
         invite = uow.session.scalar(
             select(MemberInvite).where(MemberInvite.id == invite_id, MemberInvite.tenant_id == tenant.id)
             .with_for_update()
@@ -270,7 +270,7 @@ def list_members(tenant_id: int, page_request: PageRequest) -> Page[Member]:
 
 def change_member_role(tenant: TenantRef, actor_user_id: int, user_id: int, role: MemberRole) -> Member:
     """Give a member another role; demoting the last owner is a 409."""
-    with UnitOfWork(tenant) as uow:
+    with UnitOfWork(on_behalf_of=tenant) as uow:
         memberships = _lock_memberships(uow.session, tenant.id)
         membership = _find_member(memberships, user_id)
         previous_role = MemberRole(membership.role)
@@ -288,7 +288,7 @@ def change_member_role(tenant: TenantRef, actor_user_id: int, user_id: int, role
 
 def remove_member(tenant: TenantRef, actor_user_id: int, user_id: int) -> None:
     """Take a member out of the tenant; removing the last owner is a 409."""
-    with UnitOfWork(tenant) as uow:
+    with UnitOfWork(on_behalf_of=tenant) as uow:
         memberships = _lock_memberships(uow.session, tenant.id)
         membership = _find_member(memberships, user_id)
         if membership.role is MemberRole.OWNER:

@@ -48,7 +48,7 @@ def test_an_email_taken_in_another_letter_case_is_refused(register, row_counts):
 def test_registration_queues_one_welcome_and_one_verification_mail_by_ids_only(register, sql):
     user_id = register("ada@example.com").get_json()["id"]
 
-    messages = sql("SELECT job, queue, payload FROM platform.outbox_messages ORDER BY id")
+    messages = sql("SELECT job, queue, payload FROM shard.outbox_messages ORDER BY id")
     [(mailed_token_id,)] = sql("SELECT id FROM platform.mailed_tokens WHERE user_id = :user_id", user_id=user_id)
     assert [(job, queue, payload) for job, queue, payload in messages] == [
         ("marketplace.notifications.jobs.send_welcome", "default", {"user_id": user_id}),
@@ -61,8 +61,8 @@ def test_registration_queues_one_welcome_and_one_verification_mail_by_ids_only(r
 def test_a_refused_registration_queues_nothing(register, sql):
     register("ada@example.com")
 
-    queued_before = sql("SELECT count(*) FROM platform.outbox_messages")[0][0]
+    queued_before = sql("SELECT count(*) FROM shard.outbox_messages")[0][0]
 
     register("Ada@Example.com")
 
-    assert sql("SELECT count(*) FROM platform.outbox_messages")[0][0] == queued_before
+    assert sql("SELECT count(*) FROM shard.outbox_messages")[0][0] == queued_before

@@ -18,14 +18,17 @@ from tests.mailbox import token_in
 
 
 def platform_rows() -> dict[str, str]:
-    """Every row of every platform table as JSON text, by table."""
-    with shards.engine().connect() as connection:
-        tables = connection.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'platform' AND tablename <> 'alembic_version'"
-        )).scalars().all()
-        return {table: "\n".join(connection.execute(text(f"SELECT to_jsonb(t)::text FROM platform.{table} t"))
-                                 .scalars())
-                for table in tables}
+    """Every row of every platform table and of every shard's outbox as JSON text, by table."""
+    rows: dict[str, str] = {}
+    for shard_key in shards.keys:
+        with shards.engine(shard_key).connect() as connection:
+            tables = connection.execute(text(
+                "SELECT schemaname || '.' || tablename FROM pg_tables"
+                " WHERE schemaname IN ('platform', 'shard') AND tablename <> 'alembic_version'"
+            )).scalars().all()
+            rows.update({f"{shard_key}:{table}": "\n".join(
+                connection.execute(text(f"SELECT to_jsonb(t)::text FROM {table} t")).scalars()) for table in tables})
+    return rows
 
 
 def redis_contents() -> bytes:
@@ -78,7 +81,7 @@ def test_fresh_tokens_appear_in_their_mails_and_nowhere_else(client, sign_up, ma
                            "email change"}
     assert len(set(tokens.values())) == 4
     rows, in_redis, logged = platform_rows(), redis_contents(), logged_text(caplog.records)
-    assert "outbox_messages" in rows and "notifications" in rows
+    assert "default:shard.outbox_messages" in rows and "default:platform.notifications" in rows
     assert b"rq:job:" in in_redis  # the jobs' own data is among what was searched
     for name, token in tokens.items():
         assert [table for table, content in rows.items() if token in content] == [], name

@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+
 
 from marketplace.accounts.models import MemberRole, Membership
 from tenants.models import TenantRef
-from tenants.shards import shards
+from tests import shard_support
 from tenants.uow import UnitOfWork
 
 TENANT_TABLES = ("products", "product_images", "variants", "stock_movements", "catalog_imports")
@@ -103,15 +103,8 @@ def listing_row(sql):
 
 @pytest.fixture
 def tenant_sql(app):
-    """Run one statement with the search path on a tenant's schema and return its rows."""
-
-    def run(tenant: TenantRef, statement: str, **params):
-        with shards.engine().begin() as conn:
-            conn.exec_driver_sql(f'SET LOCAL search_path TO "{tenant.schema_name}"')
-            result = conn.execute(text(statement), params)
-            return result.all() if result.returns_rows else None
-
-    return run
+    """Run one statement with the search path on a tenant's schema, on its shard, and return its rows."""
+    return shard_support.tenant_sql
 
 
 @pytest.fixture

@@ -63,7 +63,8 @@ def test_removing_a_variant_updates_the_price_range(catalog, shop, listing_row):
 
 def test_sync_listing_copies_a_rating_change(app, catalog, shop, tenant_sql, listing_row):
     product = catalog.published_product()
-    tenant_sql(shop.tenant, "UPDATE products SET rating_total = 9, rating_count = 2 WHERE id = :id", id=product["id"])
+    tenant_sql(shop.tenant, "UPDATE products SET rating_total = 9, rating_count = 2, version = version + 1"
+                            " WHERE id = :id", id=product["id"])
 
     with app.app_context(), UnitOfWork(shop.tenant) as uow:
         sync_listing(uow, shop.tenant, product["id"])

@@ -21,7 +21,7 @@ def test_the_app_is_ready_while_its_search_engine_answers(client, backend):
 
     assert response.status_code == 200
     assert response.get_json() == {"status": "ready",
-                                   "checks": {"postgres": "ok", "redis": "ok", "search": "ok"}}
+                                   "checks": {"postgres": "ok", "postgres:second": "ok", "redis": "ok", "search": "ok"}}
 
 
 def test_the_app_is_not_ready_when_opensearch_refuses_connections(client, install_backend, caplog):
@@ -32,7 +32,8 @@ def test_the_app_is_not_ready_when_opensearch_refuses_connections(client, instal
 
     assert response.status_code == 503
     assert response.get_json() == {"status": "not_ready",
-                                   "checks": {"postgres": "ok", "redis": "ok", "search": "unavailable"}}
+                                   "checks": {"postgres": "ok", "postgres:second": "ok", "redis": "ok",
+                                              "search": "unavailable"}}
     assert "Connection refused" not in response.get_data(as_text=True)
     assert "ConnectionError" in caplog.text
 

@@ -75,6 +75,6 @@ def test_a_change_that_documents_do_not_show_queues_no_resync(app, client, opera
     client.patch(f"/api/v1/operator/categories/{shop.phones}", json={"slug": "mobile-phones"},
                  headers=operator.headers)
 
-    queued = sql("SELECT job FROM platform.outbox_messages WHERE job LIKE 'marketplace.catalog.jobs.resync%'")
+    queued = sql("SELECT job FROM shard.outbox_messages WHERE job LIKE 'marketplace.catalog.jobs.resync%'")
 
     assert queued == []

@@ -18,7 +18,7 @@ from opensearchpy.exceptions import TransportError
 from marketplace.search import jobs, services
 from marketplace.search.opensearch_backend import VERSION_STEP, OpenSearchBackend
 from marketplace.search.port import IndexingFailed
-from tests.workers.support import run_jobs, write_message
+from tests.workers.support import job_id_of, run_jobs, write_message
 from workers.queues import get_queue
 
 REJECTED = {"type": "es_rejected_execution_exception",
@@ -159,7 +159,7 @@ def test_a_job_whose_writes_stay_refused_is_retried_later_by_rq_and_then_indexes
     node.refuse_documents(doc_ids(acme.id, product_ids), times=overloaded.max_retries + 1)
     message_id = write_message("marketplace.search.jobs.index_products",
                                {"tenant_id": acme.id, "product_ids": product_ids}, queue="search", tenant=acme)
-    job_id = f"outbox-{message_id}"
+    job_id = job_id_of(message_id, acme)
     retries = get_queue("search").scheduled_job_registry
 
     with caplog.at_level(logging.ERROR, logger="marketplace.search.jobs"):

@@ -256,7 +256,7 @@ def test_staff_cannot_ask_for_a_check_and_a_seller_without_a_domain_has_none(cli
 def test_the_check_jobs_carry_only_the_domain_id(client, team, sql):
     claim(client, team)
 
-    payloads = sql("SELECT payload FROM platform.outbox_messages "
+    payloads = sql("SELECT payload FROM shard.outbox_messages "
                    "WHERE job = 'marketplace.sellers.jobs.check_custom_domain'")
 
     assert [payload for (payload,) in payloads] == [{"domain_id": 1}]

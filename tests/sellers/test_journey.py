@@ -1,13 +1,15 @@
-"""A seller's life by API: apply, approval, a team, suspension and resumption."""
+"""A seller's life by API: apply, approval, a team, suspension and resumption, on either shard."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 
+from tenants.provisioning import provision_tenant
 from tenants.shards import shards
 
 
-def schema_exists(schema_name: str) -> bool:
-    with shards.engine().connect() as connection:
+def schema_exists(shard_key: str, schema_name: str) -> bool:
+    with shards.engine(shard_key).connect() as connection:
         return connection.scalar(text("SELECT count(*) FROM pg_namespace WHERE nspname = :name"),
                                  {"name": schema_name}) == 1
 
@@ -17,8 +19,12 @@ def notification_kinds(client, user) -> list[str]:
                                                                  headers=user.headers).get_json()]
 
 
+@pytest.mark.parametrize("shard_key", ["default", "second"])
 def test_an_applicant_becomes_owner_builds_a_team_and_lives_through_a_suspension(
-        client, sign_up, operator, apply, jobs, sql, mailbox):
+        app, client, sign_up, operator, apply, jobs, sql, mailbox, shard_key):
+    if shard_key == "second":
+        with app.app_context():
+            provision_tenant("first-shop", "First Shop")  # the next seller goes to the emptier shard
     applicant = sign_up("ada@acme.example")
     clerk = sign_up("clerk@acme.example")
 
@@ -29,9 +35,10 @@ def test_an_applicant_becomes_owner_builds_a_team_and_lives_through_a_suspension
     assert approved.status_code == 200
     assert approved.get_json()["status"] == "approved"
     assert approved.get_json()["tenant_slug"] == "acme-tools"
-    [(schema_name, currency, country)] = sql(
-        "SELECT schema_name, currency, country FROM platform.tenants WHERE slug = 'acme-tools'")
-    assert schema_exists(schema_name)
+    [(schema_name, placed_on, currency, country)] = sql(
+        "SELECT schema_name, shard_key, currency, country FROM platform.tenants WHERE slug = 'acme-tools'")
+    assert placed_on == shard_key
+    assert schema_exists(shard_key, schema_name)
     assert (currency, country) == ("EUR", "PT")
     profile = client.get("/api/v1/me", headers=applicant.headers).get_json()
     assert [(m["slug"], m["role"]) for m in profile["memberships"]] == [("acme-tools", "owner")]

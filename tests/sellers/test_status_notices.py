@@ -64,7 +64,7 @@ def test_a_notice_delivered_again_is_not_recorded_twice(app, client, operator, t
     before = sql("SELECT user_id, kind, dedupe_key FROM platform.notifications ORDER BY id")
 
     # Delivery is at least once: put the job's outbox row back in line and let the sweeper queue it again.
-    sql("UPDATE platform.outbox_messages SET dispatched_at = NULL WHERE job = :job", job=NOTICE_JOB)
+    sql("UPDATE shard.outbox_messages SET dispatched_at = NULL WHERE job = :job", job=NOTICE_JOB)
     with app.app_context():
         assert sweep_outbox() == 1
     jobs()

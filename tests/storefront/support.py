@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from marketplace.catalog.models import Category, Product, ProductImage, ProductListing, ProductStatus, Variant
+from marketplace.catalog.listing import apply_listings
+from marketplace.catalog.models import Category, Product, ProductImage, ProductStatus, Variant
 from marketplace.checkout.models import MarketplaceOrder, MarketplaceOrderLine
 from marketplace.storefront.models import StorefrontSettings
 from tenants.models import TenantRef
@@ -46,7 +47,6 @@ def add_product(tenant: TenantRef, slug: str, *, skus: tuple[Sku, ...] | None = 
     """
     skus = skus if skus is not None else (Sku(f"{slug}-1", 1000),)
     published_at = EPOCH + timedelta(minutes=published_minutes) if status is ProductStatus.PUBLISHED else None
-    prices = [sku.price_amount for sku in skus]
     with UnitOfWork(tenant) as uow:
         product = Product(
             slug=slug, title=title or slug.replace("-", " ").title(), description=description, status=status,
@@ -59,15 +59,9 @@ def add_product(tenant: TenantRef, slug: str, *, skus: tuple[Sku, ...] | None = 
         )
         uow.session.add(product)
         uow.session.flush()
-        uow.session.add(ProductListing(
-            tenant_id=tenant.id, product_id=product.id, product_slug=slug, title=product.title, status=status,
-            category_id=category_id, min_price_amount=min(prices, default=None),
-            max_price_amount=max(prices, default=None), currency=tenant.currency,
-            in_stock=any(sku.stock_on_hand > 0 for sku in skus), image_url=image_urls[0] if image_urls else None,
-            published_at=published_at,
-        ))
         uow.commit()
-        return product.id
+    apply_listings(tenant, [product.id])  # what the listing job does
+    return product.id
 
 
 def set_storefront(tenant: TenantRef, **settings) -> None:

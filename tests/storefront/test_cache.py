@@ -1,7 +1,10 @@
 """Hot reads come from Redis under keys that carry the tenant, and every change shows on the next read."""
 from __future__ import annotations
 
+from sqlalchemy import text
+
 from marketplace.core.extensions import redis_client
+from tenants.shards import shards
 from tests.storefront.support import DETAIL, LISTING, PROFILE, add_category, add_product, add_purchase, slugs
 
 
@@ -105,8 +108,9 @@ def test_a_slug_that_names_another_tenant_after_a_database_reset_is_looked_up_af
     client.get("/api/v1/products/south/south-mug")
     # What the suite's clean-up does between tests: ids start again, so "south" now has north's old id.
     sql("TRUNCATE platform.tenants RESTART IDENTITY CASCADE")
-    sql("DROP SCHEMA tenant_1 CASCADE")
-    sql("DROP SCHEMA tenant_2 CASCADE")
+    for shard_key in shards.keys:
+        with shards.engine(shard_key).begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS tenant_1, tenant_2 CASCADE"))
     redis_client.client.flushdb()
     redis_client.near_cache.forget_everything()
     add_product(make_seller("south"), "south-cup")

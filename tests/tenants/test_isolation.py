@@ -40,6 +40,7 @@ def single_connection_pool(app):
 @pytest.fixture
 def tenants(app):
     refs = [provision_tenant(f"shop-{index:02d}", f"Shop {index}") for index in range(TENANT_COUNT)]
+    assert {ref.shard_key for ref in refs} == {"default", "second"}  # the fuzz runs over both servers
     for ref in refs:
         with UnitOfWork(ref) as uow:
             uow.session.add_all(Product(slug=f"{ref.slug}--seed-{n}", title="seed") for n in range(3))

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from marketplace.core.extensions import redis_client
 from tenants.models import TenantRef
 from tenants.outbox import OutboxMessage
-from tenants.shards import shards
+from tenants.shards import DEFAULT_SHARD, shards
 from tenants.uow import UnitOfWork
 from tests.workers import jobs
 from workers.queues import QUEUE_NAMES, get_queue
@@ -20,8 +20,13 @@ def write_message(job: str, payload: dict, queue: str = "default", tenant: Tenan
     return message.id
 
 
-def load_message(message_id: int) -> OutboxMessage | None:
-    with UnitOfWork() as uow:
+def job_id_of(message_id: int, tenant: TenantRef | None = None) -> str:
+    """The RQ job id of a message written by `write_message` (ids are per shard)."""
+    return f"outbox-{tenant.shard_key if tenant else DEFAULT_SHARD}-{message_id}"
+
+
+def load_message(message_id: int, tenant: TenantRef | None = None) -> OutboxMessage | None:
+    with UnitOfWork(tenant) as uow:
         message = uow.session.get(OutboxMessage, message_id)
         # Detached now, so that leaving the block (a rollback) does not expire what was read.
         uow.session.expunge_all()
@@ -29,8 +34,12 @@ def load_message(message_id: int) -> OutboxMessage | None:
 
 
 def count_messages() -> int:
-    with UnitOfWork() as uow:
-        return uow.session.scalar(select(func.count()).select_from(OutboxMessage))
+    """Outbox rows on every shard."""
+    total = 0
+    for shard_key in shards.keys:
+        with UnitOfWork(shard_key=shard_key) as uow:
+            total += uow.session.scalar(select(func.count()).select_from(OutboxMessage))
+    return total
 
 
 def count_queued_jobs() -> int:

@@ -4,13 +4,13 @@ from __future__ import annotations
 from rq.job import Job, JobStatus
 
 from marketplace.core.extensions import redis_client
-from tests.workers.support import count_runs, run_jobs, write_message
+from tests.workers.support import count_runs, job_id_of, run_jobs, write_message
 
 RECORD_TENANT_RUN = "tests.workers.jobs.record_tenant_run"
 
 
-def _status(message_id: int) -> JobStatus:
-    return Job.fetch(f"outbox-{message_id}", connection=redis_client.client).get_status()
+def _status(message_id: int, tenant=None) -> JobStatus:
+    return Job.fetch(job_id_of(message_id, tenant), connection=redis_client.client).get_status()
 
 
 def test_a_job_runs_for_the_tenant_its_outbox_row_recorded(app, make_seller):
@@ -20,7 +20,7 @@ def test_a_job_runs_for_the_tenant_its_outbox_row_recorded(app, make_seller):
     run_jobs(app)
 
     assert count_runs("own") == 1
-    assert _status(message_id) == JobStatus.FINISHED
+    assert _status(message_id, shop) == JobStatus.FINISHED
 
 
 def test_a_job_whose_payload_names_another_tenant_is_refused_for_good(app, make_seller):
@@ -30,7 +30,7 @@ def test_a_job_whose_payload_names_another_tenant_is_refused_for_good(app, make_
     run_jobs(app)
 
     assert count_runs("other") == 0
-    assert _status(message_id) == JobStatus.FAILED  # not scheduled for a retry: the row will not change
+    assert _status(message_id, shop) == JobStatus.FAILED  # not scheduled for a retry: the row will not change
 
 
 def test_a_job_naming_a_tenant_its_unbound_transaction_did_not_record_is_refused(app, make_seller):

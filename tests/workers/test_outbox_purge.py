@@ -7,14 +7,14 @@ RETENTION_DAYS = 7
 
 
 def add_messages(sql, label: str, count: int, dispatched_days_ago: int | None) -> None:
-    sql("INSERT INTO platform.outbox_messages (job, queue, payload, created_at, dispatched_at) "
+    sql("INSERT INTO shard.outbox_messages (job, queue, payload, created_at, dispatched_at) "
         "SELECT 'tests.workers.jobs.record_run', 'default', jsonb_build_object('label', CAST(:label AS text)), "
         "now() - interval '60 days', now() - make_interval(secs => CAST(:days AS int) * 86400) FROM generate_series(1, :count)",
         label=label, count=count, days=dispatched_days_ago)
 
 
 def labels(sql) -> dict[str, int]:
-    return dict(sql("SELECT payload->>'label', count(*) FROM platform.outbox_messages GROUP BY 1"))
+    return dict(sql("SELECT payload->>'label', count(*) FROM shard.outbox_messages GROUP BY 1"))
 
 
 def test_rows_dispatched_longer_ago_than_the_retention_go_in_batches_and_the_others_stay(app, sql):

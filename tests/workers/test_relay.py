@@ -14,10 +14,11 @@ from marketplace.core.embedded import EmbeddedRedis
 from marketplace.core.extensions import redis_client
 from tenants.uow import UnitOfWork
 from tests.workers.support import (
-    count_messages, count_queued_jobs, count_runs, load_message, run_jobs, write_message,
+    count_messages, count_queued_jobs, count_runs, job_id_of, load_message, run_jobs, write_message,
 )
 from workers.queues import RETRY_POLICY, get_queue
 from workers.relay import sweep_outbox
+from tests.shard_support import database_environment
 
 RECORD_RUN = "tests.workers.jobs.record_run"
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,13 +38,13 @@ def test_rolled_back_transaction_leaves_no_message_and_enqueues_nothing(app):
 
 def test_committed_message_is_enqueued_under_its_outbox_id_and_runs_once(app):
     message_id = write_message(RECORD_RUN, {"run_key": "committed"}, queue="orders")
-    job = Job.fetch(f"outbox-{message_id}", connection=redis_client.client)
+    job = Job.fetch(job_id_of(message_id), connection=redis_client.client)
     message = load_message(message_id)
 
     run_jobs(app)
 
     assert (job.origin, job.func_name, job.kwargs) == ("orders", RECORD_RUN, {"run_key": "committed"})
-    assert job.meta == {"outbox_id": message_id, "tenant_id": None}
+    assert job.meta == {"outbox_id": message_id, "outbox_shard": "default", "tenant_id": None}
     assert (job.retries_left, job.retry_intervals) == (RETRY_POLICY.max, RETRY_POLICY.intervals)
     assert message.dispatched_at is not None
     assert count_runs("committed") == 1
@@ -89,7 +90,7 @@ def test_two_sweepers_at_once_enqueue_every_pending_message_exactly_once(app, fa
         dispatched_counts = [sweep.result() for sweep in sweeps]
 
     assert sum(dispatched_counts) == 200
-    assert sorted(get_queue("default").get_job_ids()) == sorted(message.job_id for message in messages)
+    assert sorted(get_queue("default").get_job_ids()) == sorted(message.job_id("default") for message in messages)
 
 
 def test_message_for_an_unknown_queue_stays_pending_with_the_reason(app):
@@ -110,13 +111,12 @@ def test_the_web_entry_point_relays_a_committed_row_at_once(app):
     script = ("import wsgi\n"
               "from tests.workers.support import write_message\n"
               f"print(write_message({RECORD_RUN!r}, {{'run_key': 'wsgi'}}))\n")
-    environ = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": app.config["REDIS_URL"],
-               "LOG_LEVEL": "WARNING"}
+    environ = {**os.environ, **database_environment(app.config), "LOG_LEVEL": "WARNING"}
 
     completed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=environ, capture_output=True, text=True,
                                timeout=120)
 
     assert completed.returncode == 0, completed.stderr
     message_id = int(completed.stdout.split()[-1])
-    assert Job.fetch(f"outbox-{message_id}", connection=redis_client.client).func_name == RECORD_RUN
+    assert Job.fetch(job_id_of(message_id), connection=redis_client.client).func_name == RECORD_RUN
     assert load_message(message_id).dispatched_at is not None

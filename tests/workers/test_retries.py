@@ -8,13 +8,13 @@ from rq.job import Job, JobStatus
 
 from marketplace.core.extensions import redis_client
 from tenants.db import utcnow
-from tests.workers.support import count_runs, run_jobs, write_message
+from tests.workers.support import count_runs, job_id_of, run_jobs, write_message
 from workers.queues import RETRY_POLICY, get_queue
 
 
 def test_failing_job_is_retried_with_backoff_then_kept_in_the_failed_registry(app, caplog):
     message_id = write_message("tests.workers.jobs.fail", {"run_key": "doomed"})
-    job_id = f"outbox-{message_id}"
+    job_id = job_id_of(message_id)
     retries = get_queue("default").scheduled_job_registry
     backoff_seconds = []
 

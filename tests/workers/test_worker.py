@@ -15,10 +15,11 @@ from marketplace.core.extensions import redis_client
 from tenants.provisioning import provision_tenant
 from tenants.shards import shards
 from tests.workers import jobs
-from tests.workers.support import count_runs, load_message, run_jobs, write_message
+from tests.workers.support import count_runs, job_id_of, load_message, run_jobs, write_message
 from workers.queues import get_queue
 from workers.scheduler import build_scheduler
 from workers.worker import AppWorker, parse_arguments
+from tests.shard_support import database_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORD_RUN = "tests.workers.jobs.record_run"
@@ -52,7 +53,7 @@ def test_work_horse_uses_database_connections_of_its_own(app):
 def test_worker_command_runs_queued_jobs_and_logs_their_job_and_tenant(app, database_url, mode):
     tenant = provision_tenant("acme-tools", "Acme Tools")
     message_id = write_message(RECORD_RUN, {"run_key": "from-command"}, queue="orders", tenant=tenant)
-    environment = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_client.url, "LOG_LEVEL": "INFO"}
+    environment = {**os.environ, **database_environment(app.config), "LOG_LEVEL": "INFO"}
 
     finished = subprocess.run(
         [sys.executable, "-m", "workers.worker", "--burst", *mode, "orders"],
@@ -62,7 +63,7 @@ def test_worker_command_runs_queued_jobs_and_logs_their_job_and_tenant(app, data
     log_lines = [json.loads(line) for line in finished.stderr.splitlines() if line.startswith("{")]
     assert finished.returncode == 0, finished.stderr
     assert count_runs("from-command") == 1
-    assert {"message": "run recorded", "job_id": f"outbox-{message_id}", "tenant": tenant.id} in [
+    assert {"message": "run recorded", "job_id": job_id_of(message_id, tenant), "tenant": tenant.id} in [
         {key: line.get(key) for key in ("message", "job_id", "tenant")} for line in log_lines
     ]
 
@@ -103,7 +104,7 @@ def test_scheduler_purges_tokens_ended_longer_ago_than_the_retention(app, sql, b
 
 
 def test_scheduler_purges_outbox_rows_dispatched_longer_ago_than_the_retention(app, sql):
-    sql("INSERT INTO platform.outbox_messages (job, queue, payload, created_at, dispatched_at) VALUES "
+    sql("INSERT INTO shard.outbox_messages (job, queue, payload, created_at, dispatched_at) VALUES "
         "(:job, 'default', '{\"run_key\": \"long ago\"}', now() - interval '30 days', "
         " now() - make_interval(days => :days + 1)), "
         "(:job, 'default', '{\"run_key\": \"lately\"}', now() - interval '30 days', now() - interval '1 hour'), "
@@ -114,5 +115,5 @@ def test_scheduler_purges_outbox_rows_dispatched_longer_ago_than_the_retention(a
     scheduler.enqueue_jobs()
     run_jobs(app)
 
-    kept = sorted(payload["run_key"] for (payload,) in sql("SELECT payload FROM platform.outbox_messages"))
+    kept = sorted(payload["run_key"] for (payload,) in sql("SELECT payload FROM shard.outbox_messages"))
     assert kept == ["lately", "pending"]
