@@ -23,6 +23,7 @@ from marketplace.catalog.models import (
 from marketplace.catalog.stock import StockChange, record_movements
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.field_updates import writable_changes
+from marketplace.core.locks import lock_row
 from marketplace.core.pagination import Page, PageRequest, fetch_page
 from marketplace.core.state_machine import StateMachine
 from tenants.models import TenantRef
@@ -190,9 +191,10 @@ def update_product(tenant: TenantRef, product_id: int, changes: dict[str, Any]) 
     """Change any of title, slug, description, category, attributes and images (the list is replaced)."""
     changes = writable_changes(changes, PRODUCT_WRITABLE_FIELDS)
     with UnitOfWork(tenant) as uow:
-        product = _locked_product(uow.session, product_id)
+        # Category before product: the lock order of marketplace/core/locks.py.
         if changes.get("category_id") is not None:
             lock_category_for_use(uow.session, changes["category_id"])
+        product = _locked_product(uow.session, product_id)
         # Loading the old images would autoflush a new slug before the check below could name its conflict.
         with uow.session.no_autoflush:
             for name, value in changes.items():
@@ -331,8 +333,7 @@ def _finish(uow: UnitOfWork, tenant: TenantRef, product: Product, *, created: bo
 
 
 def _locked_product(session: Session, product_id: int) -> Product:
-    product = session.scalar(select(Product).where(Product.id == product_id).with_for_update()
-                             .execution_options(populate_existing=True))
+    product = lock_row(session, Product, product_id)
     if product is None:
         raise ProductNotFound(product_id)
     return product

@@ -22,6 +22,7 @@ from marketplace.catalog.listing import sync_listing
 from marketplace.catalog.models import Product
 from marketplace.checkout.models import MarketplaceOrder, MarketplaceOrderLine
 from marketplace.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from marketplace.core.locks import lock_row
 from marketplace.core.pagination import Page, PageRequest, fetch_page
 from marketplace.reviews.models import Review
 from marketplace.storefront.services import ProductNotFound, published_product_id
@@ -107,7 +108,7 @@ def create_review(buyer_user_id: int, order_line_id: int, rating: int, body: str
     """
     tenant, product_id = _purchased_line(buyer_user_id, order_line_id)
     with UnitOfWork(tenant) as uow:
-        product = _lock_product(uow.session, product_id)
+        product = lock_row(uow.session, Product, product_id)
         if product is None:
             raise ProductGone(order_line_id)
         # The product lock serialises reviews of this line, so this check cannot race.
@@ -146,7 +147,7 @@ def list_seller_reviews(tenant: TenantRef, page_request: PageRequest) -> Page[Re
 def reply_to_review(tenant: TenantRef, review_id: int, body: str) -> ReviewView:
     """The seller's one public answer to a review; a second one is AlreadyReplied (409)."""
     with UnitOfWork(tenant) as uow:
-        review = uow.session.scalar(select(Review).where(Review.id == review_id).with_for_update())
+        review = lock_row(uow.session, Review, review_id)
         if review is None:
             raise ReviewNotFound(review_id)
         if review.seller_reply is not None:
@@ -173,8 +174,8 @@ def set_review_hidden(tenant: TenantRef, review_id: int, hidden: bool, *, operat
         if product_id is None:
             raise ReviewNotFound(review_id)
         # Product first, then review: the order create_review takes its locks in.
-        product = _lock_product(uow.session, product_id)
-        review = uow.session.scalar(select(Review).where(Review.id == review_id).with_for_update())
+        product = lock_row(uow.session, Product, product_id)
+        review = lock_row(uow.session, Review, review_id)
         if review.is_hidden == hidden:
             raise VisibilityUnchanged(review_id, hidden)
         review.is_hidden = hidden
@@ -204,10 +205,6 @@ def _purchased_line(buyer_user_id: int, order_line_id: int) -> tuple[TenantRef, 
         if row.buyer_user_id != buyer_user_id:
             raise NotYourPurchase(order_line_id)
         return row.Tenant.ref(), row.product_id
-
-
-def _lock_product(session: Session, product_id: int) -> Product | None:
-    return session.scalar(select(Product).where(Product.id == product_id).with_for_update())
 
 
 def _refresh_rating(uow: UnitOfWork, tenant: TenantRef, product: Product) -> None:

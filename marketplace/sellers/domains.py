@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.core.errors import Conflict, NotFound
 from marketplace.core.integrity import violated_constraint
+from marketplace.core.locks import lock_first, lock_row
 from marketplace.sellers.domain_proofs import DomainProbe, Proof, challenge_record_name, well_known_path
 from tenants.db import utcnow
 from tenants.models import DomainStatus, TenantDomain, TenantRef
@@ -175,7 +176,7 @@ def queue_pending_domain_checks() -> int:
 
 def _record_check(domain_id: int, token: str, proof: Proof) -> DomainStatus | None:
     with UnitOfWork() as uow:
-        domain = uow.session.get(TenantDomain, domain_id, with_for_update=True)
+        domain = lock_row(uow.session, TenantDomain, domain_id)
         # Claimed anew, checked by a faster job, or dropped while we looked: this outcome is stale.
         if domain is None or domain.status != DomainStatus.PENDING or domain.verification_token != token:
             return _status_of(domain)
@@ -214,7 +215,7 @@ def _status_of(domain: TenantDomain | None) -> DomainStatus | None:
 def _tenant_domain(session: Session, tenant_id: int, lock: bool = False) -> TenantDomain | None:
     query = select(TenantDomain).where(TenantDomain.tenant_id == tenant_id) \
         .order_by(TenantDomain.is_primary.desc(), TenantDomain.id).limit(1)
-    return session.scalar(query.with_for_update() if lock else query)
+    return lock_first(session, query) if lock else session.scalar(query)
 
 
 def _verified_elsewhere(session: Session, hostname: str, tenant_id: int) -> bool:

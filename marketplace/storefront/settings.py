@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from marketplace.audit.services import record
 from marketplace.core.cache import invalidate, seller_face_scope, tenant_scope
 from marketplace.core.field_updates import writable_changes
+from marketplace.core.locks import lock_row
 from marketplace.sellers.domains import claim_domain, custom_domain_name
 from marketplace.storefront.models import StorefrontSettings
 from tenants.models import Tenant, TenantRef
@@ -53,6 +54,9 @@ def save_storefront_settings(tenant: TenantRef, actor_user_id: int, values: dict
     values = writable_changes(values, (*_SETTINGS_COLUMNS, "custom_domain"))
     changes = {**_SETTINGS_DEFAULTS, **values} if replace else values
     with UnitOfWork(tenant) as uow:
+        if "display_name" in changes:
+            # The registry takes the name too: its row first, the lock order of marketplace/core/locks.py.
+            lock_row(uow.session, Tenant, tenant.id)
         before = _storefront_settings(uow.session, tenant.id)
         settings = _lock_settings_row(uow.session, tenant.id)
         for column in _SETTINGS_COLUMNS:
@@ -91,4 +95,4 @@ def _lock_settings_row(session: Session, tenant_id: int) -> StorefrontSettings:
     display_name = session.get_one(Tenant, tenant_id).display_name
     session.execute(insert(StorefrontSettings).values(id=1, display_name=display_name)
                     .on_conflict_do_nothing(index_elements=[StorefrontSettings.id]))
-    return session.get_one(StorefrontSettings, 1, with_for_update=True, populate_existing=True)
+    return lock_row(session, StorefrontSettings, 1)

@@ -1,0 +1,80 @@
+"""Every row lock and advisory lock the services take, and the one order they take them in.
+
+Two transactions that each hold one lock and wait for the other's deadlock:
+PostgreSQL kills one after `deadlock_timeout` (a 500 for its user). Taking
+every lock in one global order makes such a circle impossible, so a
+transaction that takes more than one lock takes them in this order:
+
+    1. the tenant's registry row (`tenants`: lock_row(session, Tenant, id))
+    2. the category tree (`lock_category_tree`: the advisory lock of structural changes),
+       then categories (`share_rows_in_id_order` for a product's category, or FOR UPDATE
+       when deleting), in id order
+    3. a user (accounts), then what belongs to that user: its mailed tokens, its
+       memberships and invites. The user comes first even when the token names it:
+       look the token up unlocked, lock its user, then lock the token.
+    4. the seller's storefront settings row, then its custom domain claims
+    5. a product, then its variants in id order (`lock_rows_in_id_order`), then its reviews
+    6. the shared listing rows of the products (in product id order), last: the listing
+       is a copy written at the end of the transaction that changed the product
+    7. rows no other lock depends on: a seller application, a catalog import, a mailed
+       token or invite claimed by its mail job (each taken alone)
+
+Several rows of one kind are always locked in id order (`lock_rows_in_id_order`).
+Rows are read again when locked (`populate_existing`): what a transaction
+checks after the lock is what was committed, not what the session held before.
+
+Not here: claiming work from a queue (the outbox relay, the batched purges in
+`tenants.uow`) uses FOR UPDATE SKIP LOCKED, which never waits and so can never
+deadlock; each claimer simply takes the rows no one else holds.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, TypeVar
+
+from sqlalchemy import Result, Select, select, text
+from sqlalchemy.orm import Session
+
+Row = TypeVar("Row")
+
+# pg_advisory_xact_lock key of the category tree (the bytes of "cat-tree").
+CATEGORY_TREE_LOCK_KEY = 0x6361742D74726565
+
+
+def lock_row(session: Session, model: type[Row], row_id: int) -> Row | None:
+    """The row with this id, locked FOR UPDATE until the transaction ends, as committed now (None if absent)."""
+    return session.get(model, row_id, with_for_update=True, populate_existing=True)
+
+
+def lock_first(session: Session, statement: Select) -> Any | None:
+    """The first row `statement` selects (say, a token by its hash), locked FOR UPDATE, as committed now."""
+    return session.scalar(statement.with_for_update().execution_options(populate_existing=True))
+
+
+def lock_rows_in_id_order(session: Session, model: type[Row], *conditions: Any) -> list[Row]:
+    """The rows meeting `conditions`, locked FOR UPDATE in id order, as committed now."""
+    return list(session.scalars(
+        select(model).where(*conditions).order_by(model.id)
+        .with_for_update().execution_options(populate_existing=True)
+    ))
+
+
+def lock_selected(session: Session, statement: Select) -> Result:
+    """Run `statement` (ordered by the caller, in the order above) locking FOR UPDATE every row it reads."""
+    return session.execute(statement.with_for_update())
+
+
+def share_rows_in_id_order(session: Session, model: type, row_ids: Iterable[int]) -> set[int]:
+    """Those of these ids whose rows exist, locked FOR KEY SHARE: they cannot be deleted until the transaction ends.
+
+    KEY SHARE lets updates of the rows go on (a category rename, a move);
+    only a delete, or an update of the key, waits.
+    """
+    return set(session.scalars(
+        select(model.id).where(model.id.in_(list(row_ids))).order_by(model.id)
+        .with_for_update(read=True, key_share=True)
+    ))
+
+
+def lock_category_tree(session: Session) -> None:
+    """Serialise structural changes of the category tree (create, move, delete) until the transaction ends."""
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CATEGORY_TREE_LOCK_KEY})
