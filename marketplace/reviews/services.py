@@ -19,13 +19,12 @@ from sqlalchemy.orm import Session
 from marketplace.accounts.models import User
 from marketplace.audit.services import record
 from marketplace.catalog.listing import sync_listing
-from marketplace.catalog.models import Product
+from marketplace.catalog.models import Product, ProductStatus
 from marketplace.checkout.models import MarketplaceOrder, MarketplaceOrderLine
 from marketplace.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.core.locks import lock_row
 from marketplace.core.pagination import Page, PageRequest, fetch_page
 from marketplace.reviews.models import Review
-from marketplace.storefront.services import ProductNotFound, published_product_id
 from tenants.db import utcnow
 from tenants.models import Tenant, TenantRef
 from tenants.registry import get_tenant_by_slug
@@ -74,6 +73,15 @@ class AlreadyReviewed(Conflict):
     def __init__(self, order_line_id: int):
         super().__init__("This order line has been reviewed already.")
         self.order_line_id = order_line_id
+
+
+class ProductNotFound(NotFound):
+    """A product page's reviews asked for by a slug that names no published product of the seller."""
+
+    def __init__(self, seller_slug: str, product_slug: str):
+        super().__init__("This seller has no product with this slug.")
+        self.seller_slug = seller_slug
+        self.product_slug = product_slug
 
 
 class ReviewNotFound(NotFound):
@@ -128,7 +136,7 @@ def list_product_reviews(seller_slug: str, product_slug: str, page_request: Page
     """The visible reviews of a published product of an active seller, newest first."""
     seller = get_tenant_by_slug(seller_slug, active_only=True)
     with UnitOfWork(seller) as uow:
-        product_id = published_product_id(uow.session, product_slug)
+        product_id = _published_product_id(uow.session, product_slug)
         if product_id is None:
             raise ProductNotFound(seller_slug, product_slug)
         statement = _reviews_statement().where(Review.product_id == product_id, Review.is_hidden.is_(False))
@@ -205,6 +213,13 @@ def _purchased_line(buyer_user_id: int, order_line_id: int) -> tuple[TenantRef, 
         if row.buyer_user_id != buyer_user_id:
             raise NotYourPurchase(order_line_id)
         return row.Tenant.ref(), row.product_id
+
+
+def _published_product_id(session: Session, product_slug: str) -> int | None:
+    """The id of the published product with this slug in the session's tenant, if any."""
+    return session.scalar(
+        select(Product.id).where(Product.slug == product_slug, Product.status == ProductStatus.PUBLISHED)
+    )
 
 
 def _refresh_rating(uow: UnitOfWork, tenant: TenantRef, product: Product) -> None:
