@@ -18,10 +18,10 @@ from marketplace.audit.services import record
 from marketplace.core.cache import MARKET_SCOPE, invalidate, tenant_scope
 from marketplace.core.locks import lock_row
 from marketplace.core.pagination import Page, PageRequest, fetch_page
-from marketplace.sellers.domains import custom_domain_name
 from marketplace.sellers.lifecycle import PAST_TENSE, TENANT_LIFECYCLE, TenantAction
 from marketplace.sellers.models import TenantExport
 from marketplace.sellers.notices import record_notification
+from marketplace.storefront.domains import custom_domain_name
 from tenants.models import Tenant, TenantStatus
 from tenants.registry import get_tenant_by_slug
 from tenants.uow import UnitOfWork

@@ -30,13 +30,14 @@ from sqlalchemy.orm import Session
 from marketplace.core.errors import Conflict, NotFound
 from marketplace.core.integrity import violated_constraint
 from marketplace.core.locks import lock_first, lock_row
-from marketplace.sellers.domain_proofs import DomainProbe, Proof, challenge_record_name, well_known_path
+from marketplace.storefront.domain_proofs import DomainProbe, Proof, challenge_record_name, well_known_path
 from tenants.db import utcnow
 from tenants.models import DomainStatus, TenantDomain, TenantRef
 from tenants.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
+# The seller portal's job (queued outbox rows name it): its entry point stays in the sellers area.
 DOMAIN_CHECK_JOB = "marketplace.sellers.jobs.check_custom_domain"
 _VERIFIED_HOSTNAME_INDEX = "uq_tenant_domains_verified_hostname"
 

@@ -16,7 +16,7 @@ from marketplace.audit.services import record
 from marketplace.core.cache import invalidate, seller_face_scope, tenant_scope
 from marketplace.core.field_updates import writable_changes
 from marketplace.core.locks import lock_row
-from marketplace.sellers.domains import claim_domain, custom_domain_name
+from marketplace.storefront.domains import claim_domain, custom_domain_name
 from marketplace.storefront.models import StorefrontSettings
 from tenants.models import Tenant, TenantRef
 from tenants.uow import UnitOfWork
