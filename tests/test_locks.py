@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from marketplace.accounts.models import MailedToken, MailedTokenPurpose, User
 from marketplace.accounts.tokens import new_token, token_digest
 from tenants.db import utcnow
 from tenants.uow import UnitOfWork
+from tests.concurrency import run_together
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCKS_MODULE = Path("marketplace/core/locks.py")
@@ -51,7 +51,7 @@ def test_verifying_an_address_while_confirming_a_change_of_it_never_deadlocks(ap
     for round_number in range(ROUNDS):
         user_id, verification_token, change_token = _account_with_two_open_tokens(app, round_number)
 
-        verified, confirmed = _run_together(
+        verified, confirmed = run_together(
             app,
             lambda: verification.verify_email(verification_token),
             lambda: verification.confirm_email_change(change_token),
@@ -80,28 +80,6 @@ def _account_with_two_open_tokens(app, round_number: int) -> tuple[int, str, str
         user_id = user.id
         uow.commit()
     return user_id, verification_token, change_token
-
-
-def _run_together(app, *calls) -> list[str]:
-    """Run the calls at once, each in its own thread; return how each ended (an exception's class name)."""
-    start = threading.Barrier(len(calls))
-    outcomes = [""] * len(calls)
-
-    def run(index: int, call):
-        with app.app_context():
-            start.wait()
-            try:
-                call()
-                outcomes[index] = "done"
-            except Exception as error:  # noqa: BLE001 - the outcome is what the test looks at
-                outcomes[index] = type(error).__name__
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 def _email_of(app, user_id: int) -> str:

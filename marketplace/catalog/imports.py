@@ -29,7 +29,7 @@ from marketplace.catalog.models import (
 )
 from marketplace.catalog.stock import set_stock_levels
 from marketplace.core.errors import NotFound
-from marketplace.core.locks import lock_row
+from marketplace.core.locks import lock_catalog_imports, lock_row
 from tenants.models import TenantRef
 from tenants.registry import get_tenant_by_id
 from tenants.uow import UnitOfWork
@@ -170,6 +170,7 @@ def _import_chunk(uow: UnitOfWork, tenant: TenantRef, columns: tuple[str, ...], 
                   import_id: int, actor_user_id: int | None) -> list[RowError]:
     """Write one chunk in `uow`; return the rows refused on the database's account (category gone, SKU taken)."""
     session = uow.session
+    lock_catalog_imports(session, tenant.id)
     row_errors = _drop_vanished_categories(session, products) + _drop_foreign_skus(session, products)
     products = [product for product in products if product.variants]
     if not products:

@@ -5,7 +5,8 @@ PostgreSQL kills one after `deadlock_timeout` (a 500 for its user). Taking
 every lock in one global order makes such a circle impossible, so a
 transaction that takes more than one lock takes them in this order:
 
-    1. the tenant's registry row (`tenants`: lock_row(session, Tenant, id))
+    1. the tenant's registry row (`lock_row(session, Tenant, id)`); in a catalog import
+       chunk, the seller's import lock (`lock_catalog_imports`)
     2. the category tree (`lock_category_tree`: the advisory lock of structural changes),
        then categories (`share_rows_in_id_order` for a product's category, or FOR UPDATE
        when deleting), in id order
@@ -19,7 +20,8 @@ transaction that takes more than one lock takes them in this order:
     7. rows no other lock depends on: a seller application, a catalog import, a mailed
        token or invite claimed by its mail job (each taken alone)
 
-Several rows of one kind are always locked in id order (`lock_rows_in_id_order`).
+Several rows of one kind are locked in id order (`lock_rows_in_id_order`); only
+an import chunk upserts its products in another order, under the seller's import lock.
 Rows are read again when locked (`populate_existing`): what a transaction
 checks after the lock is what was committed, not what the session held before.
 
@@ -38,6 +40,10 @@ Row = TypeVar("Row")
 
 # pg_advisory_xact_lock key of the category tree (the bytes of "cat-tree").
 CATEGORY_TREE_LOCK_KEY = 0x6361742D74726565
+# pg_advisory_xact_lock(class, object) class of a seller's catalog imports (the bytes of "imp"); the
+# two-key space of advisory locks is apart from the one-key space of the category tree.
+CATALOG_IMPORT_LOCK_CLASS = 0x696D70
+INT4_KEYS = 2**31
 
 
 def lock_row(session: Session, model: type[Row], row_id: int) -> Row | None:
@@ -78,3 +84,15 @@ def share_rows_in_id_order(session: Session, model: type, row_ids: Iterable[int]
 def lock_category_tree(session: Session) -> None:
     """Serialise structural changes of the category tree (create, move, delete) until the transaction ends."""
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CATEGORY_TREE_LOCK_KEY})
+
+
+def lock_catalog_imports(session: Session, tenant_id: int) -> None:
+    """One chunk of one seller's catalog imports at a time, until the transaction ends.
+
+    A chunk upserts many products in an order its file makes (products with
+    a status in one statement, the others in a second), so two imports of one
+    seller could each hold a product the other waits for. Sellers share a key
+    past 2^31 tenants: they would only wait for each other, never deadlock.
+    """
+    session.execute(text("SELECT pg_advisory_xact_lock(:lock_class, :tenant_key)"),
+                    {"lock_class": CATALOG_IMPORT_LOCK_CLASS, "tenant_key": tenant_id % INT4_KEYS})
