@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tenants.db import TENANT_SCHEMA_TOKEN
+from tenants.locks import lock_tenant_provisioning
 from tenants.models import Tenant, TenantRef, TenantStatus
 from tenants.placement import choose_shard
 from tenants.shards import shards
@@ -125,7 +126,7 @@ def _build_schema(shard_key: str, tenant_id: int, schema_name: str, schema: Tena
     # PostgreSQL DDL is transactional: a failure leaves no schema. The advisory lock makes
     # the request that provisions and its outbox job, running at once, build it once.
     with shards.engine(shard_key).begin() as connection:
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": tenant_id})
+        lock_tenant_provisioning(connection, tenant_id)
         exists = connection.execute(text("SELECT 1 FROM pg_namespace WHERE nspname = :name"),
                                     {"name": schema_name}).first()
         if exists:

@@ -58,7 +58,7 @@ def slug_for_verified_host(hostname: str) -> str | None:
     """The slug of the tenant whose verified custom domain is `hostname`; None for any other host.
 
     A claimed domain serves nothing until its owner has proved it
-    (marketplace/sellers/domains.py): anyone may type any name.
+    (marketplace/storefront/domains.py): anyone may type any name.
     """
     with UnitOfWork() as uow:
         return uow.session.scalar(

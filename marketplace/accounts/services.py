@@ -18,6 +18,7 @@ from marketplace.accounts.models import ApiToken, MailedToken, MailedTokenPurpos
 from marketplace.accounts.passwords import hash_password, needs_rehash, verify_password
 from marketplace.accounts.tokens import TOKEN_TYPE, new_token, token_digest
 from marketplace.core.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
+from tenants.locks import lock_first
 from marketplace.core.pagination import Page, PageRequest, fetch_page
 from tenants.db import utcnow
 from tenants.models import Tenant
@@ -349,6 +350,4 @@ def _user_by_email(session: Session, email: str) -> User | None:
 
 def _lock_user_with_hash(session: Session, user_id: int | None, password_hash: str | None) -> User | None:
     """The user, locked, if the password hash is still the one just verified (no change in between)."""
-    return session.scalar(
-        select(User).where(User.id == user_id, User.password_hash == password_hash).with_for_update()
-    )
+    return lock_first(session, select(User).where(User.id == user_id, User.password_hash == password_hash))

@@ -26,6 +26,7 @@ from marketplace.accounts.services import (
 )
 from marketplace.accounts.tokens import new_token, token_digest
 from marketplace.core.errors import ApiError, Conflict, NotFound, ValidationFailed
+from tenants.locks import lock_first, lock_row
 from marketplace.mail.delivery import deliver_once
 from tenants.db import utcnow
 from tenants.uow import UnitOfWork
@@ -158,7 +159,7 @@ def mail_token(mailed_token_id: int, lifetimes: TokenLifetimes) -> bool:
     verification) the address verified or changed meanwhile.
     """
     with UnitOfWork() as uow:
-        request = uow.session.get(MailedToken, mailed_token_id, with_for_update=True)
+        request = lock_row(uow.session, MailedToken, mailed_token_id)
         if request is None or request.token_hash is not None or request.revoked_at or request.used_at:
             return False
         user = uow.session.get(User, request.user_id)
@@ -199,8 +200,7 @@ def mail_email_changed_notice(mailed_token_id: int, previous_email: str) -> bool
 def verify_email(token: str) -> None:
     """Mark the address the token was mailed to as verified."""
     with UnitOfWork() as uow:
-        request = _spendable(uow.session, token, MailedTokenPurpose.VERIFY_EMAIL)
-        user = uow.session.get_one(User, request.user_id, with_for_update=True)
+        request, user = _spendable(uow.session, token, MailedTokenPurpose.VERIFY_EMAIL)
         if user.email.lower() != request.email.lower():
             raise TokenReplaced()  # the account moved to another address since this mail
         if user.email_verified_at is None:
@@ -220,8 +220,7 @@ def reset_password(token: str, new_password: str) -> None:
         _spendable(uow.session, token, MailedTokenPurpose.RESET_PASSWORD)  # fail fast, before the slow hash
     new_hash = hash_password(new_password)
     with UnitOfWork() as uow:
-        request = _spendable(uow.session, token, MailedTokenPurpose.RESET_PASSWORD)
-        user = uow.session.get_one(User, request.user_id, with_for_update=True)
+        request, user = _spendable(uow.session, token, MailedTokenPurpose.RESET_PASSWORD)
         user.password_hash = new_hash
         user.password_changed_at = func.now()
         if user.email_verified_at is None and user.email.lower() == request.email.lower():
@@ -242,8 +241,7 @@ def confirm_email_change(token: str) -> None:
     lower(email): a 409 email_taken from marketplace/core/integrity.py.
     """
     with UnitOfWork() as uow:
-        request = _spendable(uow.session, token, MailedTokenPurpose.CHANGE_EMAIL)
-        user = uow.session.get_one(User, request.user_id, with_for_update=True)
+        request, user = _spendable(uow.session, token, MailedTokenPurpose.CHANGE_EMAIL)
         previous_email = user.email
         user.email = request.email
         user.email_verified_at = func.now()
@@ -256,12 +254,17 @@ def confirm_email_change(token: str) -> None:
         uow.commit()
 
 
-def _spendable(session: Session, token: str, purpose: MailedTokenPurpose) -> MailedToken:
-    """The token's request, locked, if it may be spent now; else the error that says why not."""
-    request = session.scalar(
-        select(MailedToken).where(MailedToken.token_hash == token_digest(token), MailedToken.purpose == purpose)
-        .with_for_update()
-    )
+def _spendable(session: Session, token: str, purpose: MailedTokenPurpose) -> tuple[MailedToken, User]:
+    """The token's request and its account, both locked, if it may be spent now; else the error that says why not.
+
+    The account is locked before the token (the order of tenants/locks.py):
+    spending revokes the account's other tokens, so two spenders that each took
+    their token first would each wait for the other's.
+    """
+    of_token = select(MailedToken).where(MailedToken.token_hash == token_digest(token), MailedToken.purpose == purpose)
+    user_id = session.scalar(of_token.with_only_columns(MailedToken.user_id))
+    user = lock_row(session, User, user_id) if user_id is not None else None
+    request = lock_first(session, of_token) if user is not None else None
     if request is None:
         raise TokenNotFound()
     if request.used_at is not None:
@@ -270,7 +273,7 @@ def _spendable(session: Session, token: str, purpose: MailedTokenPurpose) -> Mai
         raise TokenReplaced()
     if request.expires_at is None or request.expires_at <= utcnow():
         raise TokenExpired()
-    return request
+    return request, user
 
 
 def _revoke_open(session: Session, user_id: int, purpose: MailedTokenPurpose, except_id: int | None = None) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
-from sqlalchemy import CTE, delete, func, select, text, update
+from sqlalchemy import CTE, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.audit.services import record
@@ -32,12 +32,11 @@ from marketplace.catalog.models import Category, Product, ProductListing
 from marketplace.core.cache import MARKET_SCOPE, invalidate
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.field_updates import writable_changes
+from tenants.locks import lock_category_tree, lock_rows_in_id_order
 from tenants.models import Tenant
 from tenants.registry import get_tenant_by_id
 from tenants.uow import UnitOfWork
 
-# pg_advisory_xact_lock key of the category tree (the bytes of "cat-tree").
-CATEGORY_TREE_LOCK_KEY = 0x6361742D74726565
 RESYNC_CATEGORY_JOB = "marketplace.catalog.jobs.resync_category_products"
 # What a change may write: a rename, a move, a new place among siblings.
 CATEGORY_WRITABLE_FIELDS = ("name", "slug", "parent_id", "position")
@@ -146,7 +145,7 @@ def create_category(actor_user_id: int | None, name: str, slug: str, parent_id: 
                     position: int) -> CategoryDetails:
     """Add a category, top-level or under `parent_id`."""
     with UnitOfWork() as uow:
-        _lock_tree(uow.session)
+        lock_category_tree(uow.session)
         if parent_id is not None and uow.session.get(Category, parent_id) is None:
             raise UnknownCategory("parent_id", parent_id)
         category = Category(name=name, slug=slug, parent_id=parent_id, position=position)
@@ -164,7 +163,7 @@ def change_category(actor_user_id: int | None, category_id: int, changes: dict[s
     """Rename and/or move a category; a move under itself or a descendant is a CategoryCycle."""
     changes = writable_changes(changes, CATEGORY_WRITABLE_FIELDS)
     with UnitOfWork() as uow:
-        _lock_tree(uow.session)
+        lock_category_tree(uow.session)
         category = uow.session.get(Category, category_id)
         if category is None:
             raise CategoryNotFound(category_id)
@@ -218,13 +217,12 @@ def resync_category_products(category_id: int) -> int:
 
 def _delete_subtree(actor_user_id: int | None, category_id: int) -> None:
     with UnitOfWork() as uow:
-        _lock_tree(uow.session)
+        lock_category_tree(uow.session)
         category = uow.session.get(Category, category_id)
         if category is None:
             raise CategoryNotFound(category_id)
         doomed_ids = _subtree_ids(uow.session, category_id)
-        uow.session.execute(select(Category.id).where(Category.id.in_(doomed_ids)).order_by(Category.id)
-                            .with_for_update())
+        lock_rows_in_id_order(uow.session, Category, Category.id.in_(doomed_ids))
         # Checked again under the locks: a product may have been assigned since the reassignment.
         product_count = _count_products_using(uow.session, doomed_ids)
         if product_count:
@@ -254,10 +252,6 @@ def _reassign_products(tenant_id: int, from_category_ids: list[int], to_category
 
 
 # The tree
-
-def _lock_tree(session: Session) -> None:
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CATEGORY_TREE_LOCK_KEY})
-
 
 def _subtree(category_id: int) -> CTE:
     # UNION (not UNION ALL) ends the recursion even if a cycle ever slipped in.

@@ -29,6 +29,7 @@ from marketplace.catalog.models import (
 )
 from marketplace.catalog.stock import set_stock_levels
 from marketplace.core.errors import NotFound
+from tenants.locks import lock_catalog_imports, lock_row
 from tenants.models import TenantRef
 from tenants.registry import get_tenant_by_id
 from tenants.uow import UnitOfWork
@@ -122,7 +123,7 @@ def run_import(tenant_id: int, import_id: int) -> None:
 def mark_import_failed(tenant_id: int, import_id: int) -> None:
     """Record that an import stopped for good (its job is out of retries)."""
     with UnitOfWork(get_tenant_by_id(tenant_id)) as uow:
-        catalog_import = uow.session.get(CatalogImport, import_id, with_for_update=True)
+        catalog_import = lock_row(uow.session, CatalogImport, import_id)
         if catalog_import is not None and catalog_import.status is not ImportStatus.DONE:
             catalog_import.status = ImportStatus.FAILED
             uow.commit()
@@ -131,7 +132,7 @@ def mark_import_failed(tenant_id: int, import_id: int) -> None:
 def _claim(tenant: TenantRef, import_id: int) -> tuple[str | None, int | None]:
     """The file and its uploader if the import is still to do (marked running), else (None, None)."""
     with UnitOfWork(tenant) as uow:
-        catalog_import = uow.session.get(CatalogImport, import_id, with_for_update=True)
+        catalog_import = lock_row(uow.session, CatalogImport, import_id)
         if catalog_import is None or catalog_import.status in (ImportStatus.DONE, ImportStatus.FAILED):
             return None, None
         # A run cut short left it running: rows are upserted, so doing it again is safe.
@@ -144,7 +145,7 @@ def _claim(tenant: TenantRef, import_id: int) -> tuple[str | None, int | None]:
 def _finish(tenant: TenantRef, import_id: int, imported_count: int, row_errors: list[RowError]) -> None:
     reported = sorted(row_errors, key=lambda row_error: row_error.line)[:MAX_REPORTED_ROW_ERRORS]
     with UnitOfWork(tenant) as uow:
-        catalog_import = uow.session.get(CatalogImport, import_id, with_for_update=True)
+        catalog_import = lock_row(uow.session, CatalogImport, import_id)
         catalog_import.status = ImportStatus.DONE
         catalog_import.imported_count = imported_count
         catalog_import.row_errors = [{"line": row_error.line, "errors": row_error.errors} for row_error in reported]
@@ -169,6 +170,7 @@ def _import_chunk(uow: UnitOfWork, tenant: TenantRef, columns: tuple[str, ...], 
                   import_id: int, actor_user_id: int | None) -> list[RowError]:
     """Write one chunk in `uow`; return the rows refused on the database's account (category gone, SKU taken)."""
     session = uow.session
+    lock_catalog_imports(session, tenant.id)
     row_errors = _drop_foreign_skus(session, products)
     products = [product for product in products if product.variants]
     if not products:

@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session, aliased
 
 from marketplace.catalog.models import Category, Product, ProductImage, ProductListing, ProductStatus, Variant
 from marketplace.core.cache import invalidate, product_scope, tenant_scope
+from tenants.locks import lock_selected
 from tenants.models import TenantRef, TenantStatus
 from tenants.registry import TenantNotFound, get_tenant_by_id
 from tenants.uow import UnitOfWork
@@ -132,13 +133,10 @@ def _lock_membership_values(session: Session, tenant: TenantRef, product_ids: li
     The lock makes a concurrent sync of the same product wait and then
     compare against this one's result, so no transition goes unseen.
     """
-    rows = session.execute(
-        select(*_membership_columns())
-        .where(tuple_(ProductListing.tenant_id, ProductListing.product_id).in_(
-            [(tenant.id, product_id) for product_id in product_ids]))
-        .order_by(ProductListing.product_id)
-        .with_for_update()
-    )
+    rows = lock_selected(session, select(*_membership_columns())
+                         .where(tuple_(ProductListing.tenant_id, ProductListing.product_id).in_(
+                             [(tenant.id, product_id) for product_id in product_ids]))
+                         .order_by(ProductListing.product_id))
     return {row.product_id: row for row in rows}
 
 

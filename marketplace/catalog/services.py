@@ -24,6 +24,7 @@ from marketplace.catalog.models import (
 from marketplace.catalog.stock import StockChange, record_movements
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.field_updates import writable_changes
+from tenants.locks import lock_row
 from marketplace.core.pagination import Page, PageRequest, fetch_page
 from marketplace.core.state_machine import StateMachine
 from tenants.models import TenantRef
@@ -332,8 +333,7 @@ def _finish(uow: UnitOfWork, tenant: TenantRef, product: Product, *, created: bo
 
 
 def _locked_product(session: Session, product_id: int) -> Product:
-    product = session.scalar(select(Product).where(Product.id == product_id).with_for_update()
-                             .execution_options(populate_existing=True))
+    product = lock_row(session, Product, product_id)
     if product is None:
         raise ProductNotFound(product_id)
     return product

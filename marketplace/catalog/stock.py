@@ -6,19 +6,19 @@ below zero, writes the movements and the new stock on hand in the caller's
 transaction. Stock on hand is therefore always the sum of the variant's
 movements; the check constraint on `variants` is the backstop.
 
-Callers lock the product first (see `services`): product, then variants, is
-the one lock order of the catalog.
+Callers lock the product first (see `services`): product, then variants, as
+the lock order of `tenants/locks.py` says.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Iterable
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import StockMovement, StockReason, Variant
 from marketplace.core.errors import Conflict, ValidationFailed
+from tenants.locks import lock_rows_in_id_order
 
 # stock_on_hand is a PostgreSQL integer.
 MAX_STOCK_ON_HAND = 2**31 - 1
@@ -89,8 +89,5 @@ def set_stock_levels(session: Session, levels: dict[int, int], reason: StockReas
 
 def lock_variants(session: Session, variant_ids: Iterable[int]) -> dict[int, Variant]:
     """The variants, locked until the transaction ends, with their stock as committed now."""
-    variants = session.scalars(
-        select(Variant).where(Variant.id.in_(list(variant_ids))).order_by(Variant.id)
-        .with_for_update().execution_options(populate_existing=True)
-    ).all()
+    variants = lock_rows_in_id_order(session, Variant, Variant.id.in_(list(variant_ids)))
     return {variant.id: variant for variant in variants}

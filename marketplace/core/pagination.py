@@ -1,4 +1,4 @@
-"""Paginated lists: `@paginated(blp)` views, SQLAlchemy selects cut into pages.
+"""Paginated lists: `@paginated(blp)` views, SQLAlchemy selects cut into pages, strict query strings.
 
 A service takes a `PageRequest` and returns a `Page` (the items plus the total
 count); the view decorated with `@paginated(blp)` receives the request and
@@ -18,6 +18,7 @@ from typing import Any, Callable, Generic, TypeVar
 
 from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
+from marshmallow import Schema, pre_load
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -26,6 +27,7 @@ from marketplace.core.errors import ValidationFailed
 MAX_PAGE_SIZE = 100
 # An offset past this many pages is a scan nobody browses to; refuse it rather than run it.
 MAX_PAGE_NUMBER = 10_000
+PAGINATION_PARAMETERS = ("page", "page_size")
 
 Item = TypeVar("Item")
 Converted = TypeVar("Converted")
@@ -86,3 +88,16 @@ def _page_request(pagination_parameters: PaginationParameters) -> PageRequest:
             errors={"page": [f"Must be at most {MAX_PAGE_NUMBER}; narrow the list with a filter instead."]},
         )
     return PageRequest(number=pagination_parameters.page, size=pagination_parameters.page_size)
+
+
+class StrictQuerySchema(Schema):
+    """A paginated list's query string, whose unknown parameters are refused (422), not ignored.
+
+    webargs ignores unknown query parameters unless told otherwise, so views
+    pass `unknown=RAISE`. flask-smorest reads `page` and `page_size` with a
+    schema of its own: they are taken out here rather than reported as unknown.
+    """
+
+    @pre_load
+    def _drop_pagination_parameters(self, data, **kwargs):
+        return {key: data[key] for key in data if key not in PAGINATION_PARAMETERS}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from marketplace.core.fields import TrimmedString
-from marketplace.storefront.schemas import StrictQuerySchema
+from marketplace.core.pagination import StrictQuerySchema
 
 MAX_REVIEW_LENGTH = 5_000
 MAX_REASON_LENGTH = 1_000

@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session
 from marketplace.accounts.models import User
 from marketplace.audit.services import record
 from marketplace.catalog.listing import sync_listing
-from marketplace.catalog.models import Product
+from marketplace.catalog.models import Product, ProductStatus
 from marketplace.checkout.models import MarketplaceOrder, MarketplaceOrderLine
 from marketplace.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from tenants.locks import lock_row
 from marketplace.core.pagination import Page, PageRequest, fetch_page
 from marketplace.reviews.models import Review
-from marketplace.storefront.services import ProductNotFound, published_product_id
 from tenants.db import utcnow
 from tenants.models import Tenant, TenantRef
 from tenants.registry import get_tenant_by_slug
@@ -76,6 +76,15 @@ class AlreadyReviewed(Conflict):
         self.order_line_id = order_line_id
 
 
+class ProductNotFound(NotFound):
+    """A product page's reviews asked for by a slug that names no published product of the seller."""
+
+    def __init__(self, seller_slug: str, product_slug: str):
+        super().__init__("This seller has no product with this slug.")
+        self.seller_slug = seller_slug
+        self.product_slug = product_slug
+
+
 class ReviewNotFound(NotFound):
     def __init__(self, review_id: int):
         super().__init__("This seller has no such review.")
@@ -108,7 +117,7 @@ def create_review(buyer_user_id: int, order_line_id: int, rating: int, body: str
     """
     tenant, product_id = _purchased_line(buyer_user_id, order_line_id)
     with UnitOfWork(tenant) as uow:
-        product = _lock_product(uow.session, product_id)
+        product = lock_row(uow.session, Product, product_id)
         if product is None:
             raise ProductGone(order_line_id)
         # The product lock serialises reviews of this line, so this check cannot race.
@@ -128,7 +137,7 @@ def list_product_reviews(seller_slug: str, product_slug: str, page_request: Page
     """The visible reviews of a published product of an active seller, newest first."""
     seller = get_tenant_by_slug(seller_slug, active_only=True)
     with UnitOfWork(seller) as uow:
-        product_id = published_product_id(uow.session, product_slug)
+        product_id = _published_product_id(uow.session, product_slug)
         if product_id is None:
             raise ProductNotFound(seller_slug, product_slug)
         statement = _reviews_statement().where(Review.product_id == product_id, Review.is_hidden.is_(False))
@@ -147,7 +156,7 @@ def list_seller_reviews(tenant: TenantRef, page_request: PageRequest) -> Page[Re
 def reply_to_review(tenant: TenantRef, review_id: int, body: str) -> ReviewView:
     """The seller's one public answer to a review; a second one is AlreadyReplied (409)."""
     with UnitOfWork(tenant) as uow:
-        review = uow.session.scalar(select(Review).where(Review.id == review_id).with_for_update())
+        review = lock_row(uow.session, Review, review_id)
         if review is None:
             raise ReviewNotFound(review_id)
         if review.seller_reply is not None:
@@ -174,8 +183,8 @@ def set_review_hidden(tenant: TenantRef, review_id: int, hidden: bool, *, operat
         if product_id is None:
             raise ReviewNotFound(review_id)
         # Product first, then review: the order create_review takes its locks in.
-        product = _lock_product(uow.session, product_id)
-        review = uow.session.scalar(select(Review).where(Review.id == review_id).with_for_update())
+        product = lock_row(uow.session, Product, product_id)
+        review = lock_row(uow.session, Review, review_id)
         if review.is_hidden == hidden:
             raise VisibilityUnchanged(review_id, hidden)
         review.is_hidden = hidden
@@ -207,8 +216,11 @@ def _purchased_line(buyer_user_id: int, order_line_id: int) -> tuple[TenantRef, 
         return row.Tenant.ref(), row.product_id
 
 
-def _lock_product(session: Session, product_id: int) -> Product | None:
-    return session.scalar(select(Product).where(Product.id == product_id).with_for_update())
+def _published_product_id(session: Session, product_slug: str) -> int | None:
+    """The id of the published product with this slug in the session's tenant, if any."""
+    return session.scalar(
+        select(Product.id).where(Product.slug == product_slug, Product.status == ProductStatus.PUBLISHED)
+    )
 
 
 def _refresh_rating(uow: UnitOfWork, tenant: TenantRef, product: Product) -> None:

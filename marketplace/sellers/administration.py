@@ -16,11 +16,12 @@ from marketplace.accounts.models import MemberRole, Membership, User
 from marketplace.audit.models import AuditEntry
 from marketplace.audit.services import record
 from marketplace.core.cache import MARKET_SCOPE, invalidate, tenant_scope
+from tenants.locks import lock_row
 from marketplace.core.pagination import Page, PageRequest, fetch_page
-from marketplace.sellers.domains import custom_domain_name
 from marketplace.sellers.lifecycle import PAST_TENSE, TENANT_LIFECYCLE, TenantAction
 from marketplace.sellers.models import TenantExport
 from marketplace.sellers.notices import record_notification
+from marketplace.storefront.domains import custom_domain_name
 from tenants.models import Tenant, TenantStatus
 from tenants.registry import get_tenant_by_slug
 from tenants.uow import UnitOfWork
@@ -101,7 +102,7 @@ def change_tenant_status(slug: str, action: TenantAction, operator_user_id: int,
     """
     tenant_ref = get_tenant_by_slug(slug)
     with UnitOfWork(on_behalf_of=tenant_ref) as uow:
-        tenant = uow.session.scalar(select(Tenant).where(Tenant.id == tenant_ref.id).with_for_update())
+        tenant = lock_row(uow.session, Tenant, tenant_ref.id)
         previous_status = TenantStatus(tenant.status)
         tenant.status = TENANT_LIFECYCLE.check(previous_status, action)
         if action is TenantAction.CLOSE:

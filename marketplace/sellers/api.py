@@ -14,7 +14,7 @@ from marketplace.accounts.permissions import (
 from marketplace.accounts.schemas import MembershipSchema
 from marketplace.core.pagination import paginated
 from marketplace.core.request_parsing import Blueprint
-from marketplace.sellers import administration, applications, domains, members
+from marketplace.sellers import administration, applications, members
 from marketplace.sellers.lifecycle import TenantAction
 from marketplace.sellers.schemas import (
     ApplicationCreateSchema, ApplicationFilterSchema, ApplicationSchema, CustomDomainSchema, ExportSchema,
@@ -22,7 +22,7 @@ from marketplace.sellers.schemas import (
     RejectionSchema, RoleChangeSchema, SlugTakenSchema, StorefrontSettingsInputSchema, StorefrontSettingsPatchSchema,
     StorefrontSettingsSchema, TenantDetailSchema, TenantFilterSchema, TenantSchema, TransitionSchema,
 )
-from marketplace.storefront import settings as storefront_settings
+from marketplace.storefront import domains, settings as storefront_settings
 
 blp = Blueprint("sellers", __name__, description="Seller applications, members, tenant administration, settings")
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from marketplace.accounts.models import MemberRole, Membership, User
 from marketplace.audit.services import record
 from marketplace.core.errors import Conflict, NotFound
+from tenants.locks import lock_row
 from marketplace.core.pagination import Page, PageRequest, fetch_page
 from marketplace.sellers.models import ApplicationStatus, SellerApplication
 from marketplace.sellers.notices import record_notification
@@ -194,9 +195,7 @@ def _application_view(session: Session, application_id: int) -> ApplicationView:
 
 
 def _lock_pending_application(session: Session, application_id: int) -> SellerApplication:
-    application = session.scalar(
-        select(SellerApplication).where(SellerApplication.id == application_id).with_for_update()
-    )
+    application = lock_row(session, SellerApplication, application_id)
     if application is None:
         raise ApplicationNotFound(application_id)
     if application.status is not ApplicationStatus.PENDING:

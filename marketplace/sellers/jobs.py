@@ -6,12 +6,12 @@ from pathlib import Path
 
 from flask import current_app
 
-from marketplace.sellers import domains
 from marketplace.sellers.administration import record_tenant_status_notices
 from marketplace.sellers.applications import record_application_decision_notice
-from marketplace.sellers.domain_proofs import DomainProbe
 from marketplace.sellers.exports import write_tenant_export
 from marketplace.sellers.members import mail_invite
+from marketplace.storefront import domains
+from marketplace.storefront.domain_proofs import DomainProbe
 
 log = logging.getLogger(__name__)
 

@@ -26,6 +26,7 @@ from marketplace.accounts.tenant_access import ensure_member_access
 from marketplace.accounts.tokens import new_token, token_digest
 from marketplace.audit.services import record
 from marketplace.core.errors import ApiError, Conflict, Forbidden, NotFound
+from tenants.locks import lock_first, lock_row, lock_rows_in_id_order
 from marketplace.core.pagination import Page, PageRequest, fetch_page
 from marketplace.mail.delivery import deliver_once
 from marketplace.sellers.mails import invite_mail
@@ -161,10 +162,8 @@ def list_invites(tenant: TenantRef, page_request: PageRequest) -> Page[InviteVie
 def revoke_invite(tenant: TenantRef, actor_user_id: int, invite_id: int) -> None:
     """Withdraw an open invite (again is fine); an accepted one is a 409."""
     with UnitOfWork(on_behalf_of=tenant) as uow:
-        invite = uow.session.scalar(
-            select(MemberInvite).where(MemberInvite.id == invite_id, MemberInvite.tenant_id == tenant.id)
-            .with_for_update()
-        )
+        invite = lock_first(uow.session, select(MemberInvite).where(MemberInvite.id == invite_id,
+                                                                    MemberInvite.tenant_id == tenant.id))
         if invite is None:
             raise InviteNotFound()
         _ensure_may_grant(uow.session, tenant.id, actor_user_id, MemberRole(invite.role))
@@ -186,9 +185,7 @@ def accept_invite(token: str, user_id: int) -> TenantMembership:
     410; a suspended or closed seller 403.
     """
     with UnitOfWork() as uow:
-        invite = uow.session.scalar(
-            select(MemberInvite).where(MemberInvite.token_hash == token_digest(token)).with_for_update()
-        )
+        invite = lock_first(uow.session, select(MemberInvite).where(MemberInvite.token_hash == token_digest(token)))
         if invite is None:
             raise InviteNotFound()
         user = uow.session.get_one(User, user_id)
@@ -213,7 +210,7 @@ def accept_invite(token: str, user_id: int) -> TenantMembership:
 def mail_invite(invite_id: int) -> bool:
     """Mint the invite's token and mail it to the invitee; False, changing nothing, if mailed before or closed."""
     with UnitOfWork() as uow:
-        invite = uow.session.get(MemberInvite, invite_id, with_for_update=True)
+        invite = lock_row(uow.session, MemberInvite, invite_id)
         if invite is None or invite.token_hash is not None or _invite_status(invite) != "open":
             return False
         tenant = uow.session.get_one(Tenant, invite.tenant_id)
@@ -301,9 +298,7 @@ def remove_member(tenant: TenantRef, actor_user_id: int, user_id: int) -> None:
 
 
 def _lock_memberships(session: Session, tenant_id: int) -> list[Membership]:
-    return list(session.scalars(
-        select(Membership).where(Membership.tenant_id == tenant_id).order_by(Membership.id).with_for_update()
-    ))
+    return lock_rows_in_id_order(session, Membership, Membership.tenant_id == tenant_id)
 
 
 def _find_member(memberships: list[Membership], user_id: int) -> Membership:

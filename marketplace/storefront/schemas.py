@@ -1,13 +1,13 @@
 """Query strings and response bodies of the public catalog reads."""
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from marketplace.core.openapi import WholeMatch
+from marketplace.core.pagination import StrictQuerySchema
 from marketplace.storefront.services import ListingFilters, ListingSort
 
 MAX_AMOUNT = 2**63 - 1
-PAGINATION_PARAMETERS = ("page", "page_size")
 
 
 class CachedJsonSchema(Schema):
@@ -25,19 +25,6 @@ class CachedJsonSchema(Schema):
 def cached_datetime(description: str) -> fields.String:
     """A moment already in ISO 8601 form (as cached values hold it), documented as a date-time."""
     return fields.String(allow_none=True, metadata={"format": "date-time", "description": description})
-
-
-class StrictQuerySchema(Schema):
-    """A paginated list's query string, whose unknown parameters are refused (422), not ignored.
-
-    webargs ignores unknown query parameters unless told otherwise, so views
-    pass `unknown=RAISE`. flask-smorest reads `page` and `page_size` with a
-    schema of its own: they are taken out here rather than reported as unknown.
-    """
-
-    @pre_load
-    def _drop_pagination_parameters(self, data, **kwargs):
-        return {key: data[key] for key in data if key not in PAGINATION_PARAMETERS}
 
 
 class ListingQuerySchema(StrictQuerySchema):

@@ -334,13 +334,6 @@ def _path_end(path: list[dict[str, Any]]) -> int | None:
     return path[-1]["id"] if path else None
 
 
-def published_product_id(session: Session, product_slug: str) -> int | None:
-    """The id of the published product with this slug in the session's tenant, if any."""
-    return session.scalar(
-        select(Product.id).where(Product.slug == product_slug, Product.status == ProductStatus.PUBLISHED)
-    )
-
-
 def _compute_product(tenant_id: int, seller_slug: str, product_slug: str) -> dict[str, Any] | None:
     seller = _seller_if_active(tenant_id, seller_slug)
     if seller is None:

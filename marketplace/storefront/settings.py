@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 from marketplace.audit.services import record
 from marketplace.core.cache import invalidate, seller_face_scope, tenant_scope
 from marketplace.core.field_updates import writable_changes
-from marketplace.sellers.domains import claim_domain, custom_domain_name
+from tenants.locks import lock_row
+from marketplace.storefront.domains import claim_domain, custom_domain_name
 from marketplace.storefront.models import StorefrontSettings
 from tenants.models import Tenant, TenantRef
 from tenants.registry import TenantNotFound, get_tenant_by_id
@@ -110,7 +111,7 @@ def apply_display_name(tenant: TenantRef) -> bool:
     documents show it) through the control database's outbox.
     """
     with UnitOfWork() as control_uow:
-        registry_row = control_uow.session.get_one(Tenant, tenant.id, with_for_update=True)
+        registry_row = lock_row(control_uow.session, Tenant, tenant.id)
         with UnitOfWork(tenant) as uow:
             settings = uow.session.get(StorefrontSettings, 1)
             name = settings.display_name if settings is not None else registry_row.display_name
@@ -159,4 +160,4 @@ def _lock_settings_row(session: Session, display_name: str) -> StorefrontSetting
     # The row is created on first write; ON CONFLICT lets two first writers meet on one row.
     session.execute(insert(StorefrontSettings).values(id=1, display_name=display_name)
                     .on_conflict_do_nothing(index_elements=[StorefrontSettings.id]))
-    return session.get_one(StorefrontSettings, 1, with_for_update=True, populate_existing=True)
+    return lock_row(session, StorefrontSettings, 1)

@@ -6,6 +6,8 @@ import pytest
 from marketplace.accounts.models import MemberRole
 from marketplace.catalog import csv_rows, imports
 from marketplace.catalog.jobs import import_catalog
+from marketplace.catalog.models import ImportStatus
+from tests.concurrency import run_together
 from tests.workers.support import run_jobs
 
 HEADER = ("product_slug,title,description,category_slug,status,attributes,image_url,"
@@ -234,3 +236,25 @@ def test_another_sellers_import_report_is_out_of_reach(client, shop, sign_up, ma
                                 headers=rival_owner.headers)
 
     assert (through_our_url.status_code, through_theirs.status_code) == (403, 404)
+
+
+def test_two_imports_naming_the_same_products_in_other_ways_both_finish(app, shop):
+    # Products with a status are written in one statement, the others in a second: file A set x's
+    # status and B y's, so each locked its first product and waited for the other's. PostgreSQL
+    # killed one of the two imports.
+    a_file = "product_slug,title,status,sku,price_amount\nx,X,published,X-1,100\ny,Y,,Y-1,100\n"
+    b_file = "product_slug,title,status,sku,price_amount\nx,X,,X-1,200\ny,Y,published,Y-1,200\n"
+    with app.app_context():
+        imports.run_import(shop.tenant.id, imports.start_import(shop.tenant, None, "first.csv", a_file.encode()).id)
+    for round_number in range(12):
+        with app.app_context():
+            a, b = (imports.start_import(shop.tenant, None, name, data.encode()).id
+                    for name, data in (("a.csv", a_file), ("b.csv", b_file)))
+
+        outcomes = run_together(app, lambda: imports.run_import(shop.tenant.id, a),
+                                lambda: imports.run_import(shop.tenant.id, b))
+
+        with app.app_context():
+            reports = [imports.get_import(shop.tenant, import_id) for import_id in (a, b)]
+        assert outcomes == ["done", "done"]
+        assert [(report.status, report.imported_count) for report in reports] == [(ImportStatus.DONE, 2)] * 2

@@ -29,13 +29,15 @@ from sqlalchemy.orm import Session
 
 from marketplace.core.errors import Conflict, NotFound
 from marketplace.core.integrity import violated_constraint
-from marketplace.sellers.domain_proofs import DomainProbe, Proof, challenge_record_name, well_known_path
+from tenants.locks import lock_first, lock_row
+from marketplace.storefront.domain_proofs import DomainProbe, Proof, challenge_record_name, well_known_path
 from tenants.db import utcnow
 from tenants.models import DomainStatus, TenantDomain, TenantRef
 from tenants.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
+# The seller portal's job (queued outbox rows name it): its entry point stays in the sellers area.
 DOMAIN_CHECK_JOB = "marketplace.sellers.jobs.check_custom_domain"
 _VERIFIED_HOSTNAME_INDEX = "uq_tenant_domains_verified_hostname"
 
@@ -175,7 +177,7 @@ def queue_pending_domain_checks() -> int:
 
 def _record_check(domain_id: int, token: str, proof: Proof) -> DomainStatus | None:
     with UnitOfWork() as uow:
-        domain = uow.session.get(TenantDomain, domain_id, with_for_update=True)
+        domain = lock_row(uow.session, TenantDomain, domain_id)
         # Claimed anew, checked by a faster job, or dropped while we looked: this outcome is stale.
         if domain is None or domain.status != DomainStatus.PENDING or domain.verification_token != token:
             return _status_of(domain)
@@ -214,7 +216,7 @@ def _status_of(domain: TenantDomain | None) -> DomainStatus | None:
 def _tenant_domain(session: Session, tenant_id: int, lock: bool = False) -> TenantDomain | None:
     query = select(TenantDomain).where(TenantDomain.tenant_id == tenant_id) \
         .order_by(TenantDomain.is_primary.desc(), TenantDomain.id).limit(1)
-    return session.scalar(query.with_for_update() if lock else query)
+    return lock_first(session, query) if lock else session.scalar(query)
 
 
 def _verified_elsewhere(session: Session, hostname: str, tenant_id: int) -> bool:

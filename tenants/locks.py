@@ -1,0 +1,104 @@
+"""Every row lock and advisory lock the services take, and the one order they take them in.
+
+Two transactions that each hold one lock and wait for the other's deadlock:
+PostgreSQL kills one after `deadlock_timeout` (a 500 for its user). Taking
+every lock in one global order makes such a circle impossible, so a
+transaction that takes more than one lock takes them in this order. A
+transaction writes one database (README, "The rule"), so the order is that of
+the control database's transactions and that of a tenant's:
+
+    In the control database
+    1. the tenant's registry row (`lock_row(session, Tenant, id)`)
+    2. the category tree (`lock_category_tree`: the advisory lock of structural changes),
+       then categories (FOR UPDATE when deleting), in id order
+    3. a user (accounts), then what belongs to that user: its mailed tokens, its
+       memberships and invites. The user comes first even when the token names it:
+       look the token up unlocked, lock its user, then lock the token.
+    4. a tenant's custom domain claims
+    5. listing rows (in product id order), in the listing job's own transaction
+    In a tenant's schema
+    1. in a catalog import chunk, the seller's import lock (`lock_catalog_imports`)
+    2. the seller's storefront settings row
+    3. a product, then its variants in id order (`lock_rows_in_id_order`), then its reviews
+    Anywhere
+    - rows no other lock depends on: a seller application, a catalog import, a mailed
+      token or invite claimed by its mail job, a tenant schema being built
+      (`lock_tenant_provisioning`, on its shard), each taken alone
+
+A saga step that reads one database while holding a lock in another (the
+registry row while a seller's name is read from its schema) takes the
+control database's lock first; no tenant transaction waits for the control
+database, so no circle can form across the two.
+
+Several rows of one kind are locked in id order (`lock_rows_in_id_order`); only
+an import chunk upserts its products in another order, under the seller's import lock.
+Rows are read again when locked (`populate_existing`): what a transaction
+checks after the lock is what was committed, not what the session held before.
+
+Not here: claiming work from a queue (the outbox relay, the batched purges in
+`tenants.uow`) uses FOR UPDATE SKIP LOCKED, which never waits and so can never
+deadlock; each claimer simply takes the rows no one else holds.
+"""
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Result, Select, select, text
+from sqlalchemy.orm import Session
+
+Row = TypeVar("Row")
+
+# pg_advisory_xact_lock key of the category tree (the bytes of "cat-tree").
+CATEGORY_TREE_LOCK_KEY = 0x6361742D74726565
+# pg_advisory_xact_lock(class, object) class of a seller's catalog imports (the bytes of "imp"); the
+# two-key space of advisory locks is apart from the one-key space of the category tree.
+CATALOG_IMPORT_LOCK_CLASS = 0x696D70
+# The class of a tenant's schema being built (the bytes of "prv").
+TENANT_PROVISIONING_LOCK_CLASS = 0x707276
+INT4_KEYS = 2**31
+
+
+def lock_row(session: Session, model: type[Row], row_id: int) -> Row | None:
+    """The row with this id, locked FOR UPDATE until the transaction ends, as committed now (None if absent)."""
+    return session.get(model, row_id, with_for_update=True, populate_existing=True)
+
+
+def lock_first(session: Session, statement: Select) -> Any | None:
+    """The first row `statement` selects (say, a token by its hash), locked FOR UPDATE, as committed now."""
+    return session.scalar(statement.with_for_update().execution_options(populate_existing=True))
+
+
+def lock_rows_in_id_order(session: Session, model: type[Row], *conditions: Any) -> list[Row]:
+    """The rows meeting `conditions`, locked FOR UPDATE in id order, as committed now."""
+    return list(session.scalars(
+        select(model).where(*conditions).order_by(model.id)
+        .with_for_update().execution_options(populate_existing=True)
+    ))
+
+
+def lock_selected(session: Session, statement: Select) -> Result:
+    """Run `statement` (ordered by the caller, in the order above) locking FOR UPDATE every row it reads."""
+    return session.execute(statement.with_for_update())
+
+
+def lock_category_tree(session: Session) -> None:
+    """Serialise structural changes of the category tree (create, move, delete) until the transaction ends."""
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CATEGORY_TREE_LOCK_KEY})
+
+
+def lock_catalog_imports(session: Session, tenant_id: int) -> None:
+    """One chunk of one seller's catalog imports at a time, until the transaction ends.
+
+    A chunk upserts many products in an order its file makes (products with
+    a status in one statement, the others in a second), so two imports of one
+    seller could each hold a product the other waits for. Sellers share a key
+    past 2^31 tenants: they would only wait for each other, never deadlock.
+    """
+    session.execute(text("SELECT pg_advisory_xact_lock(:lock_class, :tenant_key)"),
+                    {"lock_class": CATALOG_IMPORT_LOCK_CLASS, "tenant_key": tenant_id % INT4_KEYS})
+
+
+def lock_tenant_provisioning(connection: Connection, tenant_id: int) -> None:
+    """One builder of a tenant's schema at a time on its shard (the request and its outbox job may race)."""
+    connection.execute(text("SELECT pg_advisory_xact_lock(:lock_class, :tenant_key)"),
+                       {"lock_class": TENANT_PROVISIONING_LOCK_CLASS, "tenant_key": tenant_id % INT4_KEYS})
