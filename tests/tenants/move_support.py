@@ -15,12 +15,13 @@ from tenants.shards import shards
 
 
 def seed_catalog(tenant: TenantRef, product_count: int, movements_per_variant: int = 1) -> None:
-    """`product_count` products with one variant each, whose stock is the sum of its movements (+1 each)."""
+    """`product_count` published products `product-<n>` with one variant each, whose stock is the sum of its movements (+1 each)."""
     with shards.engine(tenant.shard_key).begin() as conn:
         conn.execute(text(f'SET LOCAL search_path TO "{tenant.schema_name}"'))
         conn.execute(text(
-            "INSERT INTO products (slug, title, attributes) SELECT 'product-' || n, 'Product ' || n,"
-            " jsonb_build_object('size', n % 7) FROM generate_series(1, :count) n"), {"count": product_count})
+            "INSERT INTO products (slug, title, attributes, status, published_at)"
+            " SELECT 'product-' || n, 'Product ' || n, jsonb_build_object('size', n % 7), 'published', now()"
+            " FROM generate_series(1, :count) n"), {"count": product_count})
         conn.execute(text(
             "INSERT INTO variants (product_id, sku, price_amount, currency, stock_on_hand)"
             " SELECT id, 'SKU-' || id, 1000 + id, 'USD', :movements FROM products ORDER BY id"),
@@ -58,10 +59,10 @@ def catalog_state(tenant_id: int) -> CatalogState:
     return CatalogState(tenant.shard_key, product_count, movement_count, stock, sums, prints)
 
 
-def outbox_message_count(tenant_id: int, *, pending_only: bool = False) -> int:
-    """The tenant's outbox messages on every shard that has an outbox table."""
+def outbox_message_count(tenant_id: int, *, pending_only: bool = False, shard_keys: list[str] | None = None) -> int:
+    """The tenant's outbox messages on every shard (or those named) that has an outbox table."""
     count = 0
-    for shard_key in shards.keys:
+    for shard_key in shard_keys or shards.keys:
         with Session(shards.engine(shard_key)) as session:
             if not session.scalar(text("SELECT to_regclass(:name) IS NOT NULL"),
                                   {"name": f"{OutboxMessage.__table__.schema}.{OutboxMessage.__tablename__}"}):
