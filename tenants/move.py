@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -357,8 +358,12 @@ def _drain_outbox(move: _Move) -> None:
 
 
 def _verify(move: _Move) -> None:
-    source = move_sql.fingerprints(move.source, move.tenant.schema_name, move.tables)
-    target = move_sql.fingerprints(move.target, move.tenant.schema_name, move.tables)
+    # Both servers checksum at once: the verification is most of the freeze.
+    with ThreadPoolExecutor(max_workers=2) as executor:
+        source_prints, target_prints = (
+            executor.submit(move_sql.fingerprints, connection, move.tenant.schema_name, move.tables)
+            for connection in (move.source, move.target))
+        source, target = source_prints.result(), target_prints.result()
     mismatches = {table: (source[table], target[table]) for table in source if source[table] != target[table]}
     if mismatches:
         raise VerificationFailed(mismatches)
