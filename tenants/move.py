@@ -126,10 +126,11 @@ class SameShard(MoveRefused):
 
 
 class MoveAlreadyRunning(MoveRefused):
-    def __init__(self, move_id: int, target_shard: str):
+    def __init__(self, target_shard: str, move_id: int | None = None):
         self.move_id = move_id
         self.target_shard = target_shard
-        super().__init__(f"move {move_id} of this tenant (to shard {target_shard!r}) is not finished")
+        named = f"move {move_id}" if move_id is not None else "a move"
+        super().__init__(f"{named} of this tenant (to shard {target_shard!r}) is not finished")
 
 
 class MoveBusy(RuntimeError):
@@ -180,7 +181,7 @@ def request_move(session: Session, tenant: TenantRef, target_shard: str,
         raise SameShard(target_shard)
     running = running_move(session, tenant.id)
     if running is not None:
-        raise MoveAlreadyRunning(running.id, running.target_shard)
+        raise MoveAlreadyRunning(running.target_shard, running.id)
     move = TenantMove(tenant_id=tenant.id, source_shard=registry_row.shard_key, target_shard=target_shard,
                       requested_by_user_id=requested_by_user_id)
     session.add(move)
@@ -188,7 +189,7 @@ def request_move(session: Session, tenant: TenantRef, target_shard: str,
         with session.begin_nested():
             session.flush()
     except IntegrityError as error:
-        raise MoveAlreadyRunning(0, target_shard) from error
+        raise MoveAlreadyRunning(target_shard) from error
     return move
 
 
@@ -203,7 +204,7 @@ def start_or_resume_move(tenant: TenantRef, target_shard: str) -> int:
         running = running_move(uow.session, tenant.id)
         if running is not None:
             if running.target_shard != target_shard:
-                raise MoveAlreadyRunning(running.id, running.target_shard)
+                raise MoveAlreadyRunning(running.target_shard, running.id)
             return running.id
         move = request_move(uow.session, tenant, target_shard)
         uow.commit()
@@ -249,22 +250,27 @@ def run_move(move_id: int, settings: MoveSettings,
         view = _begin_attempt(move_id)
         if view.status is not MoveStatus.RUNNING:
             return view
-        with _connections(view) as (source, target):
-            move = _Move(view, _tenant_ref(view.tenant_id), tenant_tables(), source, target, settings)
-            try:
-                for step in MOVE_STEPS[MOVE_STEPS.index(view.step) + 1:]:
-                    STEP_ACTIONS[step](move)
-                    move.view = _record_step(move_id, step, **_step_fields(move, step))
-                    log.info("tenant move %s: %s", move_id, step.value,
-                             extra={"move_id": move_id, "tenant_id": view.tenant_id, "step": step.value})
-                    if on_step is not None:
-                        on_step(step, move.view)
-            except VerificationFailed as failure:
-                return _roll_back(move, failure)
-            except Exception as error:
-                _record_failure(move, error)
-                raise
+        try:
+            with _connections(view) as (source, target):
+                move = _Move(view, _tenant_ref(view.tenant_id), tenant_tables(), source, target, settings)
+                try:
+                    _run_remaining_steps(move, on_step)
+                except VerificationFailed as failure:
+                    return _roll_back(move, failure)
+        except Exception as error:
+            _record_failure(move_id, error)
+            raise
     return _finish(move_id)
+
+
+def _run_remaining_steps(move: _Move, on_step: Callable[[MoveStep, MoveView], None] | None) -> None:
+    for step in MOVE_STEPS[MOVE_STEPS.index(move.view.step) + 1:]:
+        STEP_ACTIONS[step](move)
+        move.view = _record_step(move.view.id, step, **_step_fields(move, step))
+        log.info("tenant move %s: %s", move.view.id, step.value,
+                 extra={"move_id": move.view.id, "tenant_id": move.tenant.id, "step": step.value})
+        if on_step is not None:
+            on_step(step, move.view)
 
 
 def tenant_tables() -> list[TableShape]:
@@ -455,15 +461,14 @@ def _record_step(move_id: int, step: MoveStep, **fields) -> MoveView:
     return view
 
 
-def _record_failure(move: _Move, error: Exception) -> None:
-    # The freeze goes with the source connection, which the caller closes: the seller can write again.
-    log.exception("tenant move %s failed at %s; run it again to resume", move.view.id, move.view.step.value,
-                  extra={"move_id": move.view.id, "tenant_id": move.tenant.id})
-    fields = {"error": f"{type(error).__name__}: {error}", "changes_applied": move.view.changes_applied}
-    if move.view.step in STEPS_HELD_BY_THE_FREEZE:
-        fields["step"] = MoveStep.CAUGHT_UP
+def _record_failure(move_id: int, error: Exception) -> None:
+    # The freeze went with the source connection, closed by now: the seller can write again.
+    log.exception("tenant move %s failed; run it again to resume", move_id, extra={"move_id": move_id})
     with UnitOfWork() as uow:
-        uow.session.execute(update(TenantMove).where(TenantMove.id == move.view.id).values(**fields))
+        move = uow.session.get_one(TenantMove, move_id)
+        move.error = f"{type(error).__name__}: {error}"
+        if MoveStep(move.step) in STEPS_HELD_BY_THE_FREEZE:
+            move.step = MoveStep.CAUGHT_UP
         uow.commit()
 
 

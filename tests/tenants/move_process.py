@@ -14,12 +14,13 @@ import time
 from tenants.move import MoveSettings, run_move, start_or_resume_move
 from tenants.move_models import MoveStep
 from tenants.registry import get_tenant_by_slug
-from wsgi import app
-
-PAUSED = "paused after {}"
+from tests.tenants.move_support import PAUSED
 
 
 def main(slug: str, target_shard: str, pause_step: str) -> None:
+    # Imported here: building the app is what the process does, not what importing this module does.
+    from wsgi import app
+
     def pause(step: MoveStep, _view) -> None:
         if step.value == pause_step:
             print(PAUSED.format(step.value), flush=True)

@@ -13,6 +13,9 @@ from tenants.outbox import OutboxMessage
 from tenants.registry import get_tenant_by_id
 from tenants.shards import shards
 
+# What tests/tenants/move_process.py prints once it has recorded the step it stops after.
+PAUSED = "paused after {}"
+
 
 def seed_catalog(tenant: TenantRef, product_count: int, movements_per_variant: int = 1) -> None:
     """`product_count` published products `product-<n>` with one variant each, whose stock is the sum of its movements (+1 each)."""
@@ -78,3 +81,15 @@ def schema_exists(shard_key: str, schema_name: str) -> bool:
     with shards.engine(shard_key).connect() as conn:
         return bool(conn.scalar(text("SELECT count(*) FROM pg_namespace WHERE nspname = :name"),
                                 {"name": schema_name}))
+
+
+def receive_stock(tenant: TenantRef, quantity: int) -> None:
+    """The seller receives stock on its first variant, wherever the registry says it lives."""
+    current = get_tenant_by_id(tenant.id)
+    with shards.engine(current.shard_key).begin() as conn:
+        conn.execute(text(f'SET LOCAL search_path TO "{current.schema_name}"'))
+        variant_id = conn.scalar(text("SELECT min(id) FROM variants"))
+        conn.execute(text("INSERT INTO stock_movements (variant_id, quantity_delta, reason) "
+                          "VALUES (:variant_id, :quantity, 'receipt')"), {"variant_id": variant_id, "quantity": quantity})
+        conn.execute(text("UPDATE variants SET stock_on_hand = stock_on_hand + :quantity WHERE id = :variant_id"),
+                     {"variant_id": variant_id, "quantity": quantity})

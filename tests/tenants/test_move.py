@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import pytest
 
-from tenants.move import MoveSettings, run_move, start_or_resume_move
+from tenants.move import DrainTimeout, MoveSettings, get_move, run_move, set_outbox_drain, start_or_resume_move
 from tenants.move_models import MoveStatus, MoveStep
 from tenants.provisioning import provision_tenant
 from tenants.registry import get_tenant_by_id
 from tests.conftest import SECOND_SHARD
-from tests.tenants.move_support import catalog_state, schema_exists, seed_catalog
+from tests.tenants.move_support import (
+    catalog_state, outbox_message_count, receive_stock, schema_exists, seed_catalog,
+)
+from workers.move_drain import install_move_drain
 
 NO_GRACE = MoveSettings(grace_seconds=0)
 
@@ -34,3 +37,30 @@ def test_a_moved_tenant_holds_the_same_rows_on_its_new_shard_and_its_old_schema_
     assert (after.product_count, after.movement_count) == (50, 150)
     assert not schema_exists("default", tenant_on_default.schema_name)
     assert not schema_exists("default", tenant_on_default.schema_name + "_move")
+
+
+def test_a_step_that_fails_leaves_the_seller_writable_and_running_the_move_again_finishes_it(
+        app, tenant_on_default, sql):
+    seed_catalog(tenant_on_default, 10)
+    # A message of the tenant that nothing relays: the drain waits for it in vain.
+    sql("INSERT INTO platform.outbox_messages (job, queue, payload, tenant_id)"
+        " VALUES ('marketplace.search.jobs.index_products', 'search', '{}', :tenant_id)", tenant_id=tenant_on_default.id)
+    with app.app_context():
+        move_id = start_or_resume_move(tenant_on_default, SECOND_SHARD)
+        with pytest.raises(DrainTimeout):
+            run_move(move_id, MoveSettings(grace_seconds=0, drain_timeout_seconds=0.2))
+    stalled = get_move(move_id)
+    receive_stock(tenant_on_default, 3)  # no 503: the failure lifted the freeze
+
+    install_move_drain()
+    try:
+        with app.app_context():
+            finished = run_move(start_or_resume_move(tenant_on_default, SECOND_SHARD), NO_GRACE)
+    finally:
+        set_outbox_drain(None)
+
+    assert (stalled.status, stalled.step) == (MoveStatus.RUNNING, MoveStep.CAUGHT_UP)
+    assert stalled.error.startswith("DrainTimeout")
+    assert (finished.id, finished.status, finished.error, finished.attempts) == (move_id, MoveStatus.DONE, None, 2)
+    assert catalog_state(tenant_on_default.id).movement_count == 10 + 1
+    assert outbox_message_count(tenant_on_default.id, pending_only=True) == 0

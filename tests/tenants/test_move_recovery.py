@@ -14,11 +14,9 @@ from sqlalchemy import text
 from tenants.move import MoveSettings, get_move, latest_move, run_move, start_or_resume_move
 from tenants.move_models import MOVE_STEPS, MoveStatus, MoveStep
 from tenants.provisioning import provision_tenant
-from tenants.registry import get_tenant_by_id
 from tenants.shards import shards
 from tests.conftest import ROOT, SECOND_SHARD
-from tests.tenants.move_process import PAUSED
-from tests.tenants.move_support import catalog_state, schema_exists, seed_catalog
+from tests.tenants.move_support import PAUSED, catalog_state, receive_stock, schema_exists, seed_catalog
 
 SHOP = "oak-shop"
 PROCESS_TIMEOUT_SECONDS = 120
@@ -38,18 +36,6 @@ def move_environment(database_url, second_shard_url, redis_server, mail_server):
     return {**os.environ, "DATABASE_URL": database_url, "SHARD_URLS": f"{SECOND_SHARD}={second_shard_url}",
             "REDIS_URL": redis_server.url, "SMTP_URL": mail_server.url, "TENANT_MOVE_GRACE_SECONDS": "0",
             "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
-
-
-def receive_stock(tenant_id: int, quantity: int) -> None:
-    """The seller receives stock on its first variant, wherever the registry says it lives."""
-    tenant = get_tenant_by_id(tenant_id)
-    with shards.engine(tenant.shard_key).begin() as conn:
-        conn.execute(text(f'SET LOCAL search_path TO "{tenant.schema_name}"'))
-        variant_id = conn.scalar(text("SELECT min(id) FROM variants"))
-        conn.execute(text("INSERT INTO stock_movements (variant_id, quantity_delta, reason) "
-                          "VALUES (:variant_id, :quantity, 'receipt')"), {"variant_id": variant_id, "quantity": quantity})
-        conn.execute(text("UPDATE variants SET stock_on_hand = stock_on_hand + :quantity WHERE id = :variant_id"),
-                     {"variant_id": variant_id, "quantity": quantity})
 
 
 def kill_after(step: MoveStep, environment: dict) -> None:
@@ -77,7 +63,7 @@ def test_a_move_killed_after_each_step_resumes_to_the_same_end_state(app, tenant
         kill_after(step, move_environment)
         # The seller keeps working between crashes: a crash never leaves it frozen.
         received += 1
-        receive_stock(tenant_on_default.id, received)
+        receive_stock(tenant_on_default, received)
     resumed = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "tenants", "move", SHOP,
                               "--to", SECOND_SHARD], cwd=ROOT, env=move_environment, capture_output=True, text=True,
                              timeout=PROCESS_TIMEOUT_SECONDS)
@@ -109,7 +95,7 @@ def test_a_copy_that_differs_from_the_source_is_rolled_back_with_nothing_lost(ap
     with app.app_context():
         move_id = start_or_resume_move(tenant_on_default, SECOND_SHARD)
         view = run_move(move_id, MoveSettings(grace_seconds=0), on_step=tamper_with_the_copy)
-    receive_stock(tenant_on_default.id, 5)  # the seller writes again at once
+    receive_stock(tenant_on_default, 5)  # the seller writes again at once
 
     after = catalog_state(tenant_on_default.id)
     assert view.status is MoveStatus.ROLLED_BACK
