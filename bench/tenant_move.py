@@ -149,7 +149,7 @@ def main() -> None:
         print(figure_line(f"move of {PRODUCT_COUNT:,} products and {PRODUCT_COUNT * MOVEMENTS_PER_VARIANT:,} "
                           "stock movements", move_seconds, "pg_dump -Fc -n | pg_restore", anchor_seconds, unit="s"),
               flush=True)
-        freeze_median, freeze_p95 = median_and_p95(freeze_seconds)
+        freeze_median, _ = median_and_p95(freeze_seconds)
         print(f"freeze (writes refused): median {freeze_median * 1000:.0f} ms, max {max(freeze_seconds) * 1000:.0f} ms",
               flush=True)
         print(goal_line(f"freeze < {GOAL_FREEZE_SECONDS:.0f} s", max(freeze_seconds) < GOAL_FREEZE_SECONDS), flush=True)

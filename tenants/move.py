@@ -379,9 +379,12 @@ def _flip(move: _Move) -> None:
     """Retire the source, then point the registry at the target in the transaction that records the step."""
     move_sql.retire_source(move.source, move.tenant.schema_name, move.tenant.id)
     with UnitOfWork() as uow:
-        uow.session.execute(update(Tenant).where(Tenant.id == move.tenant.id,
-                                                 Tenant.shard_key == move.view.source_shard)
-                            .values(shard_key=move.view.target_shard))
+        flipped_count = uow.session.execute(
+            update(Tenant).where(Tenant.id == move.tenant.id, Tenant.shard_key == move.view.source_shard)
+            .values(shard_key=move.view.target_shard)).rowcount
+        if flipped_count != 1:
+            # Only this move changes the tenant's shard; dropping the source next would be a disaster.
+            raise RuntimeError(f"the registry no longer names {move.view.source_shard!r} for this tenant")
         uow.session.execute(update(TenantMove).where(TenantMove.id == move.view.id)
                             .values(step=MoveStep.FLIPPED, flipped_at=utcnow(), updated_at=func.now()))
         uow.commit()

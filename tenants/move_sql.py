@@ -189,11 +189,6 @@ def drop_schema(connection: psycopg.Connection, schema_name: str) -> None:
     connection.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema_name)))
 
 
-def pending_change_count(source: psycopg.Connection, schema_name: str) -> int:
-    capture = sql.Identifier(capture_schema_for(schema_name))
-    return source.execute(sql.SQL("SELECT count(*) FROM {}.changes").format(capture)).fetchone()[0]
-
-
 # Copying (source to target)
 
 def copy_snapshot(source: psycopg.Connection, target: psycopg.Connection, schema_name: str,
