@@ -1,5 +1,5 @@
 """`python -m bench` (`make bench`): every benchmark, one after the other."""
-from bench import catalog_http, csv_import, fleet_migration, listing_cache, provisioning, search
+from bench import catalog_http, csv_import, fleet_migration, listing_cache, provisioning, search, tenant_move
 
 
 def main() -> None:
@@ -9,6 +9,7 @@ def main() -> None:
     catalog_http.main()
     listing_cache.main()
     search.main()
+    tenant_move.main()
 
 
 if __name__ == "__main__":

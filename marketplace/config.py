@@ -189,6 +189,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SHARD_URLS", "", _parse_shard_urls,
             "more PostgreSQL servers for tenant schemas, `name=url,name=url` (DATABASE_URL is the shard "
             "`default` and the control database); new sellers go to the shard with the fewest"),
+    Setting("TENANT_MOVE_GRACE_SECONDS", "30", _parse_int,
+            "seconds a moved tenant's old schema is kept after the flip, for requests that read it just before"),
+    Setting("TENANT_MOVE_FREEZE_TIMEOUT_MS", "2000", _parse_positive_int,
+            "longest a tenant move's freeze waits for the writes in flight (seller writes answer 503 meanwhile)"),
+    Setting("TENANT_MOVE_DRAIN_TIMEOUT_SECONDS", "30", _parse_positive_int,
+            "longest a tenant move waits, frozen, for the tenant's outbox messages to be relayed"),
 )
 
 

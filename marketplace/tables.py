@@ -14,6 +14,7 @@ from marketplace.search import models as search_models  # noqa: F401
 from marketplace.sellers import models as sellers_models  # noqa: F401
 from marketplace.storefront import models as storefront_models  # noqa: F401
 from tenants import models as tenants_models  # noqa: F401
+from tenants import move_models  # noqa: F401
 from tenants import outbox as outbox_models  # noqa: F401
 from migrations import MIGRATIONS_DIR
 from tenants import tenant_schema

@@ -8,12 +8,15 @@ from sqlalchemy import select
 
 from tenants.fleet import FleetReport, TenantMigration, UnknownTenants, migrate_fleet, read_versions
 from tenants.models import Tenant
+from tenants.move import MoveBusy, MoveRefused, MoveSettings, MoveView, run_move, start_or_resume_move
+from tenants.move_models import MoveStatus, MoveStep
 from tenants.provisioning import SlugTaken, provision_tenant
+from tenants.registry import TenantNotFound, get_tenant_by_slug
 from tenants.shards import UnknownShard, shards
 from tenants.slugs import InvalidSlug
 from tenants.uow import UnitOfWork
 
-tenants_cli = AppGroup("tenants", help="Provision tenants and migrate the fleet.")
+tenants_cli = AppGroup("tenants", help="Provision tenants, migrate the fleet, move a tenant to another shard.")
 
 DISPLAY_NAME_MAX_LENGTH = Tenant.__table__.c.display_name.type.length
 LIST_ROW = "{:<40}  {:<9}  {:<20}  {:<10}  {:<10}  {}"
@@ -96,3 +99,41 @@ def list_tenants() -> None:
         click.echo(LIST_ROW.format(slug, status, schema_name or "-", shard_key, revision, display_name))
     if not listed:
         click.echo("no tenants")
+
+
+@tenants_cli.command("move")
+@click.argument("slug")
+@click.option("--to", "target_shard", required=True, metavar="SHARD", help="The shard to move the tenant to.")
+def move(slug: str, target_shard: str) -> None:
+    """Move tenant SLUG's schema to SHARD while the seller keeps working.
+
+    Copies the schema, then freezes the seller's writes briefly (503
+    tenant_moving) to copy the last changes, relays its outbox, verifies
+    every table and points the registry at SHARD; the old schema is dropped
+    after TENANT_MOVE_GRACE_SECONDS. Rerun after a crash to resume the move.
+    """
+    try:
+        tenant = get_tenant_by_slug(slug)
+        move_id = start_or_resume_move(tenant, target_shard)
+    except TenantNotFound as error:
+        raise click.BadParameter("no tenant has this slug", param_hint="SLUG") from error
+    except UnknownShard as error:
+        raise click.BadParameter(f"{str(error)}; configured: {', '.join(shards.keys)}", param_hint="--to") from error
+    except MoveRefused as error:
+        raise click.ClickException(str(error)) from error
+    try:
+        view = run_move(move_id, MoveSettings.from_config(current_app.config), on_step=_echo_step)
+    except MoveBusy as error:
+        raise click.ClickException(f"{error}; wait for it, or run this again once it has stopped") from error
+    except Exception as error:
+        raise click.ClickException(f"move {move_id} stopped: {error}; the seller can write again, "
+                                   "run this again to resume") from error
+    if view.status is MoveStatus.ROLLED_BACK:
+        raise click.ClickException(f"move {move_id} rolled back, {slug} stays on {view.source_shard}: {view.error}")
+    click.echo(f"moved {slug} from {view.source_shard} to {view.target_shard} "
+               f"(writes refused for {view.freeze_seconds:.3f} s, {view.changes_applied} changes copied "
+               f"after the snapshot)")
+
+
+def _echo_step(step: MoveStep, view: MoveView) -> None:
+    click.echo(f"move {view.id}: {step.value}")

@@ -21,6 +21,9 @@ the control database's transactions and that of a tenant's:
     2. the seller's storefront settings row
     3. a product, then its variants in id order (`lock_rows_in_id_order`), then its reviews
     Anywhere
+    - a tenant move's runner lock (`try_session_lock`, held across its transactions) and
+      its freeze (tenants/move_sql.py: the triggers it installs take the tenant's lock
+      shared per write; the mover takes it alone, on the source shard, to freeze)
     - rows no other lock depends on: a seller application, a catalog import, a mailed
       token or invite claimed by its mail job, a tenant schema being built
       (`lock_tenant_provisioning`, on its shard), each taken alone
@@ -102,3 +105,19 @@ def lock_tenant_provisioning(connection: Connection, tenant_id: int) -> None:
     """One builder of a tenant's schema at a time on its shard (the request and its outbox job may race)."""
     connection.execute(text("SELECT pg_advisory_xact_lock(:lock_class, :tenant_key)"),
                        {"lock_class": TENANT_PROVISIONING_LOCK_CLASS, "tenant_key": tenant_id % INT4_KEYS})
+
+
+def try_session_lock(connection: Connection, key: int) -> bool:
+    """Take the session-level advisory lock `key` on this connection if free (False if another holds it).
+
+    For a runner that spans many transactions (a tenant move): the lock goes
+    with the connection, so a crashed runner never leaves it held.
+    """
+    taken = bool(connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}))
+    connection.commit()
+    return taken
+
+
+def release_session_lock(connection: Connection, key: int) -> None:
+    connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+    connection.commit()

@@ -36,6 +36,7 @@ from marketplace.search import get_search_backend
 from tenants.shards import shards
 from workers.outbox_jobs import OutboxJob
 from workers.queues import QUEUE_NAMES, get_queue
+from workers.move_drain import install_move_drain
 from workers.relay import install_commit_relay_if_enabled
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,7 @@ def main(argv: list[str] | None = None) -> None:
     app = create_app()
     # Jobs write outbox rows too (a follow-up job): relay them on commit, as the web app does.
     install_commit_relay_if_enabled(app.config)
+    install_move_drain()
     chosen = arguments.queues or QUEUE_NAMES
     queues = [get_queue(name) for name in QUEUE_NAMES if name in chosen]
     worker_class = InProcessAppWorker if arguments.in_process else AppWorker

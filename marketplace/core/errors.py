@@ -12,10 +12,11 @@ import logging
 
 from flask import Flask, jsonify
 from redis import RedisError
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from marketplace.core.openapi import DocumentedApi
+from tenants.move_sql import TENANT_MOVING_SQLSTATE
 from tenants.provisioning import SlugTaken
 from tenants.registry import TenantNotFound
 from tenants.slugs import InvalidSlug
@@ -38,6 +39,8 @@ CODES_BY_STATUS = {
 }
 
 SELLER_NOT_FOUND_MESSAGE = "There is no seller with this slug."
+# A tenant move's freeze lasts about a second (bench/tenant_move.py): a write retried after this goes through.
+TENANT_MOVING_RETRY_AFTER_SECONDS = 2
 
 
 class ApiError(Exception):
@@ -160,6 +163,15 @@ def register_error_handlers(app: Flask) -> None:
         return jsonify(error_body(503, "A backing service is unavailable; try again shortly.")), 503, \
             {"Retry-After": "5"}
 
+    def database_error(error: DBAPIError):
+        # The source of a tenant move refuses the tenant's writes during its freeze (tenants/move_sql.py).
+        if getattr(error.orig, "sqlstate", None) == TENANT_MOVING_SQLSTATE:
+            log.info("a write refused while its seller moves to another database server")
+            return jsonify(error_body(503, "This seller is moving to another server; try again in a moment.",
+                                      code="tenant_moving")), 503, \
+                {"Retry-After": str(TENANT_MOVING_RETRY_AFTER_SECONDS)}
+        return unhandled(error)
+
     def unhandled(error: Exception):
         if isinstance(error, HTTPException):
             return app.extensions["marketplace_api"].handle_http_exception(error)
@@ -173,4 +185,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DataError, data_error)
     app.register_error_handler(RedisError, dependency_down)
     app.register_error_handler(OperationalError, dependency_down)
+    app.register_error_handler(DBAPIError, database_error)
     app.register_error_handler(Exception, unhandled)

@@ -46,6 +46,8 @@ CONFLICTS_BY_CONSTRAINT = {
         "sku_taken", "sku", "Another variant of this seller has this SKU."),
     "uq_reviews_order_line_id": ConstraintConflict(
         "already_reviewed", "order_line_id", "This order line has been reviewed already."),
+    "uq_tenant_moves_running_tenant_id": ConstraintConflict(
+        "move_running", None, "A move of this seller is not finished yet."),
 }
 
 

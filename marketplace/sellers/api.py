@@ -14,13 +14,14 @@ from marketplace.accounts.permissions import (
 from marketplace.accounts.schemas import MembershipSchema
 from marketplace.core.pagination import paginated
 from marketplace.core.request_parsing import Blueprint
-from marketplace.sellers import administration, applications, members
+from marketplace.sellers import administration, applications, members, moves
 from marketplace.sellers.lifecycle import TenantAction
 from marketplace.sellers.schemas import (
     ApplicationCreateSchema, ApplicationFilterSchema, ApplicationSchema, CustomDomainSchema, ExportSchema,
     InviteAcceptanceSchema, InviteCreateSchema, InviteSchema, MemberSchema, OptionalReasonSchema,
     RejectionSchema, RoleChangeSchema, SlugTakenSchema, StorefrontSettingsInputSchema, StorefrontSettingsPatchSchema,
-    StorefrontSettingsSchema, TenantDetailSchema, TenantFilterSchema, TenantSchema, TransitionSchema,
+    StorefrontSettingsSchema, TenantDetailSchema, TenantFilterSchema, TenantMoveRequestSchema, TenantMoveSchema,
+    TenantSchema, TransitionSchema,
 )
 from marketplace.storefront import domains, settings as storefront_settings
 
@@ -258,6 +259,33 @@ class TenantActivation(MethodView):
         """Activate a pending seller"""
         return administration.change_tenant_status(slug, TenantAction.ACTIVATE, current_principal().user_id,
                                              body.get("reason"))
+
+
+@blp.route("/operator/tenants/<slug>/move")
+class TenantMove(MethodView):
+    @operator_required
+    @blp.arguments(TenantMoveRequestSchema, example={"to": "second"})
+    @blp.response(202, TenantMoveSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, description="A move of this seller is not finished (`move_running`).")
+    @blp.alt_response(422, description="`to` is missing, names no configured server, or the seller's own.")
+    def post(self, body, slug):
+        """Move a seller's data to another database server, online (operators only)
+
+        A job copies the seller's schema while it keeps working, then refuses its
+        writes for a moment (503 `tenant_moving`, with Retry-After; buyers keep
+        reading) to copy the last changes, relays its pending messages, verifies
+        every table, and switches the seller over; the old copy is dropped after a
+        grace period. Follow it with GET on this path. Recorded in the audit log.
+        """
+        return moves.request_tenant_move(slug, body["to"], current_principal().user_id)
+
+    @operator_required
+    @blp.response(200, TenantMoveSchema)
+    @blp.alt_response(404, description="No such seller, or it has never been moved.")
+    def get(self, slug):
+        """The seller's latest move and how far it got (operators only)"""
+        return moves.get_tenant_move(slug)
 
 
 @blp.route("/operator/tenants/<slug>/exports")

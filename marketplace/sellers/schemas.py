@@ -11,7 +11,8 @@ from marketplace.core.openapi import ErrorSchema
 from marketplace.core.partial_updates import AtLeastOneField
 from marketplace.sellers.codes import COUNTRY_CODES, SUPPORTED_CURRENCIES
 from marketplace.sellers.models import ApplicationStatus
-from tenants.models import DomainStatus, TenantStatus
+from tenants.models import DomainStatus, Tenant, TenantStatus
+from tenants.move_models import MoveStatus, MoveStep
 from tenants.slugs import RESERVED_SLUGS, InvalidSlug, validate_slug
 
 MAX_SHOP_NAME_LENGTH = 120
@@ -291,3 +292,42 @@ class CustomDomainSchema(Schema):
     verified_at = fields.DateTime(allow_none=True)
     last_checked_at = fields.DateTime(allow_none=True)
     last_check_result = fields.String(allow_none=True, metadata={"description": "What the last check found."})
+
+
+MAX_SHARD_KEY_LENGTH = Tenant.__table__.c.shard_key.type.length
+
+
+class TenantMoveRequestSchema(Schema):
+    """Where to move a seller's data: one of the configured database servers (shards)."""
+
+    to = fields.String(required=True, validate=validate.Length(min=1, max=MAX_SHARD_KEY_LENGTH), metadata={
+        "description": "The shard key of a configured server (`default`, or a name in SHARD_URLS), "
+                       "other than the seller's own.", "example": "second"})
+
+
+class TenantMoveSchema(Schema):
+    """A move of a seller's data to another database server, and how far it got.
+
+    Steps, in order: requested, capture_installed, copied, caught_up, frozen (the
+    seller's writes answer 503 `tenant_moving` from here), delta_applied, drained,
+    verified, flipped (the seller works on the new server again), source_dropped.
+    """
+
+    id = fields.Integer()
+    from_shard = fields.String(attribute="source_shard", data_key="from")
+    to_shard = fields.String(attribute="target_shard", data_key="to")
+    status = fields.Enum(MoveStatus, by_value=True, metadata={
+        "description": "running (also while waiting to be resumed after a failure, see `error`), done, or "
+                       "rolled_back (the copy did not match: the seller stayed where it was, nothing lost)."})
+    step = fields.Enum(MoveStep, by_value=True, metadata={"description": "The last step completed."})
+    changes_copied = fields.Integer(attribute="changes_applied", metadata={
+        "description": "Rows changed by the seller during the copy and copied after it."})
+    attempts = fields.Integer(metadata={"description": "Runs so far (a failed or interrupted run is resumed)."})
+    frozen_at = fields.DateTime(allow_none=True)
+    flipped_at = fields.DateTime(allow_none=True)
+    freeze_seconds = fields.Float(allow_none=True, metadata={
+        "description": "How long the seller's writes were refused, from the freeze to the flip."})
+    finished_at = fields.DateTime(allow_none=True)
+    error = fields.String(allow_none=True, metadata={"description": "The last failure, if any."})
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
