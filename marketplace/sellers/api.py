@@ -75,8 +75,9 @@ class ApplicationApproval(MethodView):
     def post(self, application_id):
         """Approve an application: the shop opens
 
-        Provisions the tenant with its own schema and makes the applicant its
-        owner, in one transaction. Deciding twice is a 409.
+        Registers the tenant and makes the applicant its owner in one
+        transaction, then builds its schema on the shard with the fewest
+        tenants (`flask tenants move` takes it elsewhere later). Deciding twice is a 409.
         """
         return applications.approve_application(application_id, current_principal().user_id)
 

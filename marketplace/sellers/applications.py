@@ -129,7 +129,9 @@ def list_applications(page_request: PageRequest, status: ApplicationStatus | Non
 def approve_application(application_id: int, operator_user_id: int) -> ApplicationView:
     """Open the shop: provision the tenant, make the applicant its owner, notify them.
 
-    All in one transaction: a failure leaves neither a tenant nor a decision.
+    The registry row, the membership and the decision are one transaction: a
+    failure leaves neither a tenant nor a decision. The schema is built on
+    its shard once that commits (tenants/provisioning.py).
     Raises ApplicationAlreadyDecided if it was decided before.
     """
     with UnitOfWork() as uow:
