@@ -20,13 +20,15 @@ from typing import Any, Callable
 import psycopg
 from psycopg.types.json import Jsonb
 from sqlalchemy import (
-    ColumnElement, and_, case, delete, exists, func, literal, literal_column, select, text, tuple_, update,
+    BigInteger, ColumnElement, and_, case, cast, delete, exists, func, literal, literal_column, or_, select, text,
+    true, tuple_, update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
 
 from marketplace.search.documents import ProductDocument
 from marketplace.search.results import distinct_suggestions, ordered_attributes, ordered_categories, ordered_sellers
-from marketplace.search.models import SearchDocument
+from marketplace.search.models import SearchAttributeSet, SearchDocument
 from marketplace.search.port import (
     CategoryCount, DocumentSource, Facets, Health, IndexReport, PriceRangeCount, ReindexProgress, SearchHit,
     SearchResult, SellerCount, Suggestion,
@@ -48,6 +50,7 @@ SEARCH_WORK_MEM = "64MB"
 CATEGORY, SELLER, PRICE = "category", "seller", "price"
 
 doc = SearchDocument.__table__.c
+attribute_set = SearchAttributeSet.__table__.c
 
 
 class PostgresSearchBackend:
@@ -148,9 +151,12 @@ class PostgresSearchBackend:
         more to build and compile than to run (bench/search.py).
         """
         statement = _UPSERT_SAME_OR_NEWER if replace_same_version else _UPSERT_NEWER
+        rows = [_row(document) for document in documents]
         with UnitOfWork() as uow:
             with _driver_connection(uow).cursor() as cursor:
-                cursor.executemany(statement, [_row(document) for document in documents])
+                # Its own statement first: the upsert's snapshot then sees a set another batch added meanwhile.
+                cursor.execute(_ADD_ATTRIBUTE_SETS, [_distinct_attributes(rows)])
+                cursor.executemany(statement, rows)
                 # Rows an upsert's WHERE refused (not newer) are not counted as affected.
                 written = cursor.rowcount if documents else 0
             uow.commit()
@@ -171,16 +177,38 @@ def _row(document: ProductDocument) -> dict[str, Any]:
     return row
 
 
+def _distinct_attributes(rows: list[dict[str, Any]]) -> list[Jsonb]:
+    """Each attributes object of the rows once."""
+    distinct = {tuple(sorted(row["attributes"].obj.items())): row["attributes"] for row in rows}
+    return list(distinct.values())
+
+
 def _driver_connection(uow: UnitOfWork) -> psycopg.Connection:
     """The psycopg connection under the unit of work's transaction."""
     return uow.session.connection().connection.driver_connection
 
 
+def _digest(attributes: str) -> str:
+    """SQL of the key of an attributes object among the sets: SHA-256 of its JSONB text, canonical."""
+    return f"sha256(convert_to(({attributes})::text, 'UTF8'))"
+
+
+_ATTRIBUTE_SETS = f"{SearchAttributeSet.__table__.schema}.{SearchAttributeSet.__tablename__}"
+# The attributes objects of a batch that no set holds yet, in the digests' order: two batches adding the same
+# sets at once wait for each other in one order, never in a cycle. Only the missing ones: every insert
+# attempted, even one that conflicts, would spend an id.
+_ADD_ATTRIBUTE_SETS = (
+    f"INSERT INTO {_ATTRIBUTE_SETS} (digest, attributes) "
+    f"SELECT {_digest('given.attributes')}, given.attributes FROM unnest(%s::jsonb[]) AS given(attributes) "
+    f"WHERE NOT EXISTS (SELECT FROM {_ATTRIBUTE_SETS} AS known WHERE known.digest = {_digest('given.attributes')}) "
+    f"ORDER BY 1 ON CONFLICT (digest) DO NOTHING"
+)
 _DOCUMENT_COLUMNS = [column.name for column in SearchDocument.__table__.columns]
 _UPDATED_COLUMNS = [column.name for column in SearchDocument.__table__.columns if not column.primary_key]
 # The parameter of each column is the document field of its name (`tenant_id` is the document's seller),
 # but for the vectors: the title weighs most (A), then the description (B), then the category names (C);
-# suggestions match the title's words unstemmed. A parameter used twice is cast, or the server could
+# suggestions match the title's words unstemmed; the attributes are named by their set's id too (the set is added
+# first, `_ADD_ATTRIBUTE_SETS`). A parameter used twice is cast, or the server could
 # deduce text for one use and varchar for the other.
 _VALUES = {name: f"%({name})s" for name in _DOCUMENT_COLUMNS} | {
     "tenant_id": "%(seller_id)s",
@@ -190,6 +218,8 @@ _VALUES = {name: f"%({name})s" for name in _DOCUMENT_COLUMNS} | {
                      " || setweight(to_tsvector('english', %(description)s::text), 'B')"
                      " || setweight(to_tsvector('english', %(category_names)s::text), 'C')",
     "suggest_vector": "to_tsvector('simple', %(title)s::text)",
+    "attributes": "%(attributes)s::jsonb",
+    "attribute_set_id": f"(SELECT id FROM {_ATTRIBUTE_SETS} WHERE digest = {_digest('%(attributes)s::jsonb')})",
 }
 
 
@@ -269,7 +299,9 @@ def _selections(query: SearchQuery) -> dict[str, ColumnElement[bool]]:
     if price:
         selections[PRICE] = and_(*price)
     for attribute in query.attributes:
-        selections[_attribute_facet(attribute.name)] = doc.attributes[attribute.name].astext.in_(attribute.values)
+        # Decided once per distinct attributes object, not once per document.
+        selections[_attribute_facet(attribute.name)] = doc.attribute_set_id.in_(
+            select(attribute_set.id).where(attribute_set.attributes[attribute.name].astext.in_(attribute.values)))
     return selections
 
 
@@ -299,9 +331,9 @@ def _page(session, query: SearchQuery, text_query) -> list[SearchHit]:
                       _document(row)) for row in rows]
 
 
-# A hit's document: every column but the vectors.
+# A hit's document: every column but the vectors (and the attributes' id: the attributes are there).
 _PAGE_COLUMNS = [column for column in SearchDocument.__table__.columns
-                 if column.name not in ("search_vector", "suggest_vector")]
+                 if column.name not in ("search_vector", "suggest_vector", "attribute_set_id")]
 
 
 def _order(query: SearchQuery, score, columns=doc) -> list:
@@ -323,43 +355,73 @@ def _count_and_facets(session, query: SearchQuery, text_query) -> tuple[int, Fac
     """The total and every facet in one statement: one pass over the rows the common filters match.
 
     Each matching row carries one flag per selection (whether it passes it).
-    One GROUP BY GROUPING SETS counts the rows by seller, by category path, by
-    price bucket and by attribute object, the flags part of every grouping;
-    each facet then adds up the groups that pass every selection but its own.
-    Category paths and attribute objects are few next to the rows: they are
-    unnested after grouping, not before. Exact: the counts a GROUP BY per
-    facet, each with its own WHERE, would give.
+    A first GROUP BY GROUPING SETS counts the rows by their small keys
+    (seller, category path, price bucket together) and by attribute set,
+    the flags part of both groupings; a second one adds those groups up by
+    seller, by category path, by price bucket and by attribute name and value
+    (each set expanded once, not once per row). Each facet then adds up the
+    groups that pass every selection but its own. Integers and short arrays
+    are hashed per row, never JSON: that was most of a broad search's time.
+
+    A row failing two selections or more counts in no facet, so only rows
+    failing at most one are grouped: with two selections or more, a fraction
+    of what the common filters match. Exact: the counts a GROUP BY per facet,
+    each with its own WHERE, would give.
     """
     selections = _selections(query)
     ranges = price_ranges()
-    bucket = case((doc.min_price_amount.is_(None), None),
-                  *[(doc.min_price_amount < high, index) for index, (_, high) in enumerate(ranges) if high],
-                  else_=len(ranges) - 1)
     flag_names = {facet: f"passes_{index}" for index, facet in enumerate(selections)}
-    matching = (select(doc.tenant_id, doc.seller_slug, doc.seller_name, doc.category_path_ids, doc.attributes,
-                       bucket.label("bucket"),
+    matching = (select(doc.tenant_id, doc.category_path_ids, _price_bucket(ranges).label("bucket"),
+                       doc.attribute_set_id,
                        *[selection.label(flag_names[facet]) for facet, selection in selections.items()])
-                .where(*_common_filters(query, text_query)).subquery("matching"))
+                .where(*_common_filters(query, text_query), *_failing_at_most_one(list(selections.values())))
+                .subquery("matching"))
     row = matching.c
     flags = [row[name] for name in flag_names.values()]
+    keyed = select(
+        func.grouping(row.attribute_set_id).label("by_keys"), row.tenant_id, row.category_path_ids, row.bucket,
+        row.attribute_set_id, *flags, func.count().label("count"),
+    ).group_by(func.grouping_sets(tuple_(row.tenant_id, row.category_path_ids, row.bucket, *flags),
+                                  tuple_(row.attribute_set_id, *flags))).subquery("keyed")
+    key = keyed.c
+    key_flags = [key[name] for name in flag_names.values()]
+    pair = func.jsonb_each_text(attribute_set.attributes).table_valued("key", "value").lateral("pair")
     grouped = select(
-        func.grouping(row.tenant_id, row.category_path_ids, row.bucket, row.attributes).label("grouping"),
-        row.tenant_id, row.seller_slug, row.seller_name, row.category_path_ids, row.bucket, row.attributes, *flags,
-        func.count().label("count"),
-    ).group_by(func.grouping_sets(tuple_(row.tenant_id, row.seller_slug, row.seller_name, *flags),
-                                  tuple_(row.category_path_ids, *flags), tuple_(row.bucket, *flags),
-                                  tuple_(row.attributes, *flags)))
-    groups = [_Group(group, flag_names) for group in session.execute(grouped).all()]
-    return sum(group.count for group in groups if group.by == BY_SELLER and group.passes_all_but(None)), Facets(
+        func.grouping(key.tenant_id, key.category_path_ids, key.bucket, pair.c.key).label("grouping"),
+        key.by_keys, key.tenant_id, key.category_path_ids, key.bucket, pair.c.key.label("attribute_name"),
+        pair.c.value.label("attribute_value"), *key_flags, cast(func.sum(key.count), BigInteger).label("count"),
+    ).select_from(
+        keyed.outerjoin(SearchAttributeSet, attribute_set.id == key.attribute_set_id).outerjoin(pair, true())
+    ).group_by(func.grouping_sets(tuple_(key.by_keys, key.tenant_id, *key_flags),
+                                  tuple_(key.by_keys, key.category_path_ids, *key_flags),
+                                  tuple_(key.by_keys, key.bucket, *key_flags),
+                                  tuple_(key.by_keys, pair.c.key, pair.c.value, *key_flags)))
+    groups = [group for group in (_Group(row, flag_names) for row in session.execute(grouped).all())
+              if group.is_whole]
+    return sum(_counts_by_seller(groups, None).values()), Facets(
         categories=ordered_categories(_category_counts(groups)),
-        sellers=ordered_sellers(_seller_counts(groups)),
+        sellers=ordered_sellers(_seller_counts(session, groups)),
         price_ranges=_price_range_counts(groups, ranges),
         attributes=ordered_attributes(_attribute_counts(groups, query)),
     )
 
 
-# GROUPING(tenant_id, category_path_ids, bucket, attributes): a bit set for each column a row is not grouped by.
-BY_SELLER, BY_CATEGORY_PATH, BY_PRICE_BUCKET, BY_ATTRIBUTES = 0b0111, 0b1011, 0b1101, 0b1110
+def _price_bucket(ranges: list[tuple[int, int | None]]) -> ColumnElement[int]:
+    """The index of the price facet's range a document's price falls in (NULL without a price)."""
+    return case((doc.min_price_amount.is_(None), None),
+                *[(doc.min_price_amount < high, index) for index, (_, high) in enumerate(ranges) if high],
+                else_=len(ranges) - 1)
+
+
+def _failing_at_most_one(selections: list[ColumnElement[bool]]) -> list[ColumnElement[bool]]:
+    """The rows some facet counts: those passing every selection but one at most (nothing to add under two)."""
+    if len(selections) < 2:
+        return []
+    return [or_(*[and_(*[other for other in selections if other is not left_out]) for left_out in selections])]
+
+
+# GROUPING(tenant_id, category_path_ids, bucket, attribute name): a bit set for each one a row is not grouped by.
+BY_SELLER, BY_CATEGORY_PATH, BY_PRICE_BUCKET, BY_ATTRIBUTE = 0b0111, 0b1011, 0b1101, 0b1110
 
 
 class _Group:
@@ -371,23 +433,45 @@ class _Group:
         self.count = row.count
         self.failed = {facet for facet, name in flag_names.items() if not getattr(row, name)}
 
+    @property
+    def is_whole(self) -> bool:
+        """Whether it adds up groups of its own kind: an attribute's of attribute sets, the others' of keys.
+
+        Each grouping of the second pass also gathers the first pass's other
+        kind of group, whose column it is grouped by is NULL there.
+        """
+        return (self.by == BY_ATTRIBUTE) == (self.row.by_keys == 0)
+
     def passes_all_but(self, facet: str | None) -> bool:
         """Whether its rows pass every selection, that of `facet` aside."""
         return not (self.failed - {facet})
 
 
-def _seller_counts(groups: list[_Group]) -> list[SellerCount]:
-    # Grouped by seller, slug and name: a seller renamed while its documents are rewritten shows the
-    # greatest slug and name of its matching documents, as max() over them would.
-    sellers: dict[int, SellerCount] = {}
+def _counts_by_seller(groups: list[_Group], facet: str | None) -> dict[int, int]:
+    """Rows per seller id passing every selection but that of `facet` (every one if None)."""
+    counts: dict[int, int] = {}
     for group in groups:
-        if group.by == BY_SELLER and group.passes_all_but(SELLER):
-            seen = sellers.get(group.row.tenant_id)
-            slug, name, count = group.row.seller_slug, group.row.seller_name, group.count
-            if seen:
-                slug, name, count = max(slug, seen.seller_slug), max(name, seen.seller_name), count + seen.count
-            sellers[group.row.tenant_id] = SellerCount(group.row.tenant_id, slug, name, count)
-    return list(sellers.values())
+        if group.by == BY_SELLER and group.passes_all_but(facet):
+            counts[group.row.tenant_id] = counts.get(group.row.tenant_id, 0) + group.count
+    return counts
+
+
+def _seller_counts(session, groups: list[_Group]) -> list[SellerCount]:
+    """The seller facet, each seller named as one of its visible documents names it."""
+    counts = _counts_by_seller(groups, SELLER)
+    seller_ids = [seller_id for seller_id, count in counts.items() if count > 0]
+    if not seller_ids:
+        return []
+    # One document per seller, read from the index of visible documents: its slug and name are the ones
+    # buyers see on every hit of that seller (they differ only while a rename is being reindexed).
+    seller = select(func.unnest(literal(seller_ids, ARRAY(BigInteger))).label("id")).subquery("seller")
+    card = (select(doc.seller_slug, doc.seller_name)
+            .where(doc.tenant_id == seller.c.id, doc.published, doc.seller_active).limit(1).lateral("card"))
+    names = {row.id: (row.seller_slug, row.seller_name)
+             for row in session.execute(select(seller.c.id, card.c.seller_slug, card.c.seller_name)
+                                        .select_from(seller.join(card, true())))}
+    return [SellerCount(seller_id, *names[seller_id], counts[seller_id]) for seller_id in seller_ids
+            if seller_id in names]
 
 
 def _category_counts(groups: list[_Group]) -> list[CategoryCount]:
@@ -412,9 +496,9 @@ def _attribute_counts(groups: list[_Group], query: SearchQuery) -> list[tuple[st
     selected = {attribute.name for attribute in query.attributes}
     counts: dict[tuple[str, str], int] = {}
     for group in groups:
-        if group.by != BY_ATTRIBUTES:
+        name, value = group.row.attribute_name, group.row.attribute_value
+        if group.by != BY_ATTRIBUTE or name is None:
             continue
-        for name, value in (group.row.attributes or {}).items():
-            if group.passes_all_but(_attribute_facet(name) if name in selected else None):
-                counts[(name, value)] = counts.get((name, value), 0) + group.count
+        if group.passes_all_but(_attribute_facet(name) if name in selected else None):
+            counts[(name, value)] = counts.get((name, value), 0) + group.count
     return [(name, value, count) for (name, value), count in counts.items()]
