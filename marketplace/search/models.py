@@ -84,6 +84,10 @@ class SearchDocument(SharedBase):
         # matches (`postgres_backend._count_and_facets`): narrow values only, an eighth of the table's pages.
         Index("ix_search_documents_visible_facet_keys", "tenant_id", postgresql_include=FACET_COLUMNS,
               postgresql_where=text("published AND seller_active")),
+        # The documents of the attribute sets a buyer ticked, as a bitmap to AND with the others (text,
+        # category): a page of a narrow filter then reads its few documents, not every visible one.
+        Index("ix_search_documents_visible_attribute_set", "attribute_set_id",
+              postgresql_where=text("published AND seller_active")),
         # Cheapest first (ASC NULLS LAST, as `postgres_backend._order` sorts): a page read from the index.
         Index("ix_search_documents_visible_cheapest", "min_price_amount", "tenant_id", "product_id",
               postgresql_where=text("published AND seller_active")),

@@ -20,8 +20,8 @@ from typing import Any, Callable
 import psycopg
 from psycopg.types.json import Jsonb
 from sqlalchemy import (
-    BigInteger, ColumnElement, and_, case, cast, delete, exists, func, literal, literal_column, or_, select, text,
-    true, tuple_, update,
+    BigInteger, ColumnElement, Integer, and_, any_, case, cast, delete, exists, func, literal, literal_column, or_,
+    select, text, true, tuple_, update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
@@ -72,8 +72,9 @@ class PostgresSearchBackend:
         with UnitOfWork() as uow:
             session = uow.session
             session.execute(text(f"SET LOCAL work_mem = '{SEARCH_WORK_MEM}'"))
-            total, facets = _count_and_facets(session, query, text_query)
-            hits = _page(session, query, text_query) if query.offset < total else []
+            selections = _selections(query, _attribute_set_ids(session, query))
+            total, facets = _count_and_facets(session, query, text_query, selections)
+            hits = _page(session, query, text_query, selections) if query.offset < total else []
         return SearchResult(total=total, hits=hits, facets=facets)
 
     def suggest(self, query: SuggestQuery) -> list[Suggestion]:
@@ -267,9 +268,9 @@ def _buyer_filter(seller_id: int | None) -> list[ColumnElement[bool]]:
     return clauses
 
 
-def _filters(query: SearchQuery, text_query) -> list[ColumnElement[bool]]:
+def _filters(query: SearchQuery, text_query, selections: dict[str, ColumnElement[bool]]) -> list[ColumnElement[bool]]:
     """The WHERE of a search: what every facet counts under, then the buyer's selections."""
-    return [*_common_filters(query, text_query), *_selections(query).values()]
+    return [*_common_filters(query, text_query), *selections.values()]
 
 
 def _common_filters(query: SearchQuery, text_query) -> list[ColumnElement[bool]]:
@@ -286,7 +287,25 @@ def _common_filters(query: SearchQuery, text_query) -> list[ColumnElement[bool]]
     return clauses
 
 
-def _selections(query: SearchQuery) -> dict[str, ColumnElement[bool]]:
+def _attribute_set_ids(session, query: SearchQuery) -> dict[str, list[int]]:
+    """Per attribute the buyer filters on, the ids of the attribute sets holding one of the values asked for.
+
+    Read before the search's statements, which then name the sets by
+    constant lists: the planner estimates how many documents those hold
+    (from the column's statistics, where a subquery left it guessing), and
+    each document is checked with one hashed lookup.
+    """
+    if not query.attributes:
+        return {}
+    matches = {attribute.name: attribute_set.attributes[attribute.name].astext.in_(attribute.values)
+               for attribute in query.attributes}
+    rows = session.execute(select(attribute_set.id, *[match.label(f"has_{index}") for index, match
+                                                      in enumerate(matches.values())])
+                           .where(or_(*matches.values()))).all()
+    return {name: [row.id for row in rows if row[index + 1]] for index, name in enumerate(matches)}
+
+
+def _selections(query: SearchQuery, attribute_set_ids: dict[str, list[int]]) -> dict[str, ColumnElement[bool]]:
     """The buyer's selections, by the facet that leaves its own out (multi-select counts)."""
     selections: dict[str, ColumnElement[bool]] = {}
     if query.category_ids:
@@ -299,9 +318,8 @@ def _selections(query: SearchQuery) -> dict[str, ColumnElement[bool]]:
     if price:
         selections[PRICE] = and_(*price)
     for attribute in query.attributes:
-        # Decided once per distinct attributes object, not once per document.
-        selections[_attribute_facet(attribute.name)] = doc.attribute_set_id.in_(
-            select(attribute_set.id).where(attribute_set.attributes[attribute.name].astext.in_(attribute.values)))
+        selections[_attribute_facet(attribute.name)] = doc.attribute_set_id == any_(
+            literal(attribute_set_ids[attribute.name], ARRAY(Integer)))
     return selections
 
 
@@ -309,7 +327,7 @@ def _attribute_facet(name: str) -> str:
     return f"attribute:{name}"
 
 
-def _page(session, query: SearchQuery, text_query) -> list[SearchHit]:
+def _page(session, query: SearchQuery, text_query, selections: dict[str, ColumnElement[bool]]) -> list[SearchHit]:
     """The page's documents, each with its rank when there is text.
 
     Sorted by relevance, every match is ranked to find the page; sorted by
@@ -319,8 +337,8 @@ def _page(session, query: SearchQuery, text_query) -> list[SearchHit]:
     """
     ranked_first = query.sort == SortOrder.RELEVANCE and text_query is not None
     score = func.ts_rank(doc.search_vector, text_query) if ranked_first else literal(None)
-    page = (select(*_PAGE_COLUMNS, doc.search_vector, score.label("score")).where(*_filters(query, text_query))
-            .order_by(*_order(query, score)).limit(query.page_size).offset(query.offset).subquery("page"))
+    page = (select(*_PAGE_COLUMNS, doc.search_vector, score.label("score"))
+            .where(*_filters(query, text_query, selections)).order_by(*_order(query, score)).limit(query.page_size).offset(query.offset).subquery("page"))
     ranked_late = not ranked_first and text_query is not None
     page_score = func.ts_rank(page.c.search_vector, text_query) if ranked_late else page.c.score
     rows = session.execute(
@@ -351,7 +369,8 @@ def _order(query: SearchQuery, score, columns=doc) -> list:
     return newest
 
 
-def _count_and_facets(session, query: SearchQuery, text_query) -> tuple[int, Facets]:
+def _count_and_facets(session, query: SearchQuery, text_query,
+                      selections: dict[str, ColumnElement[bool]]) -> tuple[int, Facets]:
     """The total and every facet in one statement: one pass over the rows the common filters match.
 
     Each matching row carries one flag per selection (whether it passes it).
@@ -368,7 +387,6 @@ def _count_and_facets(session, query: SearchQuery, text_query) -> tuple[int, Fac
     of what the common filters match. Exact: the counts a GROUP BY per facet,
     each with its own WHERE, would give.
     """
-    selections = _selections(query)
     ranges = price_ranges()
     flag_names = {facet: f"passes_{index}" for index, facet in enumerate(selections)}
     matching = (select(doc.tenant_id, doc.category_path_ids, _price_bucket(ranges).label("bucket"),
