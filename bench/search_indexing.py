@@ -43,6 +43,7 @@ from marketplace.core.extensions import redis_client
 from marketplace.search import jobs
 from marketplace.search.documents import iter_tenant_documents, load_tenant
 from marketplace.search.opensearch_backend import OpenSearchBackend, _source
+from marketplace.search.postgres_facets import recount_facets
 from tenants.models import TenantRef
 from tenants.uow import UnitOfWork
 from workers.queues import get_queue
@@ -327,12 +328,15 @@ def raw_opensearch_bulk(backend: OpenSearchBackend, index: str, sources: list[di
 
 
 def raw_postgres_insert(database_url: str, sources: list[dict]) -> None:
-    """The distinct attribute sets, then one executemany of every row (psycopg pipelines it), in one transaction."""
+    """The distinct attribute sets, one executemany of every row (psycopg pipelines it), then the sellers' facet
+    counts as the backend writes them, in one transaction."""
     distinct_attributes = {tuple(sorted(source["attributes"].items())): source["attributes"] for source in sources}
-    with psycopg.connect(psycopg_url(database_url)) as connection, connection.cursor() as cursor:
-        cursor.execute(POSTGRES_ATTRIBUTE_SETS_INSERT,
-                       [[Jsonb(attributes) for attributes in distinct_attributes.values()]])
-        cursor.executemany(POSTGRES_ROW_INSERT, (_postgres_row(source) for source in sources))
+    with psycopg.connect(psycopg_url(database_url)) as connection:
+        with connection.cursor() as cursor:
+            cursor.execute(POSTGRES_ATTRIBUTE_SETS_INSERT,
+                           [[Jsonb(attributes) for attributes in distinct_attributes.values()]])
+            cursor.executemany(POSTGRES_ROW_INSERT, (_postgres_row(source) for source in sources))
+        recount_facets(connection, sorted({source["seller_id"] for source in sources}))
 
 
 def _postgres_row(source: dict) -> dict:

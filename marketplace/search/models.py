@@ -92,3 +92,27 @@ class SearchDocument(SharedBase):
         Index("ix_search_documents_visible_cheapest", "min_price_amount", "tenant_id", "product_id",
               postgresql_where=text("published AND seller_active")),
     )
+
+
+class SearchFacetCount(SharedBase):
+    """How many visible documents of a seller have a facet value, by stock and currency: a broad search's facets.
+
+    A search with no text and no rating floor counts a facet its buyer
+    selected nothing in (or selected in alone) over every visible document:
+    these counts answer it without reading them. Rewritten for a seller from
+    its documents in the same transaction as every write to them
+    (`postgres_backend._recount_facets`), so they are always exactly the
+    documents'. Rows: ("seller", seller id, ""), ("category", category id
+    (every category of a document's path), ""), ("price", the price range's
+    index, ""), ("attribute", name, value).
+    """
+
+    __tablename__ = "search_facet_counts"
+
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
+    in_stock: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    facet: Mapped[str] = mapped_column(String(20), primary_key=True)
+    facet_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    facet_value: Mapped[str] = mapped_column(Text, primary_key=True)
+    document_count: Mapped[int] = mapped_column(Integer)

@@ -4,8 +4,8 @@ Relevance is `ts_rank` over a weighted `tsvector` (title A, description B,
 category names C, English stemming); suggestions are prefix matches on the
 title's words (`'iph':*` on an unstemmed vector). The total and the
 facets, each counted under every filter but its own (multi-select), come
-from one GROUP BY GROUPING SETS pass over the matching documents; the page
-is a second statement.
+from `postgres_facets` (one pass over the matching documents, or counts
+stored per seller); the page is one more statement.
 
 What it cannot do, unlike OpenSearch (the README says it too): forgive
 typos, match inside words, or complete a misspelt prefix. The embedded
@@ -20,20 +20,21 @@ from typing import Any, Callable
 import psycopg
 from psycopg.types.json import Jsonb
 from sqlalchemy import (
-    BigInteger, ColumnElement, Integer, and_, any_, case, cast, delete, exists, func, literal, literal_column, or_,
-    select, text, true, tuple_, update,
+    ColumnElement, Integer, and_, any_, delete, exists, func, literal, literal_column, or_, select, text, update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
 
 from marketplace.search.documents import ProductDocument
-from marketplace.search.results import distinct_suggestions, ordered_attributes, ordered_categories, ordered_sellers
+from marketplace.search.results import distinct_suggestions
 from marketplace.search.models import SearchAttributeSet, SearchDocument
 from marketplace.search.port import (
-    CategoryCount, DocumentSource, Facets, Health, IndexReport, PriceRangeCount, ReindexProgress, SearchHit,
-    SearchResult, SellerCount, Suggestion,
+    DocumentSource, Health, IndexReport, ReindexProgress, SearchHit, SearchResult, Suggestion,
 )
-from marketplace.search.query import SearchQuery, SortOrder, SuggestQuery, price_ranges
+from marketplace.search.postgres_facets import (
+    CATEGORY, PRICE, SELLER, attribute_facet, count_and_facets, recount_facets,
+)
+from marketplace.search.query import SearchQuery, SortOrder, SuggestQuery
 from tenants.models import Tenant, TenantStatus
 from tenants.uow import UnitOfWork
 
@@ -46,8 +47,6 @@ HEALTH_TIMEOUT_MS = 2000
 # Enough for the facets' grouping of every buyer-visible document to stay in memory (hash tables, no
 # sort spilled to disk); for the search's own transaction only.
 SEARCH_WORK_MEM = "64MB"
-# The facets whose own selection they leave out; an attribute's is `_attribute_facet(name)`.
-CATEGORY, SELLER, PRICE = "category", "seller", "price"
 
 doc = SearchDocument.__table__.c
 attribute_set = SearchAttributeSet.__table__.c
@@ -65,6 +64,7 @@ class PostgresSearchBackend:
         with UnitOfWork() as uow:
             uow.session.execute(delete(SearchDocument).where(
                 doc.tenant_id == seller_id, doc.product_id.in_(product_ids)))
+            recount_facets(_driver_connection(uow), [seller_id])
             uow.commit()
 
     def search(self, query: SearchQuery) -> SearchResult:
@@ -73,7 +73,7 @@ class PostgresSearchBackend:
             session = uow.session
             session.execute(text(f"SET LOCAL work_mem = '{SEARCH_WORK_MEM}'"))
             selections = _selections(query, _attribute_set_ids(session, query))
-            total, facets = _count_and_facets(session, query, text_query, selections)
+            total, facets = count_and_facets(session, query, _common_filters(query, text_query), selections)
             hits = _page(session, query, text_query, selections) if query.offset < total else []
         return SearchResult(total=total, hits=hits, facets=facets)
 
@@ -97,6 +97,7 @@ class PostgresSearchBackend:
         with UnitOfWork() as uow:
             uow.session.execute(update(SearchDocument).where(
                 doc.tenant_id == seller_id, doc.seller_active.is_distinct_from(active)).values(seller_active=active))
+            recount_facets(_driver_connection(uow), [seller_id])
             uow.commit()
 
     def reindex_tenant(self, seller_id: int, source: DocumentSource,
@@ -127,6 +128,7 @@ class PostgresSearchBackend:
     def drop_tenant(self, seller_id: int) -> None:
         with UnitOfWork() as uow:
             uow.session.execute(delete(SearchDocument).where(doc.tenant_id == seller_id))
+            recount_facets(_driver_connection(uow), [seller_id])
             uow.commit()
 
     def refresh(self) -> None:
@@ -160,6 +162,7 @@ class PostgresSearchBackend:
                 cursor.executemany(statement, rows)
                 # Rows an upsert's WHERE refused (not newer) are not counted as affected.
                 written = cursor.rowcount if documents else 0
+            recount_facets(_driver_connection(uow), sorted({document.seller_id for document in documents}))
             uow.commit()
         return IndexReport(written=written, stale=len(documents) - written)
 
@@ -318,13 +321,9 @@ def _selections(query: SearchQuery, attribute_set_ids: dict[str, list[int]]) -> 
     if price:
         selections[PRICE] = and_(*price)
     for attribute in query.attributes:
-        selections[_attribute_facet(attribute.name)] = doc.attribute_set_id == any_(
+        selections[attribute_facet(attribute.name)] = doc.attribute_set_id == any_(
             literal(attribute_set_ids[attribute.name], ARRAY(Integer)))
     return selections
-
-
-def _attribute_facet(name: str) -> str:
-    return f"attribute:{name}"
 
 
 def _page(session, query: SearchQuery, text_query, selections: dict[str, ColumnElement[bool]]) -> list[SearchHit]:
@@ -338,7 +337,8 @@ def _page(session, query: SearchQuery, text_query, selections: dict[str, ColumnE
     ranked_first = query.sort == SortOrder.RELEVANCE and text_query is not None
     score = func.ts_rank(doc.search_vector, text_query) if ranked_first else literal(None)
     page = (select(*_PAGE_COLUMNS, doc.search_vector, score.label("score"))
-            .where(*_filters(query, text_query, selections)).order_by(*_order(query, score)).limit(query.page_size).offset(query.offset).subquery("page"))
+            .where(*_filters(query, text_query, selections)).order_by(*_order(query, score))
+            .limit(query.page_size).offset(query.offset).subquery("page"))
     ranked_late = not ranked_first and text_query is not None
     page_score = func.ts_rank(page.c.search_vector, text_query) if ranked_late else page.c.score
     rows = session.execute(
@@ -367,156 +367,3 @@ def _order(query: SearchQuery, score, columns=doc) -> list:
     if query.sort == SortOrder.RELEVANCE and query.text:
         return [score.desc(), *newest]
     return newest
-
-
-def _count_and_facets(session, query: SearchQuery, text_query,
-                      selections: dict[str, ColumnElement[bool]]) -> tuple[int, Facets]:
-    """The total and every facet in one statement: one pass over the rows the common filters match.
-
-    Each matching row carries one flag per selection (whether it passes it).
-    A first GROUP BY GROUPING SETS counts the rows by their small keys
-    (seller, category path, price bucket together) and by attribute set,
-    the flags part of both groupings; a second one adds those groups up by
-    seller, by category path, by price bucket and by attribute name and value
-    (each set expanded once, not once per row). Each facet then adds up the
-    groups that pass every selection but its own. Integers and short arrays
-    are hashed per row, never JSON: that was most of a broad search's time.
-
-    A row failing two selections or more counts in no facet, so only rows
-    failing at most one are grouped: with two selections or more, a fraction
-    of what the common filters match. Exact: the counts a GROUP BY per facet,
-    each with its own WHERE, would give.
-    """
-    ranges = price_ranges()
-    flag_names = {facet: f"passes_{index}" for index, facet in enumerate(selections)}
-    matching = (select(doc.tenant_id, doc.category_path_ids, _price_bucket(ranges).label("bucket"),
-                       doc.attribute_set_id,
-                       *[selection.label(flag_names[facet]) for facet, selection in selections.items()])
-                .where(*_common_filters(query, text_query), *_failing_at_most_one(list(selections.values())))
-                .subquery("matching"))
-    row = matching.c
-    flags = [row[name] for name in flag_names.values()]
-    keyed = select(
-        func.grouping(row.attribute_set_id).label("by_keys"), row.tenant_id, row.category_path_ids, row.bucket,
-        row.attribute_set_id, *flags, func.count().label("count"),
-    ).group_by(func.grouping_sets(tuple_(row.tenant_id, row.category_path_ids, row.bucket, *flags),
-                                  tuple_(row.attribute_set_id, *flags))).subquery("keyed")
-    key = keyed.c
-    key_flags = [key[name] for name in flag_names.values()]
-    pair = func.jsonb_each_text(attribute_set.attributes).table_valued("key", "value").lateral("pair")
-    grouped = select(
-        func.grouping(key.tenant_id, key.category_path_ids, key.bucket, pair.c.key).label("grouping"),
-        key.by_keys, key.tenant_id, key.category_path_ids, key.bucket, pair.c.key.label("attribute_name"),
-        pair.c.value.label("attribute_value"), *key_flags, cast(func.sum(key.count), BigInteger).label("count"),
-    ).select_from(
-        keyed.outerjoin(SearchAttributeSet, attribute_set.id == key.attribute_set_id).outerjoin(pair, true())
-    ).group_by(func.grouping_sets(tuple_(key.by_keys, key.tenant_id, *key_flags),
-                                  tuple_(key.by_keys, key.category_path_ids, *key_flags),
-                                  tuple_(key.by_keys, key.bucket, *key_flags),
-                                  tuple_(key.by_keys, pair.c.key, pair.c.value, *key_flags)))
-    groups = [group for group in (_Group(row, flag_names) for row in session.execute(grouped).all())
-              if group.is_whole]
-    return sum(_counts_by_seller(groups, None).values()), Facets(
-        categories=ordered_categories(_category_counts(groups)),
-        sellers=ordered_sellers(_seller_counts(session, groups)),
-        price_ranges=_price_range_counts(groups, ranges),
-        attributes=ordered_attributes(_attribute_counts(groups, query)),
-    )
-
-
-def _price_bucket(ranges: list[tuple[int, int | None]]) -> ColumnElement[int]:
-    """The index of the price facet's range a document's price falls in (NULL without a price)."""
-    return case((doc.min_price_amount.is_(None), None),
-                *[(doc.min_price_amount < high, index) for index, (_, high) in enumerate(ranges) if high],
-                else_=len(ranges) - 1)
-
-
-def _failing_at_most_one(selections: list[ColumnElement[bool]]) -> list[ColumnElement[bool]]:
-    """The rows some facet counts: those passing every selection but one at most (nothing to add under two)."""
-    if len(selections) < 2:
-        return []
-    return [or_(*[and_(*[other for other in selections if other is not left_out]) for left_out in selections])]
-
-
-# GROUPING(tenant_id, category_path_ids, bucket, attribute name): a bit set for each one a row is not grouped by.
-BY_SELLER, BY_CATEGORY_PATH, BY_PRICE_BUCKET, BY_ATTRIBUTE = 0b0111, 0b1011, 0b1101, 0b1110
-
-
-class _Group:
-    """One row of the grouping: which grouping, its key, the selections its rows fail, how many rows."""
-
-    def __init__(self, row, flag_names: dict[str, str]):
-        self.row = row
-        self.by = row.grouping
-        self.count = row.count
-        self.failed = {facet for facet, name in flag_names.items() if not getattr(row, name)}
-
-    @property
-    def is_whole(self) -> bool:
-        """Whether it adds up groups of its own kind: an attribute's of attribute sets, the others' of keys.
-
-        Each grouping of the second pass also gathers the first pass's other
-        kind of group, whose column it is grouped by is NULL there.
-        """
-        return (self.by == BY_ATTRIBUTE) == (self.row.by_keys == 0)
-
-    def passes_all_but(self, facet: str | None) -> bool:
-        """Whether its rows pass every selection, that of `facet` aside."""
-        return not (self.failed - {facet})
-
-
-def _counts_by_seller(groups: list[_Group], facet: str | None) -> dict[int, int]:
-    """Rows per seller id passing every selection but that of `facet` (every one if None)."""
-    counts: dict[int, int] = {}
-    for group in groups:
-        if group.by == BY_SELLER and group.passes_all_but(facet):
-            counts[group.row.tenant_id] = counts.get(group.row.tenant_id, 0) + group.count
-    return counts
-
-
-def _seller_counts(session, groups: list[_Group]) -> list[SellerCount]:
-    """The seller facet, each seller named as one of its visible documents names it."""
-    counts = _counts_by_seller(groups, SELLER)
-    seller_ids = [seller_id for seller_id, count in counts.items() if count > 0]
-    if not seller_ids:
-        return []
-    # One document per seller, read from the index of visible documents: its slug and name are the ones
-    # buyers see on every hit of that seller (they differ only while a rename is being reindexed).
-    seller = select(func.unnest(literal(seller_ids, ARRAY(BigInteger))).label("id")).subquery("seller")
-    card = (select(doc.seller_slug, doc.seller_name)
-            .where(doc.tenant_id == seller.c.id, doc.published, doc.seller_active).limit(1).lateral("card"))
-    names = {row.id: (row.seller_slug, row.seller_name)
-             for row in session.execute(select(seller.c.id, card.c.seller_slug, card.c.seller_name)
-                                        .select_from(seller.join(card, true())))}
-    return [SellerCount(seller_id, *names[seller_id], counts[seller_id]) for seller_id in seller_ids
-            if seller_id in names]
-
-
-def _category_counts(groups: list[_Group]) -> list[CategoryCount]:
-    counts: dict[int, int] = {}
-    for group in groups:
-        if group.by == BY_CATEGORY_PATH and group.passes_all_but(CATEGORY):
-            for category_id in group.row.category_path_ids or []:
-                counts[category_id] = counts.get(category_id, 0) + group.count
-    return [CategoryCount(category_id, count) for category_id, count in counts.items()]
-
-
-def _price_range_counts(groups: list[_Group], ranges: list[tuple[int, int | None]]) -> list[PriceRangeCount]:
-    counts: dict[int, int] = {}
-    for group in groups:
-        if group.by == BY_PRICE_BUCKET and group.row.bucket is not None and group.passes_all_but(PRICE):
-            counts[group.row.bucket] = counts.get(group.row.bucket, 0) + group.count
-    return [PriceRangeCount(low, high, counts.get(index, 0)) for index, (low, high) in enumerate(ranges)]
-
-
-def _attribute_counts(groups: list[_Group], query: SearchQuery) -> list[tuple[str, str, int]]:
-    """Attributes nobody selected are counted under every selection; a selected one without its own."""
-    selected = {attribute.name for attribute in query.attributes}
-    counts: dict[tuple[str, str], int] = {}
-    for group in groups:
-        name, value = group.row.attribute_name, group.row.attribute_value
-        if group.by != BY_ATTRIBUTE or name is None:
-            continue
-        if group.passes_all_but(_attribute_facet(name) if name in selected else None):
-            counts[(name, value)] = counts.get((name, value), 0) + group.count
-    return [(name, value, count) for (name, value), count in counts.items()]

@@ -1,4 +1,4 @@
-"""search documents name their attributes object by a number; a narrower facets index
+"""search documents name their attributes object by a number; a narrower facets index; facet counts per seller
 
 The facets grouped every matching document by its attributes JSONB object:
 hashing JSON was most of a broad search's time. Each distinct object now has
@@ -9,6 +9,10 @@ wide, it keeps an index-only scan of every visible document cheap. An index
 of the visible documents by attribute set lets a page of a narrow attribute
 filter read its few documents (a bitmap ANDed with the text's or the
 category's) instead of every visible one.
+
+`search_facet_counts` holds each seller's documents counted by facet value,
+stock and currency, kept exact by the backend on every write: a broad
+search reads the facets that count over every visible document there.
 
 Revision ID: 0009
 Revises: 0008
@@ -28,6 +32,36 @@ OLD_FACET_COLUMNS = ['seller_slug', 'seller_name', 'category_path_ids', 'attribu
                      'currency', 'rating']
 FACET_COLUMNS = ['category_path_ids', 'min_price_amount', 'attribute_set_id', 'in_stock', 'currency', 'rating',
                  'seller_slug']
+# The counts the backend writes (postgres_facets._COUNT_FACETS), of every seller, with the price ranges of
+# marketplace.search.query.PRICE_RANGE_EDGES.
+COUNT_FACETS = """
+    WITH visible AS MATERIALIZED (
+        SELECT tenant_id, in_stock, currency, category_path_ids, attribute_set_id,
+               CASE WHEN min_price_amount IS NULL THEN NULL WHEN min_price_amount < 1000 THEN 0
+                    WHEN min_price_amount < 2500 THEN 1 WHEN min_price_amount < 5000 THEN 2
+                    WHEN min_price_amount < 10000 THEN 3 WHEN min_price_amount < 25000 THEN 4 ELSE 5 END AS price_bucket
+        FROM platform.search_documents WHERE published AND seller_active
+    )
+    INSERT INTO platform.search_facet_counts (tenant_id, in_stock, currency, facet, facet_key, facet_value,
+                                              document_count)
+    SELECT tenant_id, in_stock, currency, 'seller', tenant_id::text, '', count(*)
+    FROM visible GROUP BY tenant_id, in_stock, currency
+    UNION ALL
+    SELECT tenant_id, in_stock, currency, 'category', category_id::text, '', count(*)
+    FROM visible CROSS JOIN unnest(category_path_ids) AS category_id
+    GROUP BY tenant_id, in_stock, currency, category_id
+    UNION ALL
+    SELECT tenant_id, in_stock, currency, 'price', price_bucket::text, '', count(*)
+    FROM visible WHERE price_bucket IS NOT NULL GROUP BY tenant_id, in_stock, currency, price_bucket
+    UNION ALL
+    SELECT by_set.tenant_id, by_set.in_stock, by_set.currency, 'attribute', pair.key, pair.value,
+           sum(by_set.documents)
+    FROM (SELECT tenant_id, in_stock, currency, attribute_set_id, count(*) AS documents
+          FROM visible GROUP BY tenant_id, in_stock, currency, attribute_set_id) AS by_set
+    JOIN platform.search_attribute_sets AS attribute_set ON attribute_set.id = by_set.attribute_set_id
+    CROSS JOIN jsonb_each_text(attribute_set.attributes) AS pair
+    GROUP BY by_set.tenant_id, by_set.in_stock, by_set.currency, pair.key, pair.value
+"""
 # The digest the backend writes (postgres_backend._ATTRIBUTE_SET_DIGEST): SHA-256 of the canonical JSONB text.
 DIGEST = "sha256(convert_to(attributes::text, 'UTF8'))"
 
@@ -56,9 +90,25 @@ def upgrade() -> None:
                     schema='platform', postgresql_include=FACET_COLUMNS, postgresql_where=VISIBLE)
     op.create_index('ix_search_documents_visible_attribute_set', 'search_documents', ['attribute_set_id'],
                     unique=False, schema='platform', postgresql_where=VISIBLE)
+    op.create_table('search_facet_counts',
+    sa.Column('tenant_id', sa.BigInteger(), nullable=False),
+    sa.Column('in_stock', sa.Boolean(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('facet', sa.String(length=20), nullable=False),
+    sa.Column('facet_key', sa.Text(), nullable=False),
+    sa.Column('facet_value', sa.Text(), nullable=False),
+    sa.Column('document_count', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['platform.tenants.id'],
+                            name=op.f('fk_search_facet_counts_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('tenant_id', 'in_stock', 'currency', 'facet', 'facet_key', 'facet_value',
+                            name=op.f('pk_search_facet_counts')),
+    schema='platform'
+    )
+    op.execute(COUNT_FACETS)
 
 
 def downgrade() -> None:
+    op.drop_table('search_facet_counts', schema='platform')
     op.drop_index('ix_search_documents_visible_attribute_set', table_name='search_documents', schema='platform')
     op.drop_index('ix_search_documents_visible_facet_keys', table_name='search_documents', schema='platform')
     op.create_index('ix_search_documents_visible_facets', 'search_documents', ['tenant_id'], unique=False,
