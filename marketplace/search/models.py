@@ -85,8 +85,10 @@ class SearchDocument(SharedBase):
         Index("ix_search_documents_visible_facet_keys", "tenant_id", postgresql_include=FACET_COLUMNS,
               postgresql_where=text("published AND seller_active")),
         # The documents of the attribute sets a buyer ticked, as a bitmap to AND with the others (text,
-        # category): a page of a narrow filter then reads its few documents, not every visible one.
+        # category): a page of a narrow filter then reads its few documents, not every visible one. With
+        # the facets' columns, the facets of two attribute filters or more read only the sets they count.
         Index("ix_search_documents_visible_attribute_set", "attribute_set_id",
+              postgresql_include=["tenant_id", *[name for name in FACET_COLUMNS if name != "attribute_set_id"]],
               postgresql_where=text("published AND seller_active")),
         # Cheapest first (ASC NULLS LAST, as `postgres_backend._order` sorts): a page read from the index.
         Index("ix_search_documents_visible_cheapest", "min_price_amount", "tenant_id", "product_id",

@@ -72,8 +72,10 @@ class PostgresSearchBackend:
         with UnitOfWork() as uow:
             session = uow.session
             session.execute(text(f"SET LOCAL work_mem = '{SEARCH_WORK_MEM}'"))
-            selections = _selections(query, _attribute_set_ids(session, query))
-            total, facets = count_and_facets(session, query, _common_filters(query, text_query), selections)
+            attribute_set_ids = _attribute_set_ids(session, query)
+            selections = _selections(query, attribute_set_ids)
+            total, facets = count_and_facets(session, query, _common_filters(query, text_query), selections,
+                                             attribute_set_ids)
             hits = _page(session, query, text_query, selections) if query.offset < total else []
         return SearchResult(total=total, hits=hits, facets=facets)
 

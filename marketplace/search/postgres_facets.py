@@ -14,10 +14,13 @@ but its own (multi-select). Two ways to the same exact numbers:
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 
 import psycopg
-from sqlalchemy import BigInteger, ColumnElement, and_, case, cast, exists, func, or_, select, true, tuple_
+from sqlalchemy import (
+    BigInteger, ColumnElement, Integer, and_, any_, case, cast, exists, func, or_, select, true, tuple_,
+)
 from sqlalchemy.dialects import postgresql
 
 from marketplace.search.models import SearchAttributeSet, SearchDocument, SearchFacetCount
@@ -64,12 +67,14 @@ class FacetCounts:
 
 
 def count_and_facets(session, query: SearchQuery, common_filters: list[ColumnElement[bool]],
-                     selections: dict[str, ColumnElement[bool]]) -> tuple[int, Facets]:
+                     selections: dict[str, ColumnElement[bool]],
+                     attribute_set_ids: dict[str, list[int]]) -> tuple[int, Facets]:
     """The number of documents matching the search, and its facets.
 
     `common_filters` are what every facet counts under (the buyer filter,
     the text, stock, currency, rating); `selections` the buyer's choices by
-    the facet each leaves out.
+    the facet each leaves out; `attribute_set_ids` the sets each attribute
+    selection accepts.
     """
     stored_fit = not query.text and query.min_rating is None
     if stored_fit and not selections:
@@ -80,8 +85,8 @@ def count_and_facets(session, query: SearchQuery, common_filters: list[ColumnEle
         (facet,) = selections
         total, counted = _counted(session, [*common_filters, *selections.values()], selections)
         return total, _facets(session, counted.with_facet_of(_stored(session, query, facet), facet))
-    total, counted = _counted(session, [*common_filters, *_failing_at_most_one(list(selections.values()))],
-                              selections)
+    total, counted = _counted(session, [*common_filters, *_failing_at_most_one(list(selections.values())),
+                                        *_in_sets_failing_at_most_one(attribute_set_ids)], selections)
     return total, _facets(session, counted)
 
 
@@ -125,14 +130,14 @@ def _counted(session, conditions: list[ColumnElement[bool]],
              selections: dict[str, ColumnElement[bool]]) -> tuple[int, FacetCounts]:
     """The total and every facet in one statement: one pass over the documents `conditions` keep.
 
-    Each row carries one flag per selection (whether it passes it). A first
-    GROUP BY GROUPING SETS counts the rows by their small keys (seller,
-    category path, price range together) and by attribute set, the flags
-    part of both groupings; a second one adds those groups up by seller, by
-    category path, by price range and by attribute name and value (each set
-    expanded once, not once per row). Each facet then adds up the groups
-    that pass every selection but its own. Exact: the counts a GROUP BY per
-    facet, each with its own WHERE, would give.
+    Each row carries one flag per selection (whether it passes it). One
+    GROUP BY GROUPING SETS counts the rows by seller, by category path, by
+    price range and by attribute set, the flags part of every grouping: small
+    keys (integers, short arrays), small hash tables. The attribute sets'
+    groups are then added up by attribute name and value, each set expanded
+    once. Each facet adds up the groups that pass every selection but its
+    own. Exact: the counts a GROUP BY per facet, each with its own WHERE,
+    would give.
     """
     flag_names = {facet: f"passes_{index}" for index, facet in enumerate(selections)}
     matching = (select(doc.tenant_id, doc.category_path_ids, price_bucket(price_ranges()).label("bucket"),
@@ -142,25 +147,20 @@ def _counted(session, conditions: list[ColumnElement[bool]],
     row = matching.c
     flags = [row[name] for name in flag_names.values()]
     keyed = select(
-        func.grouping(row.attribute_set_id).label("by_keys"), row.tenant_id, row.category_path_ids, row.bucket,
-        row.attribute_set_id, *flags, func.count().label("count"),
-    ).group_by(func.grouping_sets(tuple_(row.tenant_id, row.category_path_ids, row.bucket, *flags),
-                                  tuple_(row.attribute_set_id, *flags))).subquery("keyed")
+        func.grouping(row.tenant_id, row.category_path_ids, row.bucket, row.attribute_set_id).label("grouping"),
+        row.tenant_id, row.category_path_ids, row.bucket, row.attribute_set_id, *flags, func.count().label("count"),
+    ).group_by(func.grouping_sets(*[tuple_(key, *flags) for key in (row.tenant_id, row.category_path_ids,
+                                                                    row.bucket, row.attribute_set_id)])
+               ).subquery("keyed")
     key = keyed.c
     key_flags = [key[name] for name in flag_names.values()]
     pair = func.jsonb_each_text(attribute_set.attributes).table_valued("key", "value").lateral("pair")
-    grouped = select(
-        func.grouping(key.tenant_id, key.category_path_ids, key.bucket, pair.c.key).label("grouping"),
-        key.by_keys, key.tenant_id, key.category_path_ids, key.bucket, pair.c.key.label("attribute_name"),
-        pair.c.value.label("attribute_value"), *key_flags, cast(func.sum(key.count), BigInteger).label("count"),
-    ).select_from(
+    expanded = [key.grouping, key.tenant_id, key.category_path_ids, key.bucket, pair.c.key.label("attribute_name"),
+                pair.c.value.label("attribute_value"), *key_flags]
+    grouped = select(*expanded, cast(func.sum(key.count), BigInteger).label("count")).select_from(
         keyed.outerjoin(SearchAttributeSet, attribute_set.id == key.attribute_set_id).outerjoin(pair, true())
-    ).group_by(func.grouping_sets(tuple_(key.by_keys, key.tenant_id, *key_flags),
-                                  tuple_(key.by_keys, key.category_path_ids, *key_flags),
-                                  tuple_(key.by_keys, key.bucket, *key_flags),
-                                  tuple_(key.by_keys, pair.c.key, pair.c.value, *key_flags)))
-    groups = [group for group in (_Group(row, flag_names) for row in session.execute(grouped).all())
-              if group.is_whole]
+    ).group_by(*expanded)
+    groups = [_Group(row, flag_names) for row in session.execute(grouped).all()]
     return sum(_counts_by_seller(groups, None).values()), FacetCounts(
         sellers=_counts_by_seller(groups, SELLER),
         categories=_category_counts(groups),
@@ -176,8 +176,21 @@ def _failing_at_most_one(selections: list[ColumnElement[bool]]) -> list[ColumnEl
     return [or_(*[and_(*[other for other in selections if other is not left_out]) for left_out in selections])]
 
 
-# GROUPING(tenant_id, category_path_ids, bucket, attribute name): a bit set for each one a row is not grouped by.
-BY_SELLER, BY_CATEGORY_PATH, BY_PRICE_BUCKET, BY_ATTRIBUTE = 0b0111, 0b1011, 0b1101, 0b1110
+def _in_sets_failing_at_most_one(attribute_set_ids: dict[str, list[int]]) -> list[ColumnElement[bool]]:
+    """Under two attribute selections or more, the rows some facet counts are in the sets failing one at most.
+
+    Implied by `_failing_at_most_one`, but as one list of sets: the index
+    of visible documents by attribute set then reads those rows alone.
+    """
+    if len(attribute_set_ids) < 2:
+        return []
+    passed = Counter(set_id for set_ids in attribute_set_ids.values() for set_id in set_ids)
+    kept = sorted(set_id for set_id, count in passed.items() if count >= len(attribute_set_ids) - 1)
+    return [doc.attribute_set_id == any_(cast(kept, postgresql.ARRAY(Integer)))]
+
+
+# GROUPING(tenant_id, category_path_ids, bucket, attribute_set_id): a bit for each one a row is not grouped by.
+BY_SELLER, BY_CATEGORY_PATH, BY_PRICE_BUCKET, BY_ATTRIBUTE_SET = 0b0111, 0b1011, 0b1101, 0b1110
 
 
 class _Group:
@@ -188,15 +201,6 @@ class _Group:
         self.by = row.grouping
         self.count = row.count
         self.failed = {facet for facet, name in flag_names.items() if not getattr(row, name)}
-
-    @property
-    def is_whole(self) -> bool:
-        """Whether it adds up groups of its own kind: an attribute's of attribute sets, the others' of keys.
-
-        Each grouping of the second pass also gathers the first pass's other
-        kind of group, whose column it is grouped by is NULL there.
-        """
-        return (self.by == BY_ATTRIBUTE) == (self.row.by_keys == 0)
 
     def passes_all_but(self, facet: str | None) -> bool:
         """Whether its rows pass every selection, that of `facet` aside."""
@@ -234,7 +238,7 @@ def _attribute_counts(groups: list[_Group], selections: dict[str, ColumnElement[
     counts: dict[tuple[str, str], int] = {}
     for group in groups:
         name, value = group.row.attribute_name, group.row.attribute_value
-        if group.by != BY_ATTRIBUTE or name is None:
+        if group.by != BY_ATTRIBUTE_SET or name is None:  # a set without attributes
             continue
         facet = attribute_facet(name)
         if group.passes_all_but(facet if facet in selections else None):

@@ -8,7 +8,8 @@ facets' pass drops the JSON and the seller's name for that id: about half as
 wide, it keeps an index-only scan of every visible document cheap. An index
 of the visible documents by attribute set lets a page of a narrow attribute
 filter read its few documents (a bitmap ANDed with the text's or the
-category's) instead of every visible one.
+category's) instead of every visible one; it carries the facets' columns,
+so that the facets of two attribute filters read only the sets they count.
 
 `search_facet_counts` holds each seller's documents counted by facet value,
 stock and currency, kept exact by the backend on every write: a broad
@@ -89,7 +90,9 @@ def upgrade() -> None:
     op.create_index('ix_search_documents_visible_facet_keys', 'search_documents', ['tenant_id'], unique=False,
                     schema='platform', postgresql_include=FACET_COLUMNS, postgresql_where=VISIBLE)
     op.create_index('ix_search_documents_visible_attribute_set', 'search_documents', ['attribute_set_id'],
-                    unique=False, schema='platform', postgresql_where=VISIBLE)
+                    unique=False, schema='platform', postgresql_where=VISIBLE,
+                    postgresql_include=['tenant_id', 'category_path_ids', 'min_price_amount', 'in_stock', 'currency',
+                                        'rating', 'seller_slug'])
     op.create_table('search_facet_counts',
     sa.Column('tenant_id', sa.BigInteger(), nullable=False),
     sa.Column('in_stock', sa.Boolean(), nullable=False),
