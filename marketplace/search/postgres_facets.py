@@ -76,6 +76,7 @@ def count_and_facets(session, query: SearchQuery, common_filters: list[ColumnEle
     the facet each leaves out; `attribute_set_ids` the sets each attribute
     selection accepts.
     """
+    # The stored counts are by seller, stock and currency: they answer common filters of those alone.
     stored_fit = not query.text and query.min_rating is None
     if stored_fit and not selections:
         stored = _stored(session, query, None)
@@ -117,7 +118,7 @@ def _named_sellers(session, counts: dict[int, int]) -> list[SellerCount]:
             if seller_id in names]
 
 
-def price_bucket(ranges: list[tuple[int, int | None]]) -> ColumnElement[int]:
+def _price_bucket(ranges: list[tuple[int, int | None]]) -> ColumnElement[int]:
     """The index of the price facet's range a document's price falls in (NULL without a price)."""
     return case((doc.min_price_amount.is_(None), None),
                 *[(doc.min_price_amount < high, index) for index, (_, high) in enumerate(ranges) if high],
@@ -140,7 +141,7 @@ def _counted(session, conditions: list[ColumnElement[bool]],
     would give.
     """
     flag_names = {facet: f"passes_{index}" for index, facet in enumerate(selections)}
-    matching = (select(doc.tenant_id, doc.category_path_ids, price_bucket(price_ranges()).label("bucket"),
+    matching = (select(doc.tenant_id, doc.category_path_ids, _price_bucket(price_ranges()).label("bucket"),
                        doc.attribute_set_id,
                        *[selection.label(flag_names[facet]) for facet, selection in selections.items()])
                 .where(*conditions).subquery("matching"))
@@ -313,7 +314,7 @@ _DELETE_FACET_COUNTS = f"DELETE FROM {_table(SearchFacetCount)} WHERE tenant_id 
 _COUNT_FACETS = f"""
     WITH visible AS MATERIALIZED (
         SELECT tenant_id, in_stock, currency, category_path_ids, attribute_set_id,
-               {_sql(price_bucket(price_ranges()))} AS price_bucket
+               {_sql(_price_bucket(price_ranges()))} AS price_bucket
         FROM {_table(SearchDocument)} WHERE tenant_id = ANY(%(seller_ids)s) AND published AND seller_active
     )
     INSERT INTO {_table(SearchFacetCount)} (tenant_id, in_stock, currency, facet, facet_key, facet_value,
