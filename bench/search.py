@@ -86,7 +86,7 @@ def opensearch() -> Iterator[tuple[str, int | None]]:
 
 
 def shared_buffers(database_url: str) -> str:
-    """The server's buffers: an embedded server started before `EMBEDDED_SHARED_BUFFERS` has its old ones."""
+    """The server's shared buffers, PostgreSQL's cache of table and index pages (128MB unless configured)."""
     with psycopg.connect(psycopg_url(database_url)) as connection:
         return connection.execute("SHOW shared_buffers").fetchone()[0]
 

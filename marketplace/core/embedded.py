@@ -26,9 +26,6 @@ log = logging.getLogger(__name__)
 
 # Unix sockets live in a path of at most 107 bytes on Linux.
 _MAX_SOCKET_PATH = 100
-# PostgreSQL's default of 128MB holds less than the search documents of 200,000 products and their indexes
-# (about 260MB): a broad text search then read most of its pages from the OS again, on every search.
-EMBEDDED_SHARED_BUFFERS = "512MB"
 
 
 def embedded_database_url(var_dir: str | os.PathLike, database: str = "marketplace") -> str:
@@ -44,25 +41,10 @@ def embedded_database_url(var_dir: str | os.PathLike, database: str = "marketpla
     socket_dir = server.get_postmaster_info().socket_dir
     admin_url = f"postgresql://postgres@/postgres?host={socket_dir}"
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        _configure_server(conn)
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{database}"')
     return f"postgresql+psycopg://postgres@/{database}?host={socket_dir}"
-
-
-def _configure_server(conn: psycopg.Connection) -> None:
-    """Keep the embedded server's settings in its data folder; a server running without them gets them next start.
-
-    pgserver starts the server itself, with no say in its settings: ALTER
-    SYSTEM writes them to postgresql.auto.conf, read whenever it starts.
-    """
-    configured = conn.execute(
-        "SELECT setting FROM pg_file_settings WHERE name = 'shared_buffers' "
-        "AND sourcefile LIKE '%postgresql.auto.conf' ORDER BY seqno DESC LIMIT 1").fetchone()
-    if configured is None or configured[0] != EMBEDDED_SHARED_BUFFERS:
-        conn.execute(f"ALTER SYSTEM SET shared_buffers = '{EMBEDDED_SHARED_BUFFERS}'")
-        log.info("embedded PostgreSQL: shared_buffers %s from its next start", EMBEDDED_SHARED_BUFFERS)
 
 
 def drop_embedded_database(database_url: str) -> None:
