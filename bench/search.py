@@ -37,13 +37,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
+import psycopg
 from flask import Flask
 from opensearchpy import OpenSearch
 
 from bench import search_indexing as indexing
 from bench import search_queries as queries
 from bench.search_catalog import SeededCatalog, seed_catalog
-from bench.support import BENCH_VAR_DIR, bench_database, bench_redis, goal_line, gunicorn
+from bench.support import BENCH_VAR_DIR, bench_database, bench_redis, goal_line, gunicorn, psycopg_url
 from marketplace import tables  # noqa: F401  (complete metadata, as the app has it)
 from marketplace.app import create_app
 from marketplace.search.opensearch_backend import OpenSearchBackend
@@ -82,6 +83,12 @@ def opensearch() -> Iterator[tuple[str, int | None]]:
             yield url, node.process.pid
         finally:
             node.stop()
+
+
+def shared_buffers(database_url: str) -> str:
+    """The server's shared buffers, PostgreSQL's cache of table and index pages (128MB unless configured)."""
+    with psycopg.connect(psycopg_url(database_url)) as connection:
+        return connection.execute("SHOW shared_buffers").fetchone()[0]
 
 
 def delete_indices(client: OpenSearch, pattern: str) -> None:
@@ -220,7 +227,7 @@ def main() -> None:
         gc.freeze()
         print(f"(set-up: OpenSearch, PostgreSQL and Redis up and {catalog.product_count:,} products seeded in "
               f"{seeded - started:.0f} s; their documents built from the catalog in this process in "
-              f"{built - building:.0f} s)", flush=True)
+              f"{built - building:.0f} s; PostgreSQL's shared_buffers {shared_buffers(database_url)})", flush=True)
 
         backend = OpenSearchBackend.from_url(opensearch_url, prefix=prefix)
         try:

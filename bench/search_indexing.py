@@ -43,6 +43,7 @@ from marketplace.core.extensions import redis_client
 from marketplace.search import jobs
 from marketplace.search.documents import iter_tenant_documents, load_tenant
 from marketplace.search.opensearch_backend import OpenSearchBackend, _source
+from marketplace.search.postgres_facets import recount_facets
 from tenants.models import TenantRef
 from tenants.uow import UnitOfWork
 from workers.queues import get_queue
@@ -54,15 +55,24 @@ PRODUCT_IDS_PER_MESSAGE = 1000
 WORKER_COUNT = 2
 SEARCH_QUEUE = "search"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-# platform.search_documents as the PostgreSQL backend writes it (postgres_backend._row); a parameter used
-# twice is cast, or the server deduces text for one use and varchar for the other.
+# platform.search_documents as the PostgreSQL backend writes it (postgres_backend._row), its attributes named by
+# their set's id, the sets added first; a parameter used twice is cast, or the server deduces text for one use
+# and varchar for the other.
+POSTGRES_ATTRIBUTE_SETS_INSERT = """
+    INSERT INTO platform.search_attribute_sets (digest, attributes)
+    SELECT sha256(convert_to(attributes::text, 'UTF8')), attributes FROM unnest(%s::jsonb[]) AS given(attributes)
+    ON CONFLICT (digest) DO NOTHING
+"""
 POSTGRES_ROW_INSERT = """
     INSERT INTO platform.search_documents (
         tenant_id, product_id, version, product_slug, title, description, category_id, category_path_ids,
-        category_path_names, attributes, min_price_amount, max_price_amount, currency, in_stock, rating, rating_count,
-        seller_slug, seller_name, image_url, published, seller_active, published_at, search_vector, suggest_vector)
+        category_path_names, attributes, attribute_set_id, min_price_amount, max_price_amount, currency, in_stock,
+        rating, rating_count, seller_slug, seller_name, image_url, published, seller_active, published_at,
+        search_vector, suggest_vector)
     VALUES (%(seller_id)s, %(product_id)s, %(version)s, %(product_slug)s, %(title)s::text, %(description)s::text,
-            %(category_id)s, %(category_path_ids)s, %(category_path_names)s, %(attributes)s, %(min_price_amount)s,
+            %(category_id)s, %(category_path_ids)s, %(category_path_names)s, %(attributes)s::jsonb,
+            (SELECT id FROM platform.search_attribute_sets
+             WHERE digest = sha256(convert_to(%(attributes)s::jsonb::text, 'UTF8'))), %(min_price_amount)s,
             %(max_price_amount)s, %(currency)s, %(in_stock)s, %(rating)s, %(rating_count)s, %(seller_slug)s,
             %(seller_name)s, %(image_url)s, %(published)s, %(seller_active)s, %(published_at)s,
             setweight(to_tsvector('english', %(title)s::text), 'A')
@@ -318,9 +328,15 @@ def raw_opensearch_bulk(backend: OpenSearchBackend, index: str, sources: list[di
 
 
 def raw_postgres_insert(database_url: str, sources: list[dict]) -> None:
-    """One executemany of every row (psycopg pipelines it), in one transaction."""
-    with psycopg.connect(psycopg_url(database_url)) as connection, connection.cursor() as cursor:
-        cursor.executemany(POSTGRES_ROW_INSERT, (_postgres_row(source) for source in sources))
+    """The distinct attribute sets, one executemany of every row (psycopg pipelines it), then the sellers' facet
+    counts as the backend writes them, in one transaction."""
+    distinct_attributes = {tuple(sorted(source["attributes"].items())): source["attributes"] for source in sources}
+    with psycopg.connect(psycopg_url(database_url)) as connection:
+        with connection.cursor() as cursor:
+            cursor.execute(POSTGRES_ATTRIBUTE_SETS_INSERT,
+                           [[Jsonb(attributes) for attributes in distinct_attributes.values()]])
+            cursor.executemany(POSTGRES_ROW_INSERT, (_postgres_row(source) for source in sources))
+        recount_facets(connection, sorted({source["seller_id"] for source in sources}))
 
 
 def _postgres_row(source: dict) -> dict:
@@ -330,7 +346,7 @@ def _postgres_row(source: dict) -> dict:
 
 def empty_postgres_documents(database_url: str) -> None:
     with psycopg.connect(psycopg_url(database_url)) as connection:
-        connection.execute("TRUNCATE platform.search_documents")
+        connection.execute("TRUNCATE platform.search_documents, platform.search_attribute_sets")
 
 
 def count_postgres_documents(database_url: str) -> int:

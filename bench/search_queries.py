@@ -6,9 +6,9 @@ them one after the other over one keep-alive connection to the real app,
 served by gunicorn as in production; after each API request the same
 search goes straight to the engine: for OpenSearch, the very body
 `opensearch_dsl.search_body(query)` builds, sent with opensearch-py to the
-read alias; for PostgreSQL, whose search is two statements (the total and
-the facets in one, then the page), the backend's `search()` called in this
-process.
+read alias; for PostgreSQL, whose search is a few statements (the total
+and the facets, the sellers' names, the page), the backend's `search()`
+called in this process.
 The API's figure minus the direct one is what the app adds: the backend's
 work around the engine's answer, the category labels, the response schema,
 JSON, the request through Flask, HTTP. Every third round also times those
@@ -146,7 +146,7 @@ def opensearch_direct(backend: OpenSearchBackend) -> Direct:
 
 
 def backend_direct(backend: SearchBackend) -> Direct:
-    return Direct(f"{type(backend).__name__}.search() in process (total and facets in one statement, then the page)",
+    return Direct(f"{type(backend).__name__}.search() in process (total and facets, then the page)",
                   lambda query: backend.search(query).total, is_backend_search=True)
 
 

@@ -16,6 +16,8 @@ the control database's transactions and that of a tenant's:
        look the token up unlocked, lock its user, then lock the token.
     4. a tenant's custom domain claims
     5. listing rows (in product id order), in the listing job's own transaction
+    6. a seller's stored search facet counts (`lock_sellers_facet_counts`, sellers in id order),
+       in the search indexing job's transaction
     In a tenant's schema
     1. in a catalog import chunk, the seller's import lock (`lock_catalog_imports`)
     2. the seller's storefront settings row
@@ -56,6 +58,8 @@ CATEGORY_TREE_LOCK_KEY = 0x6361742D74726565
 # pg_advisory_xact_lock(class, object) class of a seller's catalog imports (the bytes of "imp"); the
 # two-key space of advisory locks is apart from the one-key space of the category tree.
 CATALOG_IMPORT_LOCK_CLASS = 0x696D70
+# The class of a seller's stored search facet counts (PostgreSQL search backend).
+SEARCH_FACET_COUNTS_LOCK_CLASS = 7_301
 # The class of a tenant's schema being built (the bytes of "prv").
 TENANT_PROVISIONING_LOCK_CLASS = 0x707276
 INT4_KEYS = 2**31
@@ -121,3 +125,15 @@ def try_session_lock(connection: Connection, key: int) -> bool:
 def release_session_lock(connection: Connection, key: int) -> None:
     connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
     connection.commit()
+
+
+def lock_sellers_facet_counts(connection, seller_ids: list[int]) -> None:
+    """One recount of a seller's stored search facet counts at a time, sellers in id order (a psycopg connection).
+
+    Two writers of one seller take turns until their commits, so the second
+    recount sees both writes.
+    """
+    with connection.cursor() as cursor:
+        for seller_id in sorted(seller_ids):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",
+                           (SEARCH_FACET_COUNTS_LOCK_CLASS, seller_id % INT4_KEYS))

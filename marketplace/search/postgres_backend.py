@@ -4,8 +4,8 @@ Relevance is `ts_rank` over a weighted `tsvector` (title A, description B,
 category names C, English stemming); suggestions are prefix matches on the
 title's words (`'iph':*` on an unstemmed vector). The total and the
 facets, each counted under every filter but its own (multi-select), come
-from one GROUP BY GROUPING SETS pass over the matching documents; the page
-is a second statement.
+from `postgres_facets` (one pass over the matching documents, or counts
+stored per seller); the page is one more statement.
 
 What it cannot do, unlike OpenSearch (the README says it too): forgive
 typos, match inside words, or complete a misspelt prefix. The embedded
@@ -20,18 +20,21 @@ from typing import Any, Callable
 import psycopg
 from psycopg.types.json import Jsonb
 from sqlalchemy import (
-    ColumnElement, and_, case, delete, exists, func, literal, literal_column, select, text, tuple_, update,
+    ColumnElement, Integer, and_, any_, delete, exists, func, literal, literal_column, or_, select, text, update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
 
 from marketplace.search.documents import ProductDocument
-from marketplace.search.results import distinct_suggestions, ordered_attributes, ordered_categories, ordered_sellers
-from marketplace.search.models import SearchDocument
+from marketplace.search.results import distinct_suggestions
+from marketplace.search.models import SearchAttributeSet, SearchDocument
 from marketplace.search.port import (
-    CategoryCount, DocumentSource, Facets, Health, IndexReport, PriceRangeCount, ReindexProgress, SearchHit,
-    SearchResult, SellerCount, Suggestion,
+    DocumentSource, Health, IndexReport, ReindexProgress, SearchHit, SearchResult, Suggestion,
 )
-from marketplace.search.query import SearchQuery, SortOrder, SuggestQuery, price_ranges
+from marketplace.search.postgres_facets import (
+    CATEGORY, PRICE, SELLER, attribute_facet, count_and_facets, recount_facets,
+)
+from marketplace.search.query import SearchQuery, SortOrder, SuggestQuery
 from tenants.models import Tenant, TenantStatus
 from tenants.uow import UnitOfWork
 
@@ -44,10 +47,9 @@ HEALTH_TIMEOUT_MS = 2000
 # Enough for the facets' grouping of every buyer-visible document to stay in memory (hash tables, no
 # sort spilled to disk); for the search's own transaction only.
 SEARCH_WORK_MEM = "64MB"
-# The facets whose own selection they leave out; an attribute's is `_attribute_facet(name)`.
-CATEGORY, SELLER, PRICE = "category", "seller", "price"
 
 doc = SearchDocument.__table__.c
+attribute_set = SearchAttributeSet.__table__.c
 
 
 class PostgresSearchBackend:
@@ -62,6 +64,7 @@ class PostgresSearchBackend:
         with UnitOfWork() as uow:
             uow.session.execute(delete(SearchDocument).where(
                 doc.tenant_id == seller_id, doc.product_id.in_(product_ids)))
+            recount_facets(_driver_connection(uow), [seller_id])
             uow.commit()
 
     def search(self, query: SearchQuery) -> SearchResult:
@@ -69,8 +72,11 @@ class PostgresSearchBackend:
         with UnitOfWork() as uow:
             session = uow.session
             session.execute(text(f"SET LOCAL work_mem = '{SEARCH_WORK_MEM}'"))
-            total, facets = _count_and_facets(session, query, text_query)
-            hits = _page(session, query, text_query) if query.offset < total else []
+            attribute_set_ids = _attribute_set_ids(session, query)
+            selections = _selections(query, attribute_set_ids)
+            total, facets = count_and_facets(session, query, _common_filters(query, text_query), selections,
+                                             attribute_set_ids)
+            hits = _page(session, query, text_query, selections) if query.offset < total else []
         return SearchResult(total=total, hits=hits, facets=facets)
 
     def suggest(self, query: SuggestQuery) -> list[Suggestion]:
@@ -93,6 +99,7 @@ class PostgresSearchBackend:
         with UnitOfWork() as uow:
             uow.session.execute(update(SearchDocument).where(
                 doc.tenant_id == seller_id, doc.seller_active.is_distinct_from(active)).values(seller_active=active))
+            recount_facets(_driver_connection(uow), [seller_id])
             uow.commit()
 
     def reindex_tenant(self, seller_id: int, source: DocumentSource,
@@ -123,6 +130,7 @@ class PostgresSearchBackend:
     def drop_tenant(self, seller_id: int) -> None:
         with UnitOfWork() as uow:
             uow.session.execute(delete(SearchDocument).where(doc.tenant_id == seller_id))
+            recount_facets(_driver_connection(uow), [seller_id])
             uow.commit()
 
     def refresh(self) -> None:
@@ -148,11 +156,15 @@ class PostgresSearchBackend:
         more to build and compile than to run (bench/search.py).
         """
         statement = _UPSERT_SAME_OR_NEWER if replace_same_version else _UPSERT_NEWER
+        rows = [_row(document) for document in documents]
         with UnitOfWork() as uow:
             with _driver_connection(uow).cursor() as cursor:
-                cursor.executemany(statement, [_row(document) for document in documents])
+                # Its own statement first: the upsert's snapshot then sees a set another batch added meanwhile.
+                cursor.execute(_ADD_ATTRIBUTE_SETS, [_distinct_attributes(rows)])
+                cursor.executemany(statement, rows)
                 # Rows an upsert's WHERE refused (not newer) are not counted as affected.
                 written = cursor.rowcount if documents else 0
+            recount_facets(_driver_connection(uow), sorted({document.seller_id for document in documents}))
             uow.commit()
         return IndexReport(written=written, stale=len(documents) - written)
 
@@ -171,16 +183,38 @@ def _row(document: ProductDocument) -> dict[str, Any]:
     return row
 
 
+def _distinct_attributes(rows: list[dict[str, Any]]) -> list[Jsonb]:
+    """Each attributes object of the rows once."""
+    distinct = {tuple(sorted(row["attributes"].obj.items())): row["attributes"] for row in rows}
+    return list(distinct.values())
+
+
 def _driver_connection(uow: UnitOfWork) -> psycopg.Connection:
     """The psycopg connection under the unit of work's transaction."""
     return uow.session.connection().connection.driver_connection
 
 
+def _digest(attributes: str) -> str:
+    """SQL of the key of an attributes object among the sets: SHA-256 of its JSONB text, canonical."""
+    return f"sha256(convert_to(({attributes})::text, 'UTF8'))"
+
+
+_ATTRIBUTE_SETS = f"{SearchAttributeSet.__table__.schema}.{SearchAttributeSet.__tablename__}"
+# The attributes objects of a batch that no set holds yet, in the digests' order: two batches adding the same
+# sets at once wait for each other in one order, never in a cycle. Only the missing ones: every insert
+# attempted, even one that conflicts, would spend an id.
+_ADD_ATTRIBUTE_SETS = (
+    f"INSERT INTO {_ATTRIBUTE_SETS} (digest, attributes) "
+    f"SELECT {_digest('given.attributes')}, given.attributes FROM unnest(%s::jsonb[]) AS given(attributes) "
+    f"WHERE NOT EXISTS (SELECT FROM {_ATTRIBUTE_SETS} AS known WHERE known.digest = {_digest('given.attributes')}) "
+    f"ORDER BY 1 ON CONFLICT (digest) DO NOTHING"
+)
 _DOCUMENT_COLUMNS = [column.name for column in SearchDocument.__table__.columns]
 _UPDATED_COLUMNS = [column.name for column in SearchDocument.__table__.columns if not column.primary_key]
 # The parameter of each column is the document field of its name (`tenant_id` is the document's seller),
 # but for the vectors: the title weighs most (A), then the description (B), then the category names (C);
-# suggestions match the title's words unstemmed. A parameter used twice is cast, or the server could
+# suggestions match the title's words unstemmed; the attributes are named by their set's id too (the set is added
+# first, `_ADD_ATTRIBUTE_SETS`). A parameter used twice is cast, or the server could
 # deduce text for one use and varchar for the other.
 _VALUES = {name: f"%({name})s" for name in _DOCUMENT_COLUMNS} | {
     "tenant_id": "%(seller_id)s",
@@ -190,6 +224,8 @@ _VALUES = {name: f"%({name})s" for name in _DOCUMENT_COLUMNS} | {
                      " || setweight(to_tsvector('english', %(description)s::text), 'B')"
                      " || setweight(to_tsvector('english', %(category_names)s::text), 'C')",
     "suggest_vector": "to_tsvector('simple', %(title)s::text)",
+    "attributes": "%(attributes)s::jsonb",
+    "attribute_set_id": f"(SELECT id FROM {_ATTRIBUTE_SETS} WHERE digest = {_digest('%(attributes)s::jsonb')})",
 }
 
 
@@ -237,9 +273,9 @@ def _buyer_filter(seller_id: int | None) -> list[ColumnElement[bool]]:
     return clauses
 
 
-def _filters(query: SearchQuery, text_query) -> list[ColumnElement[bool]]:
+def _filters(query: SearchQuery, text_query, selections: dict[str, ColumnElement[bool]]) -> list[ColumnElement[bool]]:
     """The WHERE of a search: what every facet counts under, then the buyer's selections."""
-    return [*_common_filters(query, text_query), *_selections(query).values()]
+    return [*_common_filters(query, text_query), *selections.values()]
 
 
 def _common_filters(query: SearchQuery, text_query) -> list[ColumnElement[bool]]:
@@ -256,7 +292,25 @@ def _common_filters(query: SearchQuery, text_query) -> list[ColumnElement[bool]]
     return clauses
 
 
-def _selections(query: SearchQuery) -> dict[str, ColumnElement[bool]]:
+def _attribute_set_ids(session, query: SearchQuery) -> dict[str, list[int]]:
+    """Per attribute the buyer filters on, the ids of the attribute sets holding one of the values asked for.
+
+    Read before the search's statements, which then name the sets by
+    constant lists: the planner estimates how many documents those hold
+    (from the column's statistics, where a subquery left it guessing), and
+    each document is checked with one hashed lookup.
+    """
+    if not query.attributes:
+        return {}
+    matches = {attribute.name: attribute_set.attributes[attribute.name].astext.in_(attribute.values)
+               for attribute in query.attributes}
+    rows = session.execute(select(attribute_set.id, *[match.label(f"has_{index}") for index, match
+                                                      in enumerate(matches.values())])
+                           .where(or_(*matches.values()))).all()
+    return {name: [row.id for row in rows if row[index + 1]] for index, name in enumerate(matches)}
+
+
+def _selections(query: SearchQuery, attribute_set_ids: dict[str, list[int]]) -> dict[str, ColumnElement[bool]]:
     """The buyer's selections, by the facet that leaves its own out (multi-select counts)."""
     selections: dict[str, ColumnElement[bool]] = {}
     if query.category_ids:
@@ -269,15 +323,12 @@ def _selections(query: SearchQuery) -> dict[str, ColumnElement[bool]]:
     if price:
         selections[PRICE] = and_(*price)
     for attribute in query.attributes:
-        selections[_attribute_facet(attribute.name)] = doc.attributes[attribute.name].astext.in_(attribute.values)
+        selections[attribute_facet(attribute.name)] = doc.attribute_set_id == any_(
+            literal(attribute_set_ids[attribute.name], ARRAY(Integer)))
     return selections
 
 
-def _attribute_facet(name: str) -> str:
-    return f"attribute:{name}"
-
-
-def _page(session, query: SearchQuery, text_query) -> list[SearchHit]:
+def _page(session, query: SearchQuery, text_query, selections: dict[str, ColumnElement[bool]]) -> list[SearchHit]:
     """The page's documents, each with its rank when there is text.
 
     Sorted by relevance, every match is ranked to find the page; sorted by
@@ -287,8 +338,9 @@ def _page(session, query: SearchQuery, text_query) -> list[SearchHit]:
     """
     ranked_first = query.sort == SortOrder.RELEVANCE and text_query is not None
     score = func.ts_rank(doc.search_vector, text_query) if ranked_first else literal(None)
-    page = (select(*_PAGE_COLUMNS, doc.search_vector, score.label("score")).where(*_filters(query, text_query))
-            .order_by(*_order(query, score)).limit(query.page_size).offset(query.offset).subquery("page"))
+    page = (select(*_PAGE_COLUMNS, doc.search_vector, score.label("score"))
+            .where(*_filters(query, text_query, selections)).order_by(*_order(query, score))
+            .limit(query.page_size).offset(query.offset).subquery("page"))
     ranked_late = not ranked_first and text_query is not None
     page_score = func.ts_rank(page.c.search_vector, text_query) if ranked_late else page.c.score
     rows = session.execute(
@@ -299,9 +351,9 @@ def _page(session, query: SearchQuery, text_query) -> list[SearchHit]:
                       _document(row)) for row in rows]
 
 
-# A hit's document: every column but the vectors.
+# A hit's document: every column but the vectors (and the attributes' id: the attributes are there).
 _PAGE_COLUMNS = [column for column in SearchDocument.__table__.columns
-                 if column.name not in ("search_vector", "suggest_vector")]
+                 if column.name not in ("search_vector", "suggest_vector", "attribute_set_id")]
 
 
 def _order(query: SearchQuery, score, columns=doc) -> list:
@@ -317,104 +369,3 @@ def _order(query: SearchQuery, score, columns=doc) -> list:
     if query.sort == SortOrder.RELEVANCE and query.text:
         return [score.desc(), *newest]
     return newest
-
-
-def _count_and_facets(session, query: SearchQuery, text_query) -> tuple[int, Facets]:
-    """The total and every facet in one statement: one pass over the rows the common filters match.
-
-    Each matching row carries one flag per selection (whether it passes it).
-    One GROUP BY GROUPING SETS counts the rows by seller, by category path, by
-    price bucket and by attribute object, the flags part of every grouping;
-    each facet then adds up the groups that pass every selection but its own.
-    Category paths and attribute objects are few next to the rows: they are
-    unnested after grouping, not before. Exact: the counts a GROUP BY per
-    facet, each with its own WHERE, would give.
-    """
-    selections = _selections(query)
-    ranges = price_ranges()
-    bucket = case((doc.min_price_amount.is_(None), None),
-                  *[(doc.min_price_amount < high, index) for index, (_, high) in enumerate(ranges) if high],
-                  else_=len(ranges) - 1)
-    flag_names = {facet: f"passes_{index}" for index, facet in enumerate(selections)}
-    matching = (select(doc.tenant_id, doc.seller_slug, doc.seller_name, doc.category_path_ids, doc.attributes,
-                       bucket.label("bucket"),
-                       *[selection.label(flag_names[facet]) for facet, selection in selections.items()])
-                .where(*_common_filters(query, text_query)).subquery("matching"))
-    row = matching.c
-    flags = [row[name] for name in flag_names.values()]
-    grouped = select(
-        func.grouping(row.tenant_id, row.category_path_ids, row.bucket, row.attributes).label("grouping"),
-        row.tenant_id, row.seller_slug, row.seller_name, row.category_path_ids, row.bucket, row.attributes, *flags,
-        func.count().label("count"),
-    ).group_by(func.grouping_sets(tuple_(row.tenant_id, row.seller_slug, row.seller_name, *flags),
-                                  tuple_(row.category_path_ids, *flags), tuple_(row.bucket, *flags),
-                                  tuple_(row.attributes, *flags)))
-    groups = [_Group(group, flag_names) for group in session.execute(grouped).all()]
-    return sum(group.count for group in groups if group.by == BY_SELLER and group.passes_all_but(None)), Facets(
-        categories=ordered_categories(_category_counts(groups)),
-        sellers=ordered_sellers(_seller_counts(groups)),
-        price_ranges=_price_range_counts(groups, ranges),
-        attributes=ordered_attributes(_attribute_counts(groups, query)),
-    )
-
-
-# GROUPING(tenant_id, category_path_ids, bucket, attributes): a bit set for each column a row is not grouped by.
-BY_SELLER, BY_CATEGORY_PATH, BY_PRICE_BUCKET, BY_ATTRIBUTES = 0b0111, 0b1011, 0b1101, 0b1110
-
-
-class _Group:
-    """One row of the grouping: which grouping, its key, the selections its rows fail, how many rows."""
-
-    def __init__(self, row, flag_names: dict[str, str]):
-        self.row = row
-        self.by = row.grouping
-        self.count = row.count
-        self.failed = {facet for facet, name in flag_names.items() if not getattr(row, name)}
-
-    def passes_all_but(self, facet: str | None) -> bool:
-        """Whether its rows pass every selection, that of `facet` aside."""
-        return not (self.failed - {facet})
-
-
-def _seller_counts(groups: list[_Group]) -> list[SellerCount]:
-    # Grouped by seller, slug and name: a seller renamed while its documents are rewritten shows the
-    # greatest slug and name of its matching documents, as max() over them would.
-    sellers: dict[int, SellerCount] = {}
-    for group in groups:
-        if group.by == BY_SELLER and group.passes_all_but(SELLER):
-            seen = sellers.get(group.row.tenant_id)
-            slug, name, count = group.row.seller_slug, group.row.seller_name, group.count
-            if seen:
-                slug, name, count = max(slug, seen.seller_slug), max(name, seen.seller_name), count + seen.count
-            sellers[group.row.tenant_id] = SellerCount(group.row.tenant_id, slug, name, count)
-    return list(sellers.values())
-
-
-def _category_counts(groups: list[_Group]) -> list[CategoryCount]:
-    counts: dict[int, int] = {}
-    for group in groups:
-        if group.by == BY_CATEGORY_PATH and group.passes_all_but(CATEGORY):
-            for category_id in group.row.category_path_ids or []:
-                counts[category_id] = counts.get(category_id, 0) + group.count
-    return [CategoryCount(category_id, count) for category_id, count in counts.items()]
-
-
-def _price_range_counts(groups: list[_Group], ranges: list[tuple[int, int | None]]) -> list[PriceRangeCount]:
-    counts: dict[int, int] = {}
-    for group in groups:
-        if group.by == BY_PRICE_BUCKET and group.row.bucket is not None and group.passes_all_but(PRICE):
-            counts[group.row.bucket] = counts.get(group.row.bucket, 0) + group.count
-    return [PriceRangeCount(low, high, counts.get(index, 0)) for index, (low, high) in enumerate(ranges)]
-
-
-def _attribute_counts(groups: list[_Group], query: SearchQuery) -> list[tuple[str, str, int]]:
-    """Attributes nobody selected are counted under every selection; a selected one without its own."""
-    selected = {attribute.name for attribute in query.attributes}
-    counts: dict[tuple[str, str], int] = {}
-    for group in groups:
-        if group.by != BY_ATTRIBUTES:
-            continue
-        for name, value in (group.row.attributes or {}).items():
-            if group.passes_all_but(_attribute_facet(name) if name in selected else None):
-                counts[(name, value)] = counts.get((name, value), 0) + group.count
-    return [(name, value, count) for (name, value), count in counts.items()]

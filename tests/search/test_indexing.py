@@ -5,11 +5,11 @@ from dataclasses import replace
 
 import pytest
 
-from marketplace.catalog.models import ProductImage
+from marketplace.catalog.models import ProductImage, ProductStatus
 from marketplace.search import jobs
 from marketplace.search.documents import load_documents, load_tenant
 from marketplace.search.port import IndexingFailed
-from marketplace.search.query import SearchQuery
+from marketplace.search.query import AttributeFilter, SearchQuery
 from tests.search.catalog import count_documents
 from tenants.uow import UnitOfWork
 from tests.workers.support import run_jobs, write_message
@@ -133,3 +133,22 @@ def test_a_document_shows_the_first_image_by_position_and_its_variants_figures(b
     [hit] = backend.search(SearchQuery(text="teapot")).hits
     assert hit.document.image_url == "https://img.example/front.jpg"
     assert (hit.document.min_price_amount, hit.document.max_price_amount, hit.document.in_stock) == (1800, 3200, False)
+
+
+def test_the_facets_of_a_search_without_words_follow_every_write(backend, catalog):
+    seller = catalog.seller("initech")
+    desk_lamp = catalog.product(seller, "Desk Lamp", attributes={"colour": "green"}, prices=(1500,))
+    floor_lamp = catalog.product(seller, "Floor Lamp", attributes={"colour": "green"}, prices=(30000,))
+    wall_lamp = catalog.product(seller, "Wall Lamp", attributes={"colour": "green"}, prices=(3000,))
+
+    catalog.change(seller, desk_lamp, attributes={"colour": "white"})
+    catalog.delete(seller, floor_lamp)
+    catalog.change(seller, wall_lamp, status=ProductStatus.DRAFT)
+    backend.refresh()
+    everything = backend.search(SearchQuery())
+    white_ones = backend.search(SearchQuery(attributes=(AttributeFilter("colour", ("white",)),)))
+
+    assert everything.total == 1
+    assert [(count.seller_slug, count.count) for count in everything.facets.sellers] == [("initech", 1)]
+    assert [count.count for count in everything.facets.price_ranges] == [0, 1, 0, 0, 0, 0]
+    assert {value.value: value.count for value in white_ones.facets.attributes["colour"]} == {"white": 1}
