@@ -1,9 +1,12 @@
 """Arranging and reading a tenant that moves between the two test shards."""
 from __future__ import annotations
 
+import time
+
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from tenants import move_sql
@@ -80,8 +83,24 @@ def schema_exists(shard_key: str, schema_name: str) -> bool:
                                 {"name": schema_name}))
 
 
-def receive_stock(tenant: TenantRef, quantity: int) -> None:
-    """The seller receives stock on its first variant, wherever the registry says it lives."""
+def receive_stock(tenant: TenantRef, quantity: int, retry_seconds: float = 5) -> None:
+    """The seller receives stock on its first variant, wherever the registry says it lives.
+
+    Refused as `tenant_moving`, it tries again for up to `retry_seconds`, as a
+    client told Retry-After would: a killed mover's session, and the freeze it
+    held, end a moment after its process does, once the server sees the socket close.
+    """
+    deadline = time.monotonic() + retry_seconds
+    while True:
+        try:
+            return _receive_stock(tenant, quantity)
+        except DBAPIError as error:
+            if getattr(error.orig, "sqlstate", None) != move_sql.TENANT_MOVING_SQLSTATE or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _receive_stock(tenant: TenantRef, quantity: int) -> None:
     current = get_tenant_by_id(tenant.id)
     with shards.engine(current.shard_key).begin() as conn:
         conn.execute(text(f'SET LOCAL search_path TO "{current.schema_name}"'))
