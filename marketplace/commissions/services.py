@@ -25,6 +25,7 @@ from marketplace.commissions.schemas import fee_currency_error
 from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.core.field_updates import writable_changes
 from marketplace.core.pagination import Page, PageRequest, fetch_page
+from tenants.locks import lock_row
 from tenants.models import Tenant
 from tenants.uow import UnitOfWork
 
@@ -146,8 +147,8 @@ def change_rule(actor_user_id: int | None, rule_id: int, changes: dict[str, Any]
     """Change a rule's terms (basis points, fixed fee, its currency); orders already placed keep theirs."""
     changes = writable_changes(changes, RULE_WRITABLE_FIELDS)
     with UnitOfWork() as uow:
+        rule = _locked_rule(uow.session, rule_id)
         before = _details_of(uow.session, rule_id)
-        rule = uow.session.get(CommissionRule, rule_id)
         tenant = uow.session.get(Tenant, rule.tenant_id) if rule.tenant_id is not None else None
         for name, value in changes.items():
             setattr(rule, name, value)
@@ -164,8 +165,8 @@ def change_rule(actor_user_id: int | None, rule_id: int, changes: dict[str, Any]
 def delete_rule(actor_user_id: int | None, rule_id: int) -> None:
     """Delete a rule: lines of its scope fall to the next rule down (orders already placed keep theirs)."""
     with UnitOfWork() as uow:
+        rule = _locked_rule(uow.session, rule_id)
         before = _details_of(uow.session, rule_id)
-        rule = uow.session.get(CommissionRule, rule_id)
         tenant_id = rule.tenant_id
         uow.session.delete(rule)
         record(uow, actor_user_id=actor_user_id, action="commission_rule.delete", target_type="commission_rule",
@@ -187,6 +188,14 @@ def _details_of(session: Session, rule_id: int) -> RuleDetails:
     if row is None:
         raise CommissionRuleNotFound(rule_id)
     return RuleDetails(*row)
+
+
+def _locked_rule(session: Session, rule_id: int) -> CommissionRule:
+    # Locked, so a change and a delete of one rule run one after the other: the second sees what the first left.
+    rule = lock_row(session, CommissionRule, rule_id)
+    if rule is None:
+        raise CommissionRuleNotFound(rule_id)
+    return rule
 
 
 def _tenant_by_slug(session: Session, slug: str) -> Tenant:
