@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from marketplace.accounts.models import MemberRole
 from tests.bad_input import BadBodyTests, BodyEndpoint
 from tests.commissions.conftest import RULES_URL
 
@@ -96,14 +97,13 @@ def test_deleting_a_category_deletes_its_rules(rules, make_category, client, ope
     ("DELETE", f"{RULES_URL}/{{rule}}", None),
 ])
 @pytest.mark.parametrize(("caller", "status"), [("anonymous", 401), ("buyer", 403), ("seller owner", 403)])
-def test_only_operators_may_see_or_change_the_rules(request, client, rules, acme, rules_state, sign_up, make_seller,
+def test_only_operators_may_see_or_change_the_rules(client, rules, acme, rules_state, sign_up, make_seller,
                                                     method, path, body, caller, status):
     rule = rules.create(basis_points=1000)
     headers = {}
     if caller == "buyer":
         headers = sign_up("buyer@example.com").headers
     elif caller == "seller owner":
-        from marketplace.accounts.models import MemberRole
         owner = sign_up("owner@bolt.example")
         make_seller("bolt", {owner.user_id: MemberRole.OWNER})
         headers = owner.headers
