@@ -90,6 +90,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     from marketplace.accounts.auth import init_auth
     from marketplace.audit.api import blp as audit_blp
     from marketplace.catalog.api import blp as catalog_blp
+    from marketplace.commissions.api import blp as commissions_blp
     from marketplace.health import blp as health_blp
     from marketplace.notifications.api import blp as notifications_blp
     from marketplace.reviews.api import blp as reviews_blp
@@ -108,6 +109,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     api.register_blueprint(audit_blp, url_prefix="/api/v1")
     api.register_blueprint(storefront_blp, url_prefix="/api/v1")
     api.register_blueprint(reviews_blp, url_prefix="/api/v1")
+    api.register_blueprint(commissions_blp, url_prefix="/api/v1")
 
 
 def _register_commands(app: Flask) -> None:

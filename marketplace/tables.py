@@ -13,6 +13,7 @@ from marketplace.reviews import models as reviews_models  # noqa: F401
 from marketplace.search import models as search_models  # noqa: F401
 from marketplace.sellers import models as sellers_models  # noqa: F401
 from marketplace.storefront import models as storefront_models  # noqa: F401
+from billing import commission as commission_models  # noqa: F401
 from tenants import models as tenants_models  # noqa: F401
 from tenants import move_models  # noqa: F401
 from tenants import outbox as outbox_models  # noqa: F401

@@ -28,7 +28,8 @@ the control database's transactions and that of a tenant's:
       shared per write; the mover takes it alone, on the source shard, to freeze)
     - rows no other lock depends on: a seller application, a catalog import, a mailed
       token or invite claimed by its mail job, a tenant schema being built
-      (`lock_tenant_provisioning`, on its shard), each taken alone
+      (`lock_tenant_provisioning`, on its shard), a commission rule being changed or
+      deleted, each taken alone
 
 A saga step that reads one database while holding a lock in another (the
 registry row while a seller's name is read from its schema) takes the

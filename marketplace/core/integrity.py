@@ -48,6 +48,8 @@ CONFLICTS_BY_CONSTRAINT = {
         "already_reviewed", "order_line_id", "This order line has been reviewed already."),
     "uq_tenant_moves_running_tenant_id": ConstraintConflict(
         "move_running", None, "A move of this seller is not finished yet."),
+    "uq_commission_rules_tenant_id_category_id": ConstraintConflict(
+        "commission_rule_exists", None, "This seller and category have a commission rule already; change it."),
 }
 
 
