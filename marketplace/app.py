@@ -86,6 +86,7 @@ class NoCookieSessions(SessionInterface):
 
 def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     from marketplace.accounts.api import blp as accounts_blp
+    from marketplace.addresses.api import blp as addresses_blp
     from marketplace.core.api_docs import blp as api_docs_blp
     from marketplace.accounts.auth import init_auth
     from marketplace.audit.api import blp as audit_blp
@@ -108,6 +109,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     api.register_blueprint(audit_blp, url_prefix="/api/v1")
     api.register_blueprint(storefront_blp, url_prefix="/api/v1")
     api.register_blueprint(reviews_blp, url_prefix="/api/v1")
+    api.register_blueprint(addresses_blp, url_prefix="/api/v1")
 
 
 def _register_commands(app: Flask) -> None:

@@ -4,6 +4,7 @@ The shared migration check, the app factory and `register_tenant_schema`
 rely on it: a table whose module is not imported here is invisible to them.
 """
 from marketplace.accounts import models as accounts_models  # noqa: F401
+from marketplace.addresses import models as addresses_models  # noqa: F401
 from marketplace.audit import models as audit_models  # noqa: F401
 from marketplace.catalog import models as catalog_models  # noqa: F401
 from marketplace.checkout import models as checkout_models  # noqa: F401

@@ -48,6 +48,8 @@ CONFLICTS_BY_CONSTRAINT = {
         "already_reviewed", "order_line_id", "This order line has been reviewed already."),
     "uq_tenant_moves_running_tenant_id": ConstraintConflict(
         "move_running", None, "A move of this seller is not finished yet."),
+    "uq_addresses_default_user_id": ConstraintConflict(
+        "conflict", None, "Another default address was set at the same time; reload and try again."),
 }
 
 
