@@ -25,6 +25,7 @@ from tenants.locks import lock_row
 from tenants.uow import UnitOfWork
 
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country", "phone")
+NEW_ADDRESS_DEFAULTS: dict[str, Any] = {"line2": "", "region": "", "postal_code": "", "phone": None}
 
 
 class AddressNotFound(NotFound):
@@ -54,7 +55,7 @@ def get_address(user_id: int, address_id: int) -> dict[str, Any]:
 
 def add_address(user_id: int, fields: dict[str, Any]) -> dict[str, Any]:
     """Add an address (the default if it is the first); AddressLimitReached past the limit."""
-    address_fields = checked_address(writable_changes(fields, ADDRESS_FIELDS))
+    address_fields = checked_address({**NEW_ADDRESS_DEFAULTS, **writable_changes(fields, ADDRESS_FIELDS)})
     with UnitOfWork() as uow:
         lock_row(uow.session, User, user_id)
         count = uow.session.scalar(select(func.count()).select_from(Address).where(Address.user_id == user_id))
