@@ -13,6 +13,7 @@ from marketplace.notifications import models as notifications_models  # noqa: F4
 from marketplace.reviews import models as reviews_models  # noqa: F401
 from marketplace.search import models as search_models  # noqa: F401
 from marketplace.sellers import models as sellers_models  # noqa: F401
+from marketplace.shipping import models as shipping_models  # noqa: F401
 from marketplace.storefront import models as storefront_models  # noqa: F401
 from tenants import models as tenants_models  # noqa: F401
 from tenants import move_models  # noqa: F401
