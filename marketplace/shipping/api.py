@@ -1,14 +1,15 @@
 """The shipping rates API: each seller's rates under /sellers/{slug}/shipping-rates.
 
-Owners and managers write them (as the storefront settings); every member
-reads them, and operators too. A suspended seller's rates are read-only.
+Owners and managers write them (as the storefront settings), each change
+audited; every member reads them, and operators too. A suspended seller's
+rates are read-only.
 """
 from __future__ import annotations
 
 from flask.views import MethodView
 
 from marketplace.accounts.models import MemberRole
-from marketplace.accounts.permissions import current_tenant, member_required
+from marketplace.accounts.permissions import current_principal, current_tenant, member_required
 from marketplace.core.pagination import paginated
 from marketplace.core.request_parsing import Blueprint
 from marketplace.shipping import services
@@ -45,7 +46,7 @@ class ShippingRates(MethodView):
         increasing weight and no amount (422 otherwise). A destination gets
         the rates naming its country, or else the `*` (rest of world) ones.
         """
-        return services.create_rate(current_tenant(), rate)
+        return services.create_rate(current_tenant(), current_principal().user_id, rate)
 
 
 @blp.route(RATE_PATH)
@@ -65,7 +66,7 @@ class ShippingRateDetail(MethodView):
         The rate as changed must be whole: switching to `flat` needs an
         amount, and weight bands need the amount set to null.
         """
-        return services.change_rate(current_tenant(), rate_id, changes)
+        return services.change_rate(current_tenant(), current_principal().user_id, rate_id, changes)
 
     @rates_writer
     @blp.response(204)
@@ -74,4 +75,4 @@ class ShippingRateDetail(MethodView):
 
         Orders already placed keep the shipping they were priced with.
         """
-        services.delete_rate(current_tenant(), rate_id)
+        services.delete_rate(current_tenant(), current_principal().user_id, rate_id)

@@ -1,5 +1,8 @@
 """A seller's shipping rates, and the shipping options they offer a parcel to one country.
 
+Rates decide what buyers pay, so every change of one is in the audit log
+(through the outbox, as any tenant-bound change's entry).
+
 Which rates apply to a destination: the rates naming its country; if none
 names it, the rest-of-world rates (`*`). A seller who names a country has
 decided how to ship there, so its rest-of-world rates never mix in, even
@@ -14,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.addresses.rules import country_rules
+from marketplace.audit.services import record
 from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.core.field_updates import writable_changes
 from marketplace.core.pagination import Page, PageRequest, fetch_page
@@ -57,30 +61,36 @@ def get_rate(tenant: TenantRef, rate_id: int) -> dict[str, Any]:
         return _values(tenant, _get_rate(uow.session, rate_id))
 
 
-def create_rate(tenant: TenantRef, fields: dict[str, Any]) -> dict[str, Any]:
+def create_rate(tenant: TenantRef, actor_user_id: int | None, fields: dict[str, Any]) -> dict[str, Any]:
     """Add a rate; InvalidShippingRate if it is neither a whole flat rate nor whole weight bands."""
     rate_fields = _checked_rate({**NEW_RATE_DEFAULTS, **writable_changes(fields, RATE_FIELDS)})
     with UnitOfWork(tenant) as uow:
         rate = ShippingRate(**rate_fields)
         uow.session.add(rate)
+        uow.session.flush()
+        _audit(uow, tenant, actor_user_id, "shipping_rate.create", rate.id, before=None, after=_audited(rate))
         return _committed(uow, tenant, rate)
 
 
-def change_rate(tenant: TenantRef, rate_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+def change_rate(tenant: TenantRef, actor_user_id: int | None, rate_id: int, changes: dict[str, Any]) -> dict[str, Any]:
     """Change some fields of a rate; the rate as changed must be whole (InvalidShippingRate)."""
     changes = writable_changes(changes, RATE_FIELDS)
     with UnitOfWork(tenant) as uow:
         rate = _get_rate(uow.session, rate_id)
+        before = _audited(rate)
         current = {name: getattr(rate, name) for name in RATE_FIELDS}
         for name, value in _checked_rate({**current, **changes}).items():
             setattr(rate, name, value)
+        _audit(uow, tenant, actor_user_id, "shipping_rate.update", rate_id, before=before, after=_audited(rate))
         return _committed(uow, tenant, rate)
 
 
-def delete_rate(tenant: TenantRef, rate_id: int) -> None:
-    # Orders keep the shipping they were priced with, so a rate can go without a trace.
+def delete_rate(tenant: TenantRef, actor_user_id: int | None, rate_id: int) -> None:
+    # Orders keep the shipping they were priced with, so the rate's row can go; the audit log keeps what it was.
     with UnitOfWork(tenant) as uow:
-        uow.session.delete(_get_rate(uow.session, rate_id))
+        rate = _get_rate(uow.session, rate_id)
+        _audit(uow, tenant, actor_user_id, "shipping_rate.delete", rate_id, before=_audited(rate), after=None)
+        uow.session.delete(rate)
         uow.commit()
 
 
@@ -124,6 +134,17 @@ def _checked_rate(fields: dict[str, Any]) -> dict[str, Any]:
     if errors:
         raise InvalidShippingRate(errors)
     return {**fields, "countries": countries, "weight_bands": [dict(band) for band in bands]}
+
+
+def _audit(uow: UnitOfWork, tenant: TenantRef, actor_user_id: int | None, action: str, rate_id: int,
+           before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+    record(uow, actor_user_id=actor_user_id, action=action, target_type="shipping_rate", target_id=rate_id,
+           tenant_id=tenant.id, before=before, after=after)
+
+
+def _audited(rate: ShippingRate) -> dict[str, Any]:
+    """The rate's fields as JSON values, for the audit log."""
+    return {**{name: getattr(rate, name) for name in RATE_FIELDS}, "kind": ShippingRateKind(rate.kind).value}
 
 
 def _committed(uow: UnitOfWork, tenant: TenantRef, rate: ShippingRate) -> dict[str, Any]:

@@ -16,7 +16,8 @@ WORLD_BY_WEIGHT = {"name": "World", "countries": ["*"], "kind": "weight_bands",
 def seller(app, make_seller):
     tenant = make_seller("acme")
     with app.app_context():
-        rates = {rate["name"]: create_rate(tenant, rate)["id"] for rate in (STANDARD_EU, EXPRESS_PT, WORLD_BY_WEIGHT)}
+        rates = {rate["name"]: create_rate(tenant, None, rate)["id"]
+                 for rate in (STANDARD_EU, EXPRESS_PT, WORLD_BY_WEIGHT)}
     return tenant, rates
 
 
@@ -52,7 +53,7 @@ def test_rest_of_world_rates_never_mix_with_the_rates_naming_the_country(app, se
 def test_without_a_rest_of_world_rate_an_unnamed_country_gets_nothing(app, make_seller):
     tenant = make_seller("eu-only")
     with app.app_context():
-        create_rate(tenant, STANDARD_EU)
+        create_rate(tenant, None, STANDARD_EU)
 
     assert options(app, tenant, "US") == []
 
@@ -77,7 +78,7 @@ def test_a_subtotal_at_or_over_the_free_over_amount_ships_free(app, seller, subt
 def test_free_over_never_ships_a_parcel_too_heavy_for_the_bands(app, make_seller):
     tenant = make_seller("heavy")
     with app.app_context():
-        create_rate(tenant, {**WORLD_BY_WEIGHT, "free_over_amount": 100})
+        create_rate(tenant, None, {**WORLD_BY_WEIGHT, "free_over_amount": 100})
 
     assert options(app, tenant, "JP", subtotal_amount=1000, total_weight_grams=400) == [("World", 0)]
     assert options(app, tenant, "JP", subtotal_amount=1000, total_weight_grams=2500) == []

@@ -129,6 +129,21 @@ def test_one_sellers_rates_are_invisible_to_another(client, team, sign_up, make_
     assert client.get(f"{RATES}/{rate['id']}", headers=team["owner"].headers).get_json() == rate
 
 
+def test_every_change_of_a_rate_is_audited_with_before_and_after(client, team, operator):
+    rate = add(client, team["owner"])
+    client.patch(f"{RATES}/{rate['id']}", json={"amount": 500}, headers=team["manager"].headers)
+    client.delete(f"{RATES}/{rate['id']}", headers=team["owner"].headers)
+
+    entries = client.get("/api/v1/operator/audit-log", headers=operator.headers).get_json()
+
+    by_action = {entry["action"]: entry for entry in entries if entry["target_type"] == "shipping_rate"}
+    assert set(by_action) == {"shipping_rate.create", "shipping_rate.update", "shipping_rate.delete"}
+    update = by_action["shipping_rate.update"]
+    assert update["actor_email"] == "manager@acme.example"
+    assert (update["before"]["amount"], update["after"]["amount"]) == (450, 500)
+    assert by_action["shipping_rate.delete"]["before"]["countries"] == ["ES", "PT"]
+
+
 @pytest.mark.parametrize("rate, faulty_fields", [
     ({**FLAT, "amount": None}, {"amount"}),
     ({"name": "x", "countries": ["PT"], "kind": "flat"}, {"amount"}),
