@@ -86,6 +86,7 @@ class NoCookieSessions(SessionInterface):
 
 def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     from marketplace.accounts.api import blp as accounts_blp
+    from marketplace.addresses.api import blp as addresses_blp
     from marketplace.core.api_docs import blp as api_docs_blp
     from marketplace.accounts.auth import init_auth
     from marketplace.audit.api import blp as audit_blp
@@ -96,6 +97,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     from marketplace.reviews.api import blp as reviews_blp
     from marketplace.search.api import blp as search_blp
     from marketplace.sellers.api import blp as sellers_blp
+    from marketplace.shipping.api import blp as shipping_blp
     from marketplace.storefront.api import blp as storefront_blp
 
     init_auth(app)
@@ -110,6 +112,8 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     api.register_blueprint(storefront_blp, url_prefix="/api/v1")
     api.register_blueprint(reviews_blp, url_prefix="/api/v1")
     api.register_blueprint(commissions_blp, url_prefix="/api/v1")
+    api.register_blueprint(addresses_blp, url_prefix="/api/v1")
+    api.register_blueprint(shipping_blp, url_prefix="/api/v1")
 
 
 def _register_commands(app: Flask) -> None:

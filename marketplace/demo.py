@@ -1,5 +1,8 @@
 """Demo data for `make run`: an operator, a buyer and three approved sellers with a dozen products each.
 
+The buyer has a default address in Porto; each seller ships to its own
+country at a flat rate (free over an amount) and to the rest of the world.
+
 Created once: a second run finds the demo operator and does nothing. The
 accounts are the ones the README lists, all with the password below and with
 verified addresses (the .test domain receives no mail to verify them by).
@@ -12,9 +15,11 @@ import re
 
 from marketplace.accounts.models import MemberRole, Membership
 from marketplace.accounts.services import find_account, make_operator, mark_email_verified, register_user
+from marketplace.addresses.services import add_address
 from marketplace.catalog import services as catalog
 from marketplace.catalog.models import StockReason
 from marketplace.catalog.schemas import ProductInputSchema, VariantInputSchema
+from marketplace.shipping.services import create_rate
 from tenants.models import TenantRef
 from tenants.provisioning import provision_tenant
 from tenants.uow import UnitOfWork
@@ -23,6 +28,12 @@ DEMO_PASSWORD = "demo-pass-123"
 DEMO_STOCK_QUANTITY = 25
 OPERATOR_EMAIL = "operator@demo.test"
 BUYER_EMAIL = "buyer@demo.test"
+BUYER_ADDRESS = {"name": "Bea Buyer", "line1": "Rua das Flores 12", "city": "Porto", "postal_code": "4050-262",
+                 "country": "PT"}
+# Minor units of each seller's currency.
+DOMESTIC_SHIPPING_AMOUNT = 450
+DOMESTIC_FREE_OVER_AMOUNT = 5000
+INTERNATIONAL_SHIPPING_AMOUNT = 1500
 
 
 @dataclass(frozen=True)
@@ -67,7 +78,9 @@ def seed_demo() -> bool:
         return False
     operator, _ = make_operator(OPERATOR_EMAIL, DEMO_PASSWORD, "Olive Operator")
     mark_email_verified(operator.id)
-    mark_email_verified(register_user(BUYER_EMAIL, DEMO_PASSWORD, "Bea Buyer").id)
+    buyer = register_user(BUYER_EMAIL, DEMO_PASSWORD, "Bea Buyer")
+    mark_email_verified(buyer.id)
+    add_address(buyer.id, BUYER_ADDRESS)
     for seller in DEMO_SELLERS:
         _seed_seller(seller)
     return True
@@ -83,6 +96,10 @@ def _seed_seller(seller: DemoSeller) -> None:
         uow.commit()
     for position, (title, price_amount) in enumerate(seller.products, start=1):
         _seed_product(tenant, owner.id, title, price_amount, sku=f"{seller.slug[:3].upper()}-{position:03d}")
+    create_rate(tenant, owner.id, {"name": "Standard", "countries": [seller.country], "kind": "flat",
+                                   "amount": DOMESTIC_SHIPPING_AMOUNT, "free_over_amount": DOMESTIC_FREE_OVER_AMOUNT})
+    create_rate(tenant, owner.id, {"name": "International", "countries": ["*"], "kind": "flat",
+                                   "amount": INTERNATIONAL_SHIPPING_AMOUNT, "position": 1})
 
 
 def _seed_product(tenant: TenantRef, owner_id: int, title: str, price_amount: int, sku: str) -> None:

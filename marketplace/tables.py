@@ -4,6 +4,7 @@ The shared migration check, the app factory and `register_tenant_schema`
 rely on it: a table whose module is not imported here is invisible to them.
 """
 from marketplace.accounts import models as accounts_models  # noqa: F401
+from marketplace.addresses import models as addresses_models  # noqa: F401
 from marketplace.audit import models as audit_models  # noqa: F401
 from marketplace.catalog import models as catalog_models  # noqa: F401
 from marketplace.checkout import models as checkout_models  # noqa: F401
@@ -12,6 +13,7 @@ from marketplace.notifications import models as notifications_models  # noqa: F4
 from marketplace.reviews import models as reviews_models  # noqa: F401
 from marketplace.search import models as search_models  # noqa: F401
 from marketplace.sellers import models as sellers_models  # noqa: F401
+from marketplace.shipping import models as shipping_models  # noqa: F401
 from marketplace.storefront import models as storefront_models  # noqa: F401
 from billing import commission as commission_models  # noqa: F401
 from tenants import models as tenants_models  # noqa: F401

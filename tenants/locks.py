@@ -12,7 +12,7 @@ the control database's transactions and that of a tenant's:
     2. the category tree (`lock_category_tree`: the advisory lock of structural changes),
        then categories (FOR UPDATE when deleting), in id order
     3. a user (accounts), then what belongs to that user: its mailed tokens, its
-       memberships and invites. The user comes first even when the token names it:
+       memberships and invites, its addresses. The user comes first even when the token names it:
        look the token up unlocked, lock its user, then lock the token.
     4. a tenant's custom domain claims
     5. listing rows (in product id order), in the listing job's own transaction

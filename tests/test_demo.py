@@ -1,5 +1,7 @@
 """The demo data `make run` seeds: the accounts the README lists and three sellers' published catalogs."""
 from marketplace.demo import BUYER_EMAIL, DEMO_PASSWORD, DEMO_SELLERS, OPERATOR_EMAIL, seed_demo
+from marketplace.shipping.services import shipping_options
+from tenants.registry import get_tenant_by_slug
 
 
 def test_demo_seed_creates_the_listed_logins_and_a_dozen_visible_products_per_seller(app, client):
@@ -24,3 +26,18 @@ def test_demo_seed_runs_once(app, sql):
 
     assert created_again is False
     assert sql("SELECT count(*) FROM platform.tenants")[0][0] == len(DEMO_SELLERS)
+
+
+def test_the_demo_buyer_has_a_default_address_every_demo_seller_ships_to(app, client):
+    seed_demo()
+    token = client.post("/api/v1/auth/token", json={"email": BUYER_EMAIL, "password": DEMO_PASSWORD}
+                        ).get_json()["access_token"]
+
+    [address] = client.get("/api/v1/me/addresses", headers={"Authorization": f"Bearer {token}"}).get_json()
+
+    assert address["is_default"] is True
+    with app.app_context():
+        offered = {seller.slug: [option.name for option in shipping_options(
+            get_tenant_by_slug(seller.slug), address["country"], 1000, None)] for seller in DEMO_SELLERS}
+    assert offered == {"aurora-ceramics": ["Standard"], "brightline-cycles": ["International"],
+                       "cedar-and-wick": ["International"]}

@@ -93,7 +93,8 @@ def _build_world(app) -> World:
             uow.commit()
     owner, operator = _log_in(client, "owner@acme.example"), _log_in(client, "ops@example.com")
 
-    rows = {"user_id": owner_id, **_catalog(client, owner, operator), **_team_and_applications(client, owner)}
+    rows = {"user_id": owner_id, **_catalog(client, owner, operator), **_team_and_applications(client, owner),
+            **_address_book(client, owner), **_shipping_rates(client, owner)}
     run_jobs(app)  # listings, search documents, the import: what buyers and sellers read
     return World(
         path_parameters={"slug": "acme", "seller_slug": "acme", "product_slug": "oak-table", **rows},
@@ -138,6 +139,27 @@ def _team_and_applications(client, owner: dict) -> dict[str, int]:
                                         "contact_email": "applicant@example.com", "country": "PT",
                                         "currency": "EUR"}), 201)
     return {"invite_id": invite["id"], "application_id": application["id"]}
+
+
+def _address_book(client, owner: dict) -> dict[str, int]:
+    """The owner's address book: a default address and another."""
+    _ok(client.post("/api/v1/me/addresses", headers=owner, json={
+        "name": "Olivia Owner", "line1": "Rua das Flores 12", "city": "Porto", "postal_code": "4050-262",
+        "country": "PT"}), 201)
+    address = _ok(client.post("/api/v1/me/addresses", headers=owner, json={
+        "name": "Olivia Owner", "line1": "500 Howard St", "city": "San Francisco", "region": "CA",
+        "postal_code": "94105", "country": "US"}), 201)
+    return {"address_id": address["id"]}
+
+
+def _shipping_rates(client, owner: dict) -> dict[str, int]:
+    """A flat rate to two countries and a rest-of-world rate by weight."""
+    _ok(client.post("/api/v1/sellers/acme/shipping-rates", headers=owner, json={
+        "name": "Standard", "countries": ["PT", "ES"], "kind": "flat", "amount": 450}), 201)
+    rate = _ok(client.post("/api/v1/sellers/acme/shipping-rates", headers=owner, json={
+        "name": "World", "countries": ["*"], "kind": "weight_bands",
+        "weight_bands": [{"up_to_grams": 1000, "amount": 900}], "free_over_amount": 20000}), 201)
+    return {"rate_id": rate["id"]}
 
 
 def _snapshot(world: World) -> None:

@@ -50,6 +50,8 @@ CONFLICTS_BY_CONSTRAINT = {
         "move_running", None, "A move of this seller is not finished yet."),
     "uq_commission_rules_tenant_id_category_id": ConstraintConflict(
         "commission_rule_exists", None, "This seller and category have a commission rule already; change it."),
+    "uq_addresses_default_user_id": ConstraintConflict(
+        "conflict", None, "Another default address was set at the same time; reload and try again."),
 }
 
 

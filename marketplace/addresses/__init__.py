@@ -1,0 +1,1 @@
+"""A buyer's address book (shared schema)."""
