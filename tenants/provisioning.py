@@ -15,7 +15,6 @@ revision, so a new tenant costs the same however long the history grows.
 """
 from __future__ import annotations
 
-import logging
 
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, MetaData, text, update
@@ -30,8 +29,6 @@ from tenants.shards import shards
 from tenants.slugs import validate_slug
 from tenants.tenant_schema import TenantSchema, registered_tenant_schema
 from tenants.uow import UnitOfWork
-
-log = logging.getLogger(__name__)
 
 COMPLETE_PROVISIONING_JOB = "tenants.jobs.complete_provisioning_of"
 
@@ -98,18 +95,9 @@ def _register(uow: UnitOfWork, registry_row: Tenant, shard_key: str | None) -> T
     registry_row.shard_key = choose_shard(uow.session, shard_key)
     tenant = _create_registry_row(uow.session, registry_row)
     uow.add_message(COMPLETE_PROVISIONING_JOB, {"registered_tenant_id": tenant.id}, queue="default")
-    uow.after_commit(lambda: _complete_now(tenant.id))
+    uow.apply_after_commit(lambda: complete_provisioning(tenant.id), "tenant schema", tenant_id=tenant.id)
     return TenantRef(id=tenant.id, slug=tenant.slug, schema_name=schema_name_for(tenant.id),
                      shard_key=tenant.shard_key, status=TenantStatus(tenant.status), currency=tenant.currency)
-
-
-def _complete_now(tenant_id: int) -> None:
-    # The registry row is committed: a failure here (the shard is down) is the outbox message's to finish.
-    try:
-        complete_provisioning(tenant_id)
-    except Exception:
-        log.exception("tenant %s: schema not built yet; its outbox message will retry", tenant_id,
-                      extra={"tenant_id": tenant_id})
 
 
 def _create_registry_row(session: Session, tenant: Tenant) -> Tenant:

@@ -10,6 +10,7 @@ included. After a commit, the rows written are handed to the relay.
 """
 from __future__ import annotations
 
+import logging
 from typing import Any, Callable
 
 from sqlalchemy import ColumnElement, delete, select
@@ -19,6 +20,8 @@ from tenants.binding import bound_tenant, open_session
 from tenants.models import TenantRef
 from tenants.outbox import OutboxMessage, relay_committed
 from tenants.shards import DEFAULT_SHARD
+
+log = logging.getLogger(__name__)
 
 
 class UnitOfWork:
@@ -65,6 +68,22 @@ class UnitOfWork:
         through `add_message`, which survives a crash after the commit.
         """
         self._after_commit.append(callback)
+
+    def apply_after_commit(self, apply: Callable[[], object], what: str, **log_extra: Any) -> None:
+        """Do now, once this transaction has committed, what an outbox message of it also does.
+
+        The common case sees the effect at once (a listing row, an audit
+        entry); a failure (another database down) is logged, never raised:
+        the change is committed, and the message is what makes the effect certain.
+        """
+        def apply_or_log() -> None:
+            try:
+                apply()
+            except Exception:
+                log.exception("%s not applied after the commit; its outbox message will apply it", what,
+                              extra=log_extra)
+
+        self.after_commit(apply_or_log)
 
     def commit(self) -> None:
         self.session.commit()

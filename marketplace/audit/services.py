@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import logging
 import uuid
 
 from sqlalchemy import select
@@ -27,8 +26,6 @@ from tenants.db import utcnow
 from tenants.models import Tenant
 from tenants.uow import UnitOfWork
 
-
-log = logging.getLogger(__name__)
 
 RECORD_ENTRY_JOB = "marketplace.audit.jobs.record_entry"
 
@@ -47,7 +44,7 @@ def record(uow: UnitOfWork, *, actor_user_id: int | None, action: str, target_ty
     if uow.tenant is not None:
         sent = {**fields, "created_at": utcnow().isoformat(), "source_key": uuid.uuid4().hex}
         uow.add_message(RECORD_ENTRY_JOB, {"entry": sent}, queue="read_models")
-        uow.after_commit(lambda: _apply_entry_now(sent))
+        uow.apply_after_commit(lambda: apply_entry(sent), "audit entry", action=action)
         return None
     entry = AuditEntry(**fields)
     uow.session.add(entry)
@@ -65,15 +62,6 @@ def apply_entry(entry: dict[str, Any]) -> bool:
         ).first()
         uow.commit()
     return inserted is not None
-
-
-def _apply_entry_now(entry: dict[str, Any]) -> None:
-    # The change is committed: the log shows it at once in the common case, and the message makes it certain.
-    try:
-        apply_entry(entry)
-    except Exception:
-        log.exception("audit entry not written after the commit; its message will write it",
-                      extra={"action": entry.get("action")})
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,6 @@ twenty changes a second (bench/listing_cache.py).
 """
 from __future__ import annotations
 
-import logging
 from typing import Iterable
 
 from sqlalchemy import (
@@ -48,8 +47,6 @@ from tenants.locks import lock_selected
 from tenants.models import TenantRef, TenantStatus
 from tenants.registry import TenantNotFound, get_tenant_by_id
 from tenants.uow import UnitOfWork
-
-log = logging.getLogger(__name__)
 
 _LISTING_COLUMNS = (
     "tenant_id", "product_id", "product_slug", "title", "status", "category_id", "min_price_amount",
@@ -247,13 +244,9 @@ def _apply_after_commit(uow: UnitOfWork, tenant: TenantRef, product_ids: list[in
         uow.session.info.pop(_PRODUCTS_TO_APPLY, None)
         # The product's own page reads the tenant schema: fresh at once, whatever happens to the listing.
         invalidate(tenant_scope(tenant.id), *(product_scope(tenant.id, product_id) for product_id in sorted(pending)))
-        try:
-            apply_listings(tenant, sorted(pending))
-        except Exception:
-            log.exception("listing rows not applied after the commit; the listing job will apply them",
-                          extra={"tenant_id": tenant.id})
 
     uow.after_commit(apply_pending)
+    uow.apply_after_commit(lambda: apply_listings(tenant, sorted(pending)), "listing rows", tenant_id=tenant.id)
 
 
 def resync_products(tenant: TenantRef, condition: ColumnElement[bool]) -> int:

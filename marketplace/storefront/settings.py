@@ -12,8 +12,7 @@ after the commit in the common case.
 """
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace as with_changes
 from datetime import timedelta
 from typing import Any
 
@@ -30,8 +29,6 @@ from marketplace.storefront.models import StorefrontSettings
 from tenants.models import Tenant, TenantRef
 from tenants.registry import TenantNotFound, get_tenant_by_id
 from tenants.uow import UnitOfWork
-
-log = logging.getLogger(__name__)
 
 RESYNC_SELLER_JOB = "marketplace.catalog.jobs.resync_seller_products"
 APPLY_DISPLAY_NAME_JOB = "marketplace.storefront.jobs.apply_display_name"
@@ -80,7 +77,8 @@ def save_storefront_settings(tenant: TenantRef, actor_user_id: int, values: dict
         with UnitOfWork() as control_uow:
             claim_domain(control_uow, tenant.id, changes["custom_domain"], domain_verification_ttl)
             control_uow.commit()
-    registry_after = _registry_values(tenant.id)
+    registry_after = (with_changes(registry_before, custom_domain=changes["custom_domain"]) if "custom_domain" in changes
+                      else registry_before)
     with UnitOfWork(tenant) as uow:
         before = _storefront_settings(uow.session, registry_before)
         settings = _lock_settings_row(uow.session, registry_before.display_name)
@@ -94,7 +92,7 @@ def save_storefront_settings(tenant: TenantRef, actor_user_id: int, values: dict
                after=after)
         if after["display_name"] != registry_before.display_name:
             uow.add_message(APPLY_DISPLAY_NAME_JOB, {"tenant_id": tenant.id}, queue="read_models")
-            uow.after_commit(lambda: _apply_display_name_now(tenant))
+            uow.apply_after_commit(lambda: apply_display_name(tenant), "seller name", tenant_id=tenant.id)
         # Detail and profile depend on the tenant scope; listing pages showing the seller on its face.
         uow.after_commit(lambda: invalidate(tenant_scope(tenant.id), seller_face_scope(tenant.id)))
         uow.commit()
@@ -129,15 +127,6 @@ def apply_display_name_of(tenant_id: int) -> bool:
         return apply_display_name(get_tenant_by_id(tenant_id))
     except TenantNotFound:
         return False
-
-
-def _apply_display_name_now(tenant: TenantRef) -> None:
-    # The settings are committed: a failure here is the outbox message's to retry.
-    try:
-        apply_display_name(tenant)
-    except Exception:
-        log.exception("seller name not copied to the registry after the commit; its message will retry",
-                      extra={"tenant_id": tenant.id})
 
 
 def _registry_values(tenant_id: int) -> RegistryValues:
