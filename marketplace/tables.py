@@ -6,6 +6,7 @@ rely on it: a table whose module is not imported here is invisible to them.
 from marketplace.accounts import models as accounts_models  # noqa: F401
 from marketplace.addresses import models as addresses_models  # noqa: F401
 from marketplace.audit import models as audit_models  # noqa: F401
+from marketplace.cart import models as cart_models  # noqa: F401
 from marketplace.catalog import models as catalog_models  # noqa: F401
 from marketplace.checkout import models as checkout_models  # noqa: F401
 from marketplace.mail import models as mail_models  # noqa: F401

@@ -1,0 +1,1 @@
+"""The payment gateway port and its adapters (`test`: our stateful test gateway; `stripe`: Stripe via StripeClient)."""

@@ -1,0 +1,1 @@
+"""The buyer's cart: lines from any number of sellers, one currency, a guest token or a buyer."""
