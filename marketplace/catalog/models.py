@@ -117,6 +117,9 @@ class Variant(Timestamps, TenantBase):
     weight_grams: Mapped[int | None] = mapped_column(Integer)
     # The sum of this variant's stock movements, kept in the movement's transaction.
     stock_on_hand: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # Units held by unpaid checkouts (the sum of this variant's open reservations); they leave stock on hand
+    # only when the order is paid and routed (a sale movement), or come back when the reservation is released.
+    stock_reserved: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     low_stock_threshold: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     product: Mapped[Product] = relationship(back_populates="variants")
@@ -125,7 +128,13 @@ class Variant(Timestamps, TenantBase):
         CheckConstraint("price_amount >= 0", name="price_not_negative"),
         CheckConstraint("compare_at_amount IS NULL OR compare_at_amount >= 0", name="compare_at_not_negative"),
         CheckConstraint("stock_on_hand >= 0", name="stock_not_negative"),
+        CheckConstraint("stock_reserved >= 0 AND stock_reserved <= stock_on_hand", name="reserved_within_on_hand"),
     )
+
+    @property
+    def stock_available(self) -> int:
+        """What a buyer can still put in a cart and check out: on hand minus reserved."""
+        return self.stock_on_hand - self.stock_reserved
 
 
 class StockMovement(TenantBase):
