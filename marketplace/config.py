@@ -195,6 +195,10 @@ SETTINGS: tuple[Setting, ...] = (
             "longest a tenant move's freeze waits for the writes in flight (seller writes answer 503 meanwhile)"),
     Setting("TENANT_MOVE_DRAIN_TIMEOUT_SECONDS", "30", _parse_positive_int,
             "longest a tenant move waits, frozen, for the tenant's outbox messages to be relayed"),
+    Setting("ORDER_PAYMENT_MINUTES", "30", _parse_positive_int,
+            "minutes a checked-out order waits for its payment before it expires (stock released, payment cancelled)"),
+    Setting("CHECKOUT_RESERVE_SECONDS", "20", _parse_positive_int,
+            "longest a checkout may take to reserve stock; a crashed checkout is undone by the recovery job after it"),
 )
 
 

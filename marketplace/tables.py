@@ -11,6 +11,7 @@ from marketplace.catalog import models as catalog_models  # noqa: F401
 from marketplace.checkout import models as checkout_models  # noqa: F401
 from marketplace.mail import models as mail_models  # noqa: F401
 from marketplace.notifications import models as notifications_models  # noqa: F401
+from marketplace.orders import models as orders_models  # noqa: F401
 from marketplace.reviews import models as reviews_models  # noqa: F401
 from marketplace.search import models as search_models  # noqa: F401
 from marketplace.sellers import models as sellers_models  # noqa: F401

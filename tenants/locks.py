@@ -22,6 +22,9 @@ the control database's transactions and that of a tenant's:
     1. in a catalog import chunk, the seller's import lock (`lock_catalog_imports`)
     2. the seller's storefront settings row
     3. a product, then its variants in id order (`lock_rows_in_id_order`), then its reviews
+    4. a checkout's stock reservations of one order (released or sold: `UPDATE … RETURNING`), then
+       variants in id order (`lock_selected`, variants only); reserving takes the variants alone, then
+       inserts its own reservation rows; routing then writes its new seller order
     Anywhere
     - a tenant move's runner lock (`try_session_lock`, held across its transactions) and
       its freeze (tenants/move_sql.py: the triggers it installs take the tenant's lock
@@ -84,9 +87,10 @@ def lock_rows_in_id_order(session: Session, model: type[Row], *conditions: Any) 
     ))
 
 
-def lock_selected(session: Session, statement: Select) -> Result:
-    """Run `statement` (ordered by the caller, in the order above) locking FOR UPDATE every row it reads."""
-    return session.execute(statement.with_for_update())
+def lock_selected(session: Session, statement: Select, of: Any = None) -> Result:
+    """Run `statement` (ordered by the caller, in the order above) locking FOR UPDATE every row it reads
+    (only the rows of `of`'s table when given: a join may read rows it does not lock)."""
+    return session.execute(statement.with_for_update(of=of))
 
 
 def lock_category_tree(session: Session) -> None:

@@ -168,8 +168,10 @@ class ProductVariantSchema(Schema):
     currency = fields.String(metadata={"description": "ISO 4217, the seller's currency."})
     weight_grams = fields.Integer(allow_none=True, metadata={"description": "For shipping; null if unknown."})
     stock_on_hand = fields.Integer(metadata={"description": "Units in stock: the sum of the stock movements."})
+    stock_reserved = fields.Integer(metadata={"description": "Units held by unpaid checkouts (part of stock on hand)."})
+    stock_available = fields.Integer(metadata={"description": "What buyers can still buy: on hand minus reserved."})
     low_stock_threshold = fields.Integer(metadata={"description": "At or below this stock, the variant is low."})
-    is_low_on_stock = fields.Boolean(metadata={"description": "Whether stock on hand is at or below the threshold."})
+    is_low_on_stock = fields.Boolean(metadata={"description": "Whether available stock is at or below the threshold."})
 
 
 class ProductSchema(Schema):

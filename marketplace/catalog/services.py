@@ -91,18 +91,23 @@ class VariantDetails:
     currency: str
     weight_grams: int | None
     stock_on_hand: int
+    stock_reserved: int
     low_stock_threshold: int
 
     @property
+    def stock_available(self) -> int:
+        return self.stock_on_hand - self.stock_reserved
+
+    @property
     def is_low_on_stock(self) -> bool:
-        return self.stock_on_hand <= self.low_stock_threshold
+        return self.stock_available <= self.low_stock_threshold
 
     @classmethod
     def of(cls, variant: Variant) -> "VariantDetails":
         return cls(id=variant.id, product_id=variant.product_id, sku=variant.sku, options=dict(variant.options),
                    price_amount=variant.price_amount, compare_at_amount=variant.compare_at_amount,
                    currency=variant.currency, weight_grams=variant.weight_grams, stock_on_hand=variant.stock_on_hand,
-                   low_stock_threshold=variant.low_stock_threshold)
+                   stock_reserved=variant.stock_reserved, low_stock_threshold=variant.low_stock_threshold)
 
 
 @dataclass(frozen=True)

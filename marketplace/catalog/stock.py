@@ -27,11 +27,15 @@ MAX_STOCK_ON_HAND = 2**31 - 1
 class InsufficientStock(Conflict):
     code = "insufficient_stock"
 
-    def __init__(self, sku: str, stock_on_hand: int, quantity_delta: int):
-        super().__init__(
-            f"Stock of {sku} cannot go below zero: {stock_on_hand} on hand, change of {quantity_delta}.",
-            errors={"quantity_delta": [f"At least {-stock_on_hand} (the stock on hand is {stock_on_hand})."]},
-        )
+    def __init__(self, sku: str, stock_on_hand: int, quantity_delta: int, stock_reserved: int = 0):
+        if stock_reserved:
+            message = (f"Stock of {sku} cannot go below the {stock_reserved} units reserved by unpaid checkouts: "
+                       f"{stock_on_hand} on hand, change of {quantity_delta}.")
+        else:
+            message = f"Stock of {sku} cannot go below zero: {stock_on_hand} on hand, change of {quantity_delta}."
+        super().__init__(message, errors={"quantity_delta": [
+            f"At least {stock_reserved - stock_on_hand} (the stock on hand is {stock_on_hand}, "
+            f"{stock_reserved} reserved)."]})
         self.sku = sku
         self.stock_on_hand = stock_on_hand
         self.quantity_delta = quantity_delta
@@ -60,8 +64,9 @@ def record_movements(session: Session, changes: list[StockChange], actor_user_id
     for change in changes:
         variant = variants[change.variant_id]
         new_stock = variant.stock_on_hand + change.quantity_delta
-        if new_stock < 0:
-            raise InsufficientStock(variant.sku, variant.stock_on_hand, change.quantity_delta)
+        if new_stock < variant.stock_reserved:
+            raise InsufficientStock(variant.sku, variant.stock_on_hand, change.quantity_delta,
+                                    stock_reserved=variant.stock_reserved)
         if new_stock > MAX_STOCK_ON_HAND:
             raise StockOverflow(variant.sku, variant.stock_on_hand)
         variant.stock_on_hand = new_stock

@@ -45,6 +45,7 @@ PRODUCT = {
     "variants": [{
         "id": 31, "product_id": 12, "sku": "OAK-180", "options": {"length": "180 cm"}, "price_amount": 89900,
         "compare_at_amount": None, "currency": "EUR", "weight_grams": 42000, "stock_on_hand": 4,
+        "stock_reserved": 1, "stock_available": 3,
         "low_stock_threshold": 2, "is_low_on_stock": False,
     }],
     "version": 5, "published_at": LATER, "created_at": MOMENT, "updated_at": LATER,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+from typing import Iterable
 from sqlalchemy import BigInteger, CheckConstraint, Integer, String, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -70,3 +71,13 @@ def _band_price(weight_bands: list[dict[str, int]], total_weight_grams: int | No
         if total_weight_grams <= band["up_to_grams"]:
             return band["amount"]
     return None
+
+
+def parcel_weight(weights_and_quantities: Iterable[tuple[int | None, int]]) -> int | None:
+    """The weight of a parcel of lines (unit weight in grams, quantity); None if any line's weight is unknown."""
+    total = 0
+    for unit_weight_grams, quantity in weights_and_quantities:
+        if unit_weight_grams is None:
+            return None
+        total += unit_weight_grams * quantity
+    return total

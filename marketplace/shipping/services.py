@@ -103,12 +103,18 @@ def shipping_options(tenant: TenantRef, destination_country: str, subtotal_amoun
     unknown, and then only flat rates can ship the parcel.
     """
     with UnitOfWork(tenant) as uow:
-        rates = uow.session.scalars(select(ShippingRate).order_by(ShippingRate.position, ShippingRate.id)).all()
-        naming_the_country = [rate for rate in rates if destination_country in rate.countries]
-        applicable = naming_the_country or [rate for rate in rates if REST_OF_WORLD in rate.countries]
-        priced = [(rate, parcel_price(rate, subtotal_amount, total_weight_grams)) for rate in applicable]
-        return [ShippingOption(rate_id=rate.id, name=rate.name, amount=price, currency=tenant.currency)
-                for rate, price in priced if price is not None]
+        return options_in(uow.session, tenant.currency, destination_country, subtotal_amount, total_weight_grams)
+
+
+def options_in(session: Session, currency: str, destination_country: str, subtotal_amount: int,
+               total_weight_grams: int | None) -> list[ShippingOption]:
+    """`shipping_options` read in the caller's tenant-bound transaction (checkout prices shipping as it reserves)."""
+    rates = session.scalars(select(ShippingRate).order_by(ShippingRate.position, ShippingRate.id)).all()
+    naming_the_country = [rate for rate in rates if destination_country in rate.countries]
+    applicable = naming_the_country or [rate for rate in rates if REST_OF_WORLD in rate.countries]
+    priced = [(rate, parcel_price(rate, subtotal_amount, total_weight_grams)) for rate in applicable]
+    return [ShippingOption(rate_id=rate.id, name=rate.name, amount=price, currency=currency)
+            for rate, price in priced if price is not None]
 
 
 def _checked_rate(fields: dict[str, Any]) -> dict[str, Any]:

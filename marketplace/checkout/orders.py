@@ -1,0 +1,188 @@
+"""The marketplace order: written once at checkout from the reserved lines, read back for its buyer.
+
+Lines are frozen snapshots (title, SKU, options, price, quantity) with the
+commission rule that applied to each (billing.commission), so later price or
+rule changes never change what was sold. The buyer's list is one query.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Sequence
+
+from sqlalchemy import Select, func, literal_column, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import Session
+
+from billing.commission import commission_for, rule_for, rule_snapshot
+from billing.money import Money
+from marketplace.checkout.models import (MarketplaceOrder, MarketplaceOrderLine, OrderSellerPart, OrderStatus,
+                                         Payment)
+from marketplace.checkout.reservations import SellerReservation
+from marketplace.core.errors import NotFound
+from marketplace.commissions.services import InvalidRule, category_path
+from marketplace.core.pagination import Page, PageRequest
+from tenants.models import Tenant
+
+
+class OrderNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("You have no order with this id.")
+
+
+@dataclass(frozen=True)
+class OrderDraft:
+    """What checkout has gathered when every seller reserved: the order to write."""
+
+    order_id: int
+    buyer_user_id: int
+    currency: str
+    shipping_address: dict[str, Any]
+    reservations: Sequence[SellerReservation]
+    seller_names: dict[int, str]
+    gateway: str
+
+    @property
+    def subtotal_amount(self) -> int:
+        return sum(reservation.subtotal_amount for reservation in self.reservations)
+
+    @property
+    def shipping_amount(self) -> int:
+        return sum(reservation.shipping.amount for reservation in self.reservations)
+
+    @property
+    def total_amount(self) -> int:
+        return self.subtotal_amount + self.shipping_amount
+
+
+def write_order(session: Session, draft: OrderDraft, payment_minutes: int) -> MarketplaceOrder:
+    """The order, its lines with their commission frozen, its seller parts and its pending payment."""
+    order = MarketplaceOrder(
+        id=draft.order_id, buyer_user_id=draft.buyer_user_id, currency=draft.currency,
+        status=OrderStatus.AWAITING_PAYMENT, subtotal_amount=draft.subtotal_amount,
+        shipping_amount=draft.shipping_amount, total_amount=draft.total_amount,
+        shipping_address=draft.shipping_address,
+        expires_at=session.scalar(select(func.now())) + timedelta(minutes=payment_minutes))
+    session.add(order)
+    session.flush()
+    paths: dict[int, list[int]] = {}
+    for reservation in draft.reservations:
+        tenant = reservation.tenant
+        session.add(OrderSellerPart(
+            order_id=order.id, tenant_id=tenant.id, seller_name=draft.seller_names[tenant.id],
+            shipping_rate_id=reservation.shipping.rate_id, shipping_name=reservation.shipping.name,
+            subtotal_amount=reservation.subtotal_amount, shipping_amount=reservation.shipping.amount,
+            total_amount=reservation.subtotal_amount + reservation.shipping.amount))
+        for line in reservation.lines:
+            rule = rule_for(session, tenant.id, _category_path(session, line.category_id, paths), draft.currency)
+            line_total = Money(line.line_total_amount, draft.currency)
+            session.add(MarketplaceOrderLine(
+                order_id=order.id, tenant_id=tenant.id, product_id=line.product_id, variant_id=line.variant_id,
+                sku=line.sku, title=line.title, options=line.options, quantity=line.quantity,
+                unit_price_amount=line.unit_price_amount, line_total_amount=line_total.amount,
+                commission_amount=commission_for(rule, line_total).amount, commission_rule=rule_snapshot(rule)))
+    session.add(Payment(order_id=order.id, gateway=draft.gateway, amount=draft.total_amount,
+                        currency=draft.currency))
+    session.flush()
+    return order
+
+
+def _category_path(session: Session, category_id: int | None, known: dict[int, list[int]]) -> list[int]:
+    """The line's category path for commission rules; empty if uncategorised or the category is gone."""
+    if category_id is None:
+        return []
+    if category_id not in known:
+        try:
+            known[category_id] = category_path(session, category_id)
+        except InvalidRule:
+            known[category_id] = []
+    return known[category_id]
+
+
+def order_view(session: Session, order_id: int, buyer_user_id: int | None = None) -> dict[str, Any]:
+    """The order as its buyer sees it: totals, payment, and each seller's part with its lines and status."""
+    order = session.get(MarketplaceOrder, order_id)
+    if order is None or (buyer_user_id is not None and order.buyer_user_id != buyer_user_id):
+        raise OrderNotFound()
+    payment = session.scalar(select(Payment).where(Payment.order_id == order.id))
+    parts = session.execute(
+        select(OrderSellerPart, Tenant.slug).join(Tenant, Tenant.id == OrderSellerPart.tenant_id)
+        .where(OrderSellerPart.order_id == order.id).order_by(OrderSellerPart.tenant_id)).all()
+    lines = session.scalars(select(MarketplaceOrderLine).where(MarketplaceOrderLine.order_id == order.id)
+                            .order_by(MarketplaceOrderLine.tenant_id, MarketplaceOrderLine.id)).all()
+    return {
+        **_order_fields(order),
+        "payment": _payment_fields(payment),
+        "sellers": [
+            {**_part_fields(part, slug),
+             "lines": [_line_fields(line) for line in lines if line.tenant_id == part.tenant_id]}
+            for part, slug in parts
+        ],
+    }
+
+
+def list_orders(session: Session, buyer_user_id: int, page_request: PageRequest) -> Page[dict[str, Any]]:
+    """The buyer's orders, newest first, each with its payment status and its sellers' statuses.
+
+    One query: the sellers come as a JSON array per order and the total as a
+    window count (a page past the end costs one more query, for the total).
+    """
+    rows = session.execute(_orders_of(buyer_user_id).limit(page_request.size).offset(page_request.offset)).all()
+    if rows:
+        total = rows[0].total
+    else:
+        total = session.scalar(select(func.count()).where(MarketplaceOrder.buyer_user_id == buyer_user_id))
+    return Page([_summary_of(row) for row in rows], total)
+
+
+def _orders_of(buyer_user_id: int) -> Select:
+    seller = func.json_build_object(
+        "seller", Tenant.slug, "seller_name", OrderSellerPart.seller_name, "status", OrderSellerPart.status,
+        "total_amount", OrderSellerPart.total_amount)
+    sellers = (
+        select(func.coalesce(func.json_agg(aggregate_order_by(seller, OrderSellerPart.tenant_id)),
+                             literal_column("'[]'::json")))
+        .select_from(OrderSellerPart).join(Tenant, Tenant.id == OrderSellerPart.tenant_id)
+        .where(OrderSellerPart.order_id == MarketplaceOrder.id)
+        .scalar_subquery()
+    )
+    return (
+        select(MarketplaceOrder, Payment.status.label("payment_status"), sellers.label("sellers"),
+               func.count().over().label("total"))
+        .outerjoin(Payment, Payment.order_id == MarketplaceOrder.id)
+        .where(MarketplaceOrder.buyer_user_id == buyer_user_id)
+        .order_by(MarketplaceOrder.id.desc())
+    )
+
+
+def _summary_of(row: Any) -> dict[str, Any]:
+    return {**_order_fields(row.MarketplaceOrder), "payment_status": row.payment_status, "sellers": row.sellers}
+
+
+def _order_fields(order: MarketplaceOrder) -> dict[str, Any]:
+    return {"id": order.id, "status": order.status.value, "currency": order.currency,
+            "subtotal_amount": order.subtotal_amount, "shipping_amount": order.shipping_amount,
+            "total_amount": order.total_amount, "shipping_address": order.shipping_address,
+            "created_at": order.created_at, "expires_at": order.expires_at, "paid_at": order.paid_at}
+
+
+def _payment_fields(payment: Payment | None) -> dict[str, Any] | None:
+    if payment is None:
+        return None
+    return {"gateway": payment.gateway, "status": payment.status, "amount": payment.amount,
+            "currency": payment.currency, "client_secret": payment.client_secret,
+            "last_payment_error": payment.last_payment_error}
+
+
+def _part_fields(part: OrderSellerPart, slug: str) -> dict[str, Any]:
+    return {"seller": slug, "seller_name": part.seller_name, "status": part.status,
+            "seller_order_id": part.seller_order_id,
+            "shipping": {"rate_id": part.shipping_rate_id, "name": part.shipping_name, "amount": part.shipping_amount},
+            "subtotal_amount": part.subtotal_amount, "shipping_amount": part.shipping_amount,
+            "total_amount": part.total_amount}
+
+
+def _line_fields(line: MarketplaceOrderLine) -> dict[str, Any]:
+    return {"id": line.id, "product_id": line.product_id, "variant_id": line.variant_id, "sku": line.sku,
+            "title": line.title, "options": line.options, "quantity": line.quantity,
+            "unit_price_amount": line.unit_price_amount, "line_total_amount": line.line_total_amount}

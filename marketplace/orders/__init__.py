@@ -1,0 +1,1 @@
+"""Seller orders (tenant schema): each seller's part of a paid marketplace order, and its routing."""
