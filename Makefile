@@ -5,8 +5,11 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -d' ' -f1)
 # OpenSearch 2.19 for the search suite and `make opensearch`: jars from Maven Central (ops/opensearch/pom.xml).
 OPENSEARCH_LIB := var/opensearch/lib
+# stripe-mock for the payment gateway's contract suite (tests/billing/gateway), built from source with Go.
+STRIPE_MOCK_VERSION := v0.203.0
+STRIPE_MOCK := var/bin/stripe-mock
 
-.PHONY: run test install bench clean opensearch opensearch-deps
+.PHONY: run test install bench clean opensearch opensearch-deps stripe-mock
 
 # The dependency install is not quiet: the first one takes a couple of minutes, and pip names each
 # package as it goes.
@@ -25,8 +28,14 @@ install: $(STAMP)
 run: install
 	$(PY) -m scripts.run
 
-test: install opensearch-deps
+test: install opensearch-deps stripe-mock
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Built once; Go caches the module download.
+stripe-mock: $(STRIPE_MOCK)
+
+$(STRIPE_MOCK):
+	GOBIN=$(CURDIR)/var/bin go install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)
 
 # Copied once; again only when the pom changes. Maven caches the downloads in ~/.m2.
 opensearch-deps: $(OPENSEARCH_LIB)/.complete

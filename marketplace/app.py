@@ -7,6 +7,7 @@ from flask import Flask
 from flask.sessions import SessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from billing.gateway import registry as payment_gateways
 from marketplace import tables
 from marketplace.config import load_settings
 from marketplace.core import rate_limits
@@ -55,6 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     shards.init_app(app)
     redis_client.init_app(app)
     rate_limits.init_app(app)
+    payment_gateways.init_app(app)
     # One Api per app: flask-smorest keeps the app's OpenAPI spec on it.
     api = MarketplaceApi(app, spec_kwargs={"extra_plugins": [ContractPlugin(max_page_number=MAX_PAGE_NUMBER)]})
     app.extensions["marketplace_api"] = api
@@ -94,6 +96,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     from marketplace.commissions.api import blp as commissions_blp
     from marketplace.health import blp as health_blp
     from marketplace.notifications.api import blp as notifications_blp
+    from marketplace.payments.api import blp as payments_blp, test_gateway_blp
     from marketplace.reviews.api import blp as reviews_blp
     from marketplace.search.api import blp as search_blp
     from marketplace.sellers.api import blp as sellers_blp
@@ -114,6 +117,9 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     api.register_blueprint(commissions_blp, url_prefix="/api/v1")
     api.register_blueprint(addresses_blp, url_prefix="/api/v1")
     api.register_blueprint(shipping_blp, url_prefix="/api/v1")
+    api.register_blueprint(payments_blp, url_prefix="/api/v1")
+    if app.config["PAYMENT_GATEWAY"] == "test":
+        api.register_blueprint(test_gateway_blp, url_prefix="/api/v1")
 
 
 def _register_commands(app: Flask) -> None:

@@ -113,7 +113,17 @@ def _parse_log_level(raw: str) -> str:
     return level
 
 
+def _parse_payment_gateway(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in PAYMENT_GATEWAYS:
+        raise ValueError(f"must be one of {', '.join(PAYMENT_GATEWAYS)}")
+    return value
+
+
 APP_ENVS = ("development", "production")
+PAYMENT_GATEWAYS = ("test", "stripe")
+# Signs the test gateway's events; public, so the stripe gateway refuses it.
+DEVELOPMENT_WEBHOOK_SECRET = "whsec_development_only_not_secret"
 DEVELOPMENT_SECRET_KEY = "dev-only-secret-change-me"
 # A signing key shorter than this is guessable offline; 32 characters of a random token are 190+ bits.
 MIN_PRODUCTION_SECRET_KEY_LENGTH = 32
@@ -199,6 +209,13 @@ SETTINGS: tuple[Setting, ...] = (
             "minutes a checked-out order waits for its payment before it expires (stock released, payment cancelled)"),
     Setting("CHECKOUT_RESERVE_SECONDS", "20", _parse_positive_int,
             "longest a checkout may take to reserve stock; a crashed checkout is undone by the recovery job after it"),
+    Setting("PAYMENT_GATEWAY", "test", _parse_payment_gateway,
+            "payment processor: test (our stateful test gateway, Stripe's test cards) or stripe"),
+    Setting("STRIPE_SECRET_KEY", None, str, "Stripe secret API key (sk_...); required with PAYMENT_GATEWAY=stripe"),
+    Setting("STRIPE_WEBHOOK_SECRET", DEVELOPMENT_WEBHOOK_SECRET, str,
+            "signing secret of the Stripe webhook endpoint (whsec_...); the test gateway signs its events with it"),
+    Setting("STRIPE_API_BASE", None, _parse_url("http", "https"),
+            "Stripe API base URL; unset: Stripe's own (tests point it at stripe-mock)"),
 )
 
 
@@ -227,6 +244,8 @@ def load_settings(environ: Mapping[str, str] | None = None, overrides: Mapping[s
     parsed.update(overrides)
     if parsed.get("APP_ENV") == "production":
         problems.extend(production_problems(parsed))
+    if parsed.get("PAYMENT_GATEWAY") == "stripe":
+        problems.extend(stripe_problems(parsed))
     if problems:
         raise ConfigError(problems)
     return parsed
@@ -251,3 +270,15 @@ def production_problems(settings: Mapping[str, object]) -> list[str]:
         problems.append("REDIS_URL: required in production (unset starts an embedded Redis)")
     return problems
 
+
+def stripe_problems(settings: Mapping[str, object]) -> list[str]:
+    """What keeps the stripe gateway from running: it cannot charge without a key, nor trust a webhook without
+    a secret of its own (the development one is public, so anyone could forge a payment)."""
+    problems = []
+    if not settings.get("STRIPE_SECRET_KEY"):
+        problems.append("STRIPE_SECRET_KEY: required with PAYMENT_GATEWAY=stripe")
+    webhook_secret = settings.get("STRIPE_WEBHOOK_SECRET")
+    if not webhook_secret or webhook_secret == DEVELOPMENT_WEBHOOK_SECRET:
+        problems.append("STRIPE_WEBHOOK_SECRET: set the webhook endpoint's signing secret with PAYMENT_GATEWAY=stripe "
+                        "(the development one is public)")
+    return problems

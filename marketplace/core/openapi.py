@@ -31,7 +31,8 @@ MAX_ID = 2**63 - 1
 
 ERROR_CODES = """Codes by status (a client may rely on them; new ones may be added):
 
-- 400 `bad_request`: the body is not valid JSON, or the request is malformed.
+- 400 `bad_request`, `invalid_webhook`: the body is not valid JSON, or the request is malformed (a webhook:
+  its signature does not verify).
 - 401 `unauthorized`: no valid bearer token.
 - 403 `forbidden`, `email_not_verified`, `tenant_suspended`, `tenant_closed`: signed in, but not allowed (or not yet).
 - 404 `not_found`, `token_not_found`: no such resource, or not visible to the caller.

@@ -1,7 +1,7 @@
 """checkout attempts, marketplace orders with their totals, seller parts and payments
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-11-30 14:30:00.000000
 """
 from alembic import op
@@ -9,8 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = '0016'
-# The gateway branch adds 0015 in parallel; the merge re-chains this revision after it.
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

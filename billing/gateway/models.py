@@ -1,0 +1,77 @@
+"""The TestGateway's own records, in the shared schema: what a remote processor would hold on its side.
+
+Nothing outside `billing/gateway/test_gateway.py` reads these tables; the
+marketplace sees only the port's frozen values, as it would from Stripe.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, String, Text, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tenants.db import SharedBase, Timestamps
+
+# Stripe's ids and keys fit these lengths (an idempotency key is at most 255 characters).
+OBJECT_ID_LENGTH = 64
+IDEMPOTENCY_KEY_LENGTH = 255
+
+
+class TestGatewayPaymentIntent(Timestamps, SharedBase):
+    __tablename__ = "test_gateway_payment_intents"
+
+    id: Mapped[str] = mapped_column(String(OBJECT_ID_LENGTH), primary_key=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    # A PaymentIntentStatus value; the legal moves are TestGateway's (Stripe's).
+    status: Mapped[str] = mapped_column(String(30))
+    transfer_group: Mapped[str | None] = mapped_column(String(200))
+    client_secret: Mapped[str] = mapped_column(String(100))
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB)
+    # The payment method of the last confirmation (a test card number or a pm_card_* id).
+    payment_method: Mapped[str | None] = mapped_column(String(100))
+    last_payment_error: Mapped[str | None] = mapped_column(String(60))
+    amount_received: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    amount_refunded: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class TestGatewayRefund(SharedBase):
+    __tablename__ = "test_gateway_refunds"
+
+    id: Mapped[str] = mapped_column(String(OBJECT_ID_LENGTH), primary_key=True)
+    payment_intent_id: Mapped[str] = mapped_column(
+        # Named here: the naming convention's name would pass PostgreSQL's 63 characters.
+        ForeignKey("test_gateway_payment_intents.id", ondelete="CASCADE", name="fk_test_gateway_refunds_intent"),
+        index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(30))
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB)
+    failure_reason: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class TestGatewayIdempotencyKey(SharedBase):
+    """A key's first request (its fingerprint) and the answer every replay of it gets."""
+
+    __tablename__ = "test_gateway_idempotency_keys"
+
+    key: Mapped[str] = mapped_column(String(IDEMPOTENCY_KEY_LENGTH), primary_key=True)
+    # SHA-256 of the operation and its parameters: a replay with other parameters is IdempotencyKeyReused.
+    request_fingerprint: Mapped[str] = mapped_column(String(64))
+    response: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class TestGatewayEvent(SharedBase):
+    """An event as the gateway sends it: the exact JSON body that each delivery signs."""
+
+    __tablename__ = "test_gateway_events"
+
+    id: Mapped[str] = mapped_column(String(OBJECT_ID_LENGTH), primary_key=True)
+    type: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

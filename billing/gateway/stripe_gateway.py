@@ -1,0 +1,145 @@
+"""StripeGateway: the port on Stripe's API, through the official `stripe` package's StripeClient.
+
+One PaymentIntent per marketplace order, its `transfer_group` the order, so
+that the transfers to sellers can later be joined to the charge. Every call
+that creates or changes something passes the caller's idempotency key as
+Stripe's Idempotency-Key (`pi:{order}`, `re:{refund}`): a retried call is
+answered Stripe's stored result. The API version is pinned
+(STRIPE_API_VERSION), so an account's default version never changes what the
+code reads. A declined confirmation is not an error of the port: the intent
+is read back and returned, `requires_payment_method` with its decline code.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator, Mapping
+
+import stripe
+
+from billing.gateway.port import (
+    GatewayError, IdempotencyKeyReused, PaymentIntent, PaymentIntentStatus, Refund, RefundStatus, WebhookEvent,
+)
+from billing.gateway.signatures import verify_event
+from billing.money import Money
+
+# The API version every request sends (Stripe-Version): the one stripe 16.1 is generated for.
+STRIPE_API_VERSION = "2026-10-28.endive"
+# Stripe retries a request that failed on the network with the same idempotency key.
+MAX_NETWORK_RETRIES = 2
+
+
+class StripeGateway:
+    """The `stripe` adapter of the PaymentGateway port."""
+
+    name = "stripe"
+
+    def __init__(self, secret_key: str, webhook_secret: str, api_base: str | None = None,
+                 http_client: stripe.HTTPClient | None = None):
+        # `api_base` points the client at stripe-mock in tests; `http_client` lets tests see each request.
+        self._client = stripe.StripeClient(
+            secret_key, stripe_version=STRIPE_API_VERSION, max_network_retries=MAX_NETWORK_RETRIES,
+            base_addresses={"api": api_base} if api_base else None, http_client=http_client)
+        self._webhook_secret = webhook_secret
+
+    def create_payment_intent(self, *, amount: Money, transfer_group: str, idempotency_key: str,
+                              metadata: Mapping[str, str]) -> PaymentIntent:
+        params = {
+            "amount": amount.amount, "currency": amount.currency.lower(), "transfer_group": transfer_group,
+            "metadata": dict(metadata),
+            # Card payments confirmed by our server: no payment method that redirects the buyer elsewhere.
+            "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+        }
+        with _gateway_errors():
+            intent = self._client.v1.payment_intents.create(params=params, options=_keyed(idempotency_key))
+        return _intent(intent)
+
+    def confirm_payment_intent(self, intent_id: str, *, payment_method: str, idempotency_key: str) -> PaymentIntent:
+        params = {"payment_method": payment_method, "expand": ["latest_charge"]}
+        try:
+            with _gateway_errors():
+                intent = self._client.v1.payment_intents.confirm(intent_id, params=params,
+                                                                 options=_keyed(idempotency_key))
+        except _Declined:
+            return self.retrieve_payment_intent(intent_id)
+        return _intent(intent)
+
+    def retrieve_payment_intent(self, intent_id: str) -> PaymentIntent:
+        with _gateway_errors():
+            intent = self._client.v1.payment_intents.retrieve(intent_id, params={"expand": ["latest_charge"]})
+        return _intent(intent)
+
+    def cancel_payment_intent(self, intent_id: str, *, idempotency_key: str) -> PaymentIntent:
+        with _gateway_errors():
+            intent = self._client.v1.payment_intents.cancel(intent_id, options=_keyed(idempotency_key))
+        return _intent(intent)
+
+    def create_refund(self, *, payment_intent_id: str, amount: Money, idempotency_key: str,
+                      metadata: Mapping[str, str]) -> Refund:
+        params = {"payment_intent": payment_intent_id, "amount": amount.amount, "metadata": dict(metadata)}
+        with _gateway_errors():
+            refund = self._client.v1.refunds.create(params=params, options=_keyed(idempotency_key))
+        return _refund(refund)
+
+    def retrieve_refund(self, refund_id: str) -> Refund:
+        with _gateway_errors():
+            refund = self._client.v1.refunds.retrieve(refund_id)
+        return _refund(refund)
+
+    def construct_event(self, payload: bytes, signature_header: str) -> WebhookEvent:
+        return verify_event(payload, signature_header, self._webhook_secret)
+
+
+class _Declined(Exception):
+    """A confirmation Stripe declined (a CardError): the intent is read back, not raised."""
+
+
+@contextmanager
+def _gateway_errors() -> Iterator[None]:
+    """Turn the stripe package's errors into the port's: a CardError into _Declined, the rest into GatewayError."""
+    try:
+        yield
+    except stripe.CardError as error:
+        raise _Declined() from error
+    except stripe.IdempotencyError as error:
+        raise IdempotencyKeyReused("idempotency_error", error.user_message or str(error)) from error
+    except stripe.StripeError as error:
+        raise GatewayError(error.code or type(error).__name__, error.user_message or str(error)) from error
+
+
+def _keyed(idempotency_key: str) -> dict[str, Any]:
+    return {"idempotency_key": idempotency_key}
+
+
+def _intent(intent: stripe.PaymentIntent) -> PaymentIntent:
+    error = intent.last_payment_error
+    return PaymentIntent(
+        id=intent.id, status=PaymentIntentStatus(intent.status),
+        amount=Money(intent.amount, intent.currency.upper()), transfer_group=intent.transfer_group,
+        client_secret=intent.client_secret, metadata=_metadata(intent),
+        last_payment_error=_decline_code(error) if error else None,
+        amount_refundable=_amount_refundable(intent))
+
+
+def _amount_refundable(intent: stripe.PaymentIntent) -> int:
+    """Captured and not refunded: the expanded latest charge knows what was refunded; unexpanded, nothing was seen."""
+    if intent.status != PaymentIntentStatus.succeeded.value:
+        return 0
+    charge = intent.latest_charge
+    if isinstance(charge, stripe.Charge):
+        return charge.amount_captured - charge.amount_refunded
+    return intent.amount_received
+
+
+def _refund(refund: stripe.Refund) -> Refund:
+    return Refund(id=refund.id, payment_intent_id=refund.payment_intent,
+                  amount=Money(refund.amount, refund.currency.upper()), status=RefundStatus(refund.status),
+                  metadata=_metadata(refund), failure_reason=getattr(refund, "failure_reason", None))
+
+
+def _metadata(stripe_object: stripe.PaymentIntent | stripe.Refund) -> dict[str, str]:
+    return stripe_object.metadata.to_dict() if stripe_object.metadata else {}
+
+
+def _decline_code(error: stripe.StripeObject) -> str | None:
+    """A card's decline code (`insufficient_funds`), else the error's code (`payment_intent_authentication_failure`)."""
+    return getattr(error, "decline_code", None) or getattr(error, "code", None)
