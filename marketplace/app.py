@@ -93,6 +93,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     from marketplace.accounts.auth import init_auth
     from marketplace.audit.api import blp as audit_blp
     from marketplace.catalog.api import blp as catalog_blp
+    from marketplace.checkout.api import blp as checkout_blp
     from marketplace.commissions.api import blp as commissions_blp
     from marketplace.health import blp as health_blp
     from marketplace.notifications.api import blp as notifications_blp
@@ -117,6 +118,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     api.register_blueprint(commissions_blp, url_prefix="/api/v1")
     api.register_blueprint(addresses_blp, url_prefix="/api/v1")
     api.register_blueprint(shipping_blp, url_prefix="/api/v1")
+    api.register_blueprint(checkout_blp, url_prefix="/api/v1")
     api.register_blueprint(payments_blp, url_prefix="/api/v1")
     if app.config["PAYMENT_GATEWAY"] == "test":
         api.register_blueprint(test_gateway_blp, url_prefix="/api/v1")

@@ -12,6 +12,7 @@ from typing import Any, Mapping
 from rq.cron import CronScheduler
 
 from marketplace.accounts.jobs import purge_stale_tokens
+from marketplace.checkout.jobs import expire_overdue_orders, recover_checkouts
 from marketplace.app import create_app
 from marketplace.core.extensions import redis_client
 from marketplace.sellers.jobs import recheck_pending_domains
@@ -19,6 +20,7 @@ from workers.relay import purge_dispatched_messages, sweep_outbox
 
 TOKEN_PURGE_SECONDS = 3600
 OUTBOX_PURGE_SECONDS = 3600
+CHECKOUT_SWEEP_SECONDS = 60
 
 
 def periodic_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -42,6 +44,11 @@ def periodic_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
         {"func": purge_dispatched_messages, "queue_name": "default",
          "kwargs": {"retention_days": config["OUTBOX_RETENTION_DAYS"]},
          "interval": OUTBOX_PURGE_SECONDS, "ttl": OUTBOX_PURGE_SECONDS, "job_timeout": OUTBOX_PURGE_SECONDS},
+        # Checkout's safety nets, each idempotent: unpaid orders past their deadline, crashed checkouts.
+        {"func": expire_overdue_orders, "queue_name": "orders", "interval": CHECKOUT_SWEEP_SECONDS,
+         "ttl": CHECKOUT_SWEEP_SECONDS},
+        {"func": recover_checkouts, "queue_name": "orders", "interval": CHECKOUT_SWEEP_SECONDS,
+         "ttl": CHECKOUT_SWEEP_SECONDS},
     ]
 
 

@@ -76,6 +76,7 @@ def earlier_outcome(buyer_user_id: int, idempotency_key: str, body_hash: str) ->
     with UnitOfWork() as uow:
         attempt = uow.session.scalar(select(CheckoutAttempt).where(
             CheckoutAttempt.buyer_user_id == buyer_user_id, CheckoutAttempt.idempotency_key == idempotency_key))
+        uow.session.expunge_all()
     if attempt is None:
         # Deleted after a transient failure: the caller may start afresh.
         raise CheckoutInProgress()
@@ -95,8 +96,10 @@ def key_used(session: Session, buyer_user_id: int, idempotency_key: str) -> bool
 
 def attempt_by_key(buyer_user_id: int, idempotency_key: str) -> CheckoutAttempt | None:
     with UnitOfWork() as uow:
-        return uow.session.scalar(select(CheckoutAttempt).where(
+        attempt = uow.session.scalar(select(CheckoutAttempt).where(
             CheckoutAttempt.buyer_user_id == buyer_user_id, CheckoutAttempt.idempotency_key == idempotency_key))
+        uow.session.expunge_all()
+    return attempt
 
 
 def fail_attempt(attempt_id: int, response: StoredResponse) -> None:

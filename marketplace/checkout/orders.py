@@ -7,7 +7,7 @@ rule changes never change what was sold. The buyer's list is one query.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Sequence
 
 from sqlalchemy import Select, func, literal_column, select
@@ -163,7 +163,12 @@ def _order_fields(order: MarketplaceOrder) -> dict[str, Any]:
     return {"id": order.id, "status": order.status.value, "currency": order.currency,
             "subtotal_amount": order.subtotal_amount, "shipping_amount": order.shipping_amount,
             "total_amount": order.total_amount, "shipping_address": order.shipping_address,
-            "created_at": order.created_at, "expires_at": order.expires_at, "paid_at": order.paid_at}
+            "created_at": _iso(order.created_at), "expires_at": _iso(order.expires_at), "paid_at": _iso(order.paid_at)}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """Views hold JSON values: a checkout's response is stored and replayed as it was sent."""
+    return moment.isoformat() if moment else None
 
 
 def _payment_fields(payment: Payment | None) -> dict[str, Any] | None:

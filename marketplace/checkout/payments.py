@@ -118,6 +118,7 @@ def expire_order(order_id: int) -> bool:
     with UnitOfWork() as uow:
         order = uow.session.get(MarketplaceOrder, order_id)
         payment = uow.session.scalar(select(Payment).where(Payment.order_id == order_id))
+        uow.session.expunge_all()
     if order is None or order.status != OrderStatus.AWAITING_PAYMENT:
         return False
     if payment is not None and payment.gateway_payment_id is not None:
@@ -175,6 +176,7 @@ def _buyers_order(buyer_user_id: int, order_id: int) -> tuple[MarketplaceOrder, 
         if order is None or order.buyer_user_id != buyer_user_id:
             raise OrderNotFound()
         payment = uow.session.scalar(select(Payment).where(Payment.order_id == order_id))
+        uow.session.expunge_all()
     return order, payment
 
 

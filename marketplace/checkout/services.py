@@ -120,7 +120,7 @@ def finish_payment(order_id: int, attempt_id: int | None) -> StoredResponse:
     """Create the order's payment intent if it has none (key `pi:{order}`) and store the checkout's response."""
     with UnitOfWork() as uow:
         payment = uow.session.scalar(select(Payment).where(Payment.order_id == order_id))
-        order = uow.session.get(MarketplaceOrder, order_id)
+        uow.session.expunge_all()
     if payment.gateway_payment_id is None:
         intent = current_gateway().create_payment_intent(
             amount=Money(payment.amount, payment.currency), transfer_group=f"order_{order_id}",
@@ -132,7 +132,7 @@ def finish_payment(order_id: int, attempt_id: int | None) -> StoredResponse:
                         status=intent.status.value, updated_at=func.now()))
             uow.commit()
     with UnitOfWork() as uow:
-        response = StoredResponse(201, _json_ready(order_view(uow.session, order.id)))
+        response = StoredResponse(201, order_view(uow.session, order_id))
         if attempt_id is not None:
             attempts.store_response(uow.session, attempt_id, response)
         uow.commit()
@@ -295,14 +295,3 @@ def _shipping_address(session: Session, buyer_user_id: int, address_id: int | No
     return {"name": address.name, "line1": address.line1, "line2": address.line2, "city": address.city,
             "region": address.region, "postal_code": address.postal_code, "country": address.country,
             "phone": address.phone}
-
-
-def _json_ready(value: Any) -> Any:
-    """The view with its datetimes as ISO strings, as it is stored and replayed."""
-    if isinstance(value, dict):
-        return {key: _json_ready(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_json_ready(item) for item in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value

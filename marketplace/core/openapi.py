@@ -31,8 +31,8 @@ MAX_ID = 2**63 - 1
 
 ERROR_CODES = """Codes by status (a client may rely on them; new ones may be added):
 
-- 400 `bad_request`, `invalid_webhook`: the body is not valid JSON, or the request is malformed (a webhook:
-  its signature does not verify).
+- 400 `bad_request`, `invalid_webhook`, `idempotency_key_required`: the body is not valid JSON, or the request is
+  malformed (a webhook: its signature does not verify; a checkout: no usable `Idempotency-Key` header).
 - 401 `unauthorized`: no valid bearer token.
 - 403 `forbidden`, `email_not_verified`, `tenant_suspended`, `tenant_closed`: signed in, but not allowed (or not yet).
 - 404 `not_found`, `token_not_found`: no such resource, or not visible to the caller.
@@ -40,10 +40,12 @@ ERROR_CODES = """Codes by status (a client may rely on them; new ones may be add
 - 409 `conflict`, `slug_taken`, `sku_taken`, `email_taken`, `domain_taken`, `category_cycle`, `category_in_use`,
   `illegal_transition`, `no_variants`, `last_variant`, `insufficient_stock`, `already_reviewed`, `already_replied`,
   `already_member`, `invite_used`, `invite_email_mismatch`, `last_owner`, `application_decided`,
-  `email_already_verified`, `token_used`, `move_running`, `commission_rule_exists`, `address_limit_reached`: the
-  request clashes with the current state.
+  `email_already_verified`, `token_used`, `move_running`, `commission_rule_exists`, `address_limit_reached`,
+  `cart_empty`, `lines_unavailable`, `no_shipping_option`, `total_changed`, `idempotency_key_reused`, `in_progress`,
+  `checkout_interrupted`, `checkout_timed_out`, `order_not_payable`: the request clashes with the current state.
 - 410 `invite_expired`, `invite_revoked`, `token_expired`, `token_replaced`: the invite or mailed token can no
   longer be used.
+- 402 `payment_declined`: the card was declined; the order stays payable until it expires.
 - 413 `payload_too_large`: the body is larger than the server accepts.
 - 414 `uri_too_long`: the request line is longer than the server reads.
 - 415 `unsupported_media_type`: the body's content type is not one the operation takes.

@@ -1,0 +1,48 @@
+"""Three sellers, one cart: checkout → pay with a test card → three seller orders, each in its own schema."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from marketplace.orders.models import SellerOrder, SellerOrderLine
+from tenants.uow import UnitOfWork
+from tests.checkout.conftest import FLAT_SHIPPING, check_out, pay, put_in_cart, stock_of
+from tests.workers.support import run_jobs
+
+
+def test_one_cart_from_three_sellers_becomes_one_payment_and_three_seller_orders(app, client, offer, shopper):
+    offers = [offer("oak", 1000, 5), offer("iron", 2500, 5), offer("linen", 700, 5)]
+    buyer = shopper()
+    for quantity, seller_offer in enumerate(offers, start=1):
+        put_in_cart(app, buyer, seller_offer, quantity)
+
+    checkout = check_out(client, buyer)
+
+    assert checkout.status_code == 201, checkout.get_json()
+    order = checkout.get_json()
+    assert order["status"] == "awaiting_payment"
+    assert order["subtotal_amount"] == 1000 * 1 + 2500 * 2 + 700 * 3
+    assert order["shipping_amount"] == 3 * FLAT_SHIPPING
+    assert order["total_amount"] == order["subtotal_amount"] + order["shipping_amount"]
+    assert [part["seller"] for part in order["sellers"]] == ["oak", "iron", "linen"]
+    assert order["payment"]["status"] == "requires_payment_method"
+    assert [stock_of(o.tenant, o.variant_id) for o in offers] == [(5, 1), (5, 2), (5, 3)]
+
+    paid = pay(client, buyer, order["id"])
+    assert paid.status_code == 200, paid.get_json()
+    assert paid.get_json()["status"] == "paid"
+    run_jobs(app)
+
+    view = client.get(f"/api/v1/orders/{order['id']}", headers=buyer.headers).get_json()
+    assert {part["status"] for part in view["sellers"]} == {"awaiting_acceptance"}
+    assert [stock_of(o.tenant, o.variant_id) for o in offers] == [(4, 0), (3, 0), (2, 0)]
+    for seller_offer, quantity in zip(offers, (1, 2, 3)):
+        with app.app_context(), UnitOfWork(seller_offer.tenant) as uow:
+            seller_orders = uow.session.scalars(select(SellerOrder)).all()
+            assert [(o.marketplace_order_id, o.status.value) for o in seller_orders] == [
+                (order["id"], "awaiting_acceptance")]
+            lines = uow.session.scalars(select(SellerOrderLine)).all()
+            # Each seller holds its own line only.
+            assert [(line.variant_id, line.quantity) for line in lines] == [(seller_offer.variant_id, quantity)]
+
+    listing = client.get("/api/v1/orders", headers=buyer.headers).get_json()
+    assert [(o["id"], o["status"], o["payment_status"]) for o in listing] == [(order["id"], "paid", "succeeded")]
