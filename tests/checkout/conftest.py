@@ -8,12 +8,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from marketplace.accounts.services import issue_token, mark_email_verified, register_user
 from marketplace.addresses.services import add_address
 from marketplace.cart.models import Cart, CartLine
 from marketplace.catalog.models import Product, ProductStatus, StockMovement, StockReason, Variant
 from marketplace.shipping.services import create_rate
 from tenants.models import TenantRef
 from tenants.uow import UnitOfWork
+from tests.conftest import PASSWORD, SignedIn
 from tests.workers.support import run_jobs
 
 PORTO = {"name": "Ada Lovelace", "line1": "Rua das Flores 12", "city": "Porto", "postal_code": "4050-262",
@@ -63,14 +65,18 @@ def offer(app, make_seller):
 
 
 @pytest.fixture
-def shopper(app, sign_up):
-    """shopper("ada@example.com"): a signed-in buyer with a default address in Porto."""
+def shopper(app):
+    """shopper(): a new signed-in buyer (verified; signed in by the service, past the login rate limit)
+    with a default address in Porto."""
 
-    def make(email: str | None = None):
-        buyer = sign_up(email or f"buyer-{uuid.uuid4().hex[:8]}@example.com")
+    def make(email: str | None = None) -> SignedIn:
+        email = email or f"buyer-{uuid.uuid4().hex[:12]}@example.com"
         with app.app_context():
-            add_address(buyer.user_id, dict(PORTO, line2="", region="", phone=None))
-        return buyer
+            account = register_user(email, PASSWORD, "Ada Lovelace")
+            mark_email_verified(account.id)
+            token = issue_token(email, PASSWORD, ttl_seconds=3600)
+            add_address(account.id, dict(PORTO, line2="", region="", phone=None))
+        return SignedIn(user_id=account.id, email=email, password=PASSWORD, token=token.access_token)
 
     return make
 
