@@ -30,6 +30,8 @@ def verify_event(payload: bytes, header: str | None, secret: str) -> WebhookEven
     A body that verifies but is not an event (no id, type or object) is
     refused the same way: it could only come from a broken sender.
     """
+    if not header:
+        raise InvalidSignature("no Stripe-Signature header")
     try:
         stripe.WebhookSignature.verify_header(payload, header, secret, tolerance=WEBHOOK_TOLERANCE_SECONDS)
     except stripe.SignatureVerificationError as error:
