@@ -69,7 +69,8 @@ def test_a_signed_event_is_stored_once_and_a_replay_changes_nothing(client, sql)
 
 
 @pytest.mark.parametrize("case", ["tampered body", "wrong secret", "stale timestamp", "no signature",
-                                  "signed body that is no event", "body not UTF-8"])
+                                  "signed body that is no event", "body not UTF-8", "signed event id too long",
+                                  "signed event created in the year 10000"])
 def test_an_event_that_does_not_verify_is_refused_and_nothing_is_stored(client, row_counts, case):
     body = _event()
     signed_elsewhere = {
@@ -79,7 +80,8 @@ def test_an_event_that_does_not_verify_is_refused_and_nothing_is_stored(client, 
         "no signature": "",
     }
     payload = {"tampered body": body.replace(b"pi_1", b"pi_2"), "signed body that is no event": b"[1, 2]",
-               "body not UTF-8": b"\xff\xfe" + body}.get(case, body)
+               "body not UTF-8": b"\xff\xfe" + body, "signed event id too long": _event(event_id="evt_" + "x" * 300),
+               "signed event created in the year 10000": body.replace(b'"created": ', b'"created": 9999')}.get(case, body)
     header = signed_elsewhere.get(case, signature_header(body if case == "tampered body" else payload,
                                                          DEVELOPMENT_WEBHOOK_SECRET))
     before = row_counts()
