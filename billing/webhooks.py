@@ -103,12 +103,9 @@ def handle_event(gateway: PaymentGateway, event_id: str) -> bool:
 
     Unknown types (no handler) are marked handled without calling the gateway.
     """
-    with UnitOfWork() as uow:
-        record = uow.session.get(GatewayEventRecord, event_id)
-    if record is None or record.handled_at is not None:
+    event = _unhandled_event(event_id)
+    if event is None:
         return False
-    event = WebhookEvent(id=record.id, type=record.type, object_type=record.object_type,
-                         object_id=record.object_id, created=int(record.created.timestamp()))
     handlers = list(_handlers.get(event.type, ()))
     if handlers:
         current_object = _reread(gateway, event)
@@ -118,6 +115,15 @@ def handle_event(gateway: PaymentGateway, event_id: str) -> bool:
     log.info("gateway event handled", extra={"event_id": event_id, "event_type": event.type,
                                              "handler_count": len(handlers)})
     return True
+
+
+def _unhandled_event(event_id: str) -> WebhookEvent | None:
+    with UnitOfWork() as uow:
+        record = uow.session.get(GatewayEventRecord, event_id)
+        if record is None or record.handled_at is not None:
+            return None
+        return WebhookEvent(id=record.id, type=record.type, object_type=record.object_type,
+                            object_id=record.object_id, created=int(record.created.timestamp()))
 
 
 def _reread(gateway: PaymentGateway, event: WebhookEvent) -> PaymentIntent | Refund:

@@ -31,6 +31,8 @@ def test_defaults_are_valid_with_an_empty_environment():
     ("EMAIL_VERIFICATION_TTL_SECONDS", "0"),
     ("PASSWORD_RESET_TTL_SECONDS", "soon"),
     ("OUTBOX_RETENTION_DAYS", "-1"),
+    ("PAYMENT_GATEWAY", "paypal"),
+    ("STRIPE_API_BASE", "localhost:12111"),
 ])
 def test_a_malformed_setting_is_refused_by_name(name, value):
     with pytest.raises(ConfigError) as error:
@@ -107,3 +109,29 @@ def test_production_reports_malformed_and_missing_settings_together():
 
     names = sorted(problem.split("=")[0].split(":")[0] for problem in error.value.problems)
     assert names == ["DATABASE_URL", "PORT", "REDIS_URL", "SECRET_KEY"]
+
+
+def test_the_payment_gateway_is_the_test_gateway_unless_set():
+    settings = load_settings(environ={})
+
+    assert settings["PAYMENT_GATEWAY"] == "test"
+    assert settings["STRIPE_WEBHOOK_SECRET"]  # the test gateway signs its events with a development secret
+
+
+@pytest.mark.parametrize("environ, missing", [
+    ({}, ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"]),
+    ({"STRIPE_SECRET_KEY": "sk_live_abc"}, ["STRIPE_WEBHOOK_SECRET"]),
+    ({"STRIPE_WEBHOOK_SECRET": "whsec_abc"}, ["STRIPE_SECRET_KEY"]),
+])
+def test_the_stripe_gateway_refuses_to_start_without_its_key_and_its_own_webhook_secret(environ, missing):
+    with pytest.raises(ConfigError) as error:
+        load_settings(environ={"PAYMENT_GATEWAY": "stripe", **environ})
+
+    assert [problem.split(":")[0] for problem in error.value.problems] == missing
+
+
+def test_the_stripe_gateway_starts_with_its_key_and_webhook_secret():
+    settings = load_settings(environ={"PAYMENT_GATEWAY": "stripe", "STRIPE_SECRET_KEY": "sk_live_abc",
+                                      "STRIPE_WEBHOOK_SECRET": "whsec_abc"})
+
+    assert (settings["PAYMENT_GATEWAY"], settings["STRIPE_SECRET_KEY"]) == ("stripe", "sk_live_abc")

@@ -15,6 +15,9 @@ import stripe
 
 from billing.gateway.port import WEBHOOK_TOLERANCE_SECONDS, InvalidSignature, WebhookEvent
 
+# 9999-12-31T23:59:59Z: the latest time a timestamp column holds.
+LATEST_UNIX_TIME = 253_402_300_799
+
 
 def signature_header(payload: bytes, secret: str, timestamp: int | None = None) -> str:
     """The Stripe-Signature header of `payload` signed at `timestamp` (default: now)."""
@@ -30,6 +33,8 @@ def verify_event(payload: bytes, header: str | None, secret: str) -> WebhookEven
     A body that verifies but is not an event (no id, type or object) is
     refused the same way: it could only come from a broken sender.
     """
+    if not header:
+        raise InvalidSignature("no Stripe-Signature header")
     try:
         stripe.WebhookSignature.verify_header(payload, header, secret, tolerance=WEBHOOK_TOLERANCE_SECONDS)
     except stripe.SignatureVerificationError as error:
@@ -39,14 +44,21 @@ def verify_event(payload: bytes, header: str | None, secret: str) -> WebhookEven
     try:
         body = json.loads(payload)
         event_object = body["data"]["object"]
-        return WebhookEvent(id=_text(body["id"]), type=_text(body["type"]),
-                            object_type=_text(event_object["object"]), object_id=_text(event_object["id"]),
-                            created=int(body["created"]))
+        return WebhookEvent(id=_text(body["id"], 255), type=_text(body["type"], 100),
+                            object_type=_text(event_object["object"], 60), object_id=_text(event_object["id"], 255),
+                            created=_unix_time(body["created"]))
     except (ValueError, TypeError, KeyError) as error:
         raise InvalidSignature(f"the signed body is not an event: {error}") from None
 
 
-def _text(value: object) -> str:
-    if not isinstance(value, str) or not value:
-        raise TypeError(f"expected a non-empty string, not {value!r}")
+# What gateway_events stores; a larger or stranger value is no event of Stripe's.
+def _text(value: object, max_length: int) -> str:
+    if not isinstance(value, str) or not 0 < len(value) <= max_length or "\x00" in value:
+        raise TypeError(f"expected text of 1 to {max_length} characters, not {value!r:.80}")
+    return value
+
+
+def _unix_time(value: object) -> int:
+    if type(value) is not int or not 0 <= value <= LATEST_UNIX_TIME:
+        raise TypeError(f"expected a unix time, not {value!r:.80}")
     return value

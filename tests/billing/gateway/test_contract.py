@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import json
 import time
+from urllib.parse import urlsplit
 
 import pytest
 
-from billing.gateway.port import InvalidSignature, PaymentIntentStatus, RefundStatus, WEBHOOK_TOLERANCE_SECONDS
+from billing.gateway.port import (
+    GatewayError, IdempotencyKeyReused, InvalidSignature, PaymentIntentStatus, RefundStatus, WEBHOOK_TOLERANCE_SECONDS,
+)
 from billing.gateway.signatures import signature_header
-from billing.gateway.stripe_gateway import STRIPE_API_VERSION
+from billing.gateway.stripe_gateway import STRIPE_API_VERSION, StripeGateway
 from billing.money import Money
-from tests.billing.gateway.conftest import WEBHOOK_SECRET
+from tests.billing.gateway.conftest import WEBHOOK_SECRET, RecordingHTTPClient, SentRequest
 
 ORDER_TOTAL = Money(1999, "EUR")
 
@@ -151,3 +154,62 @@ def test_an_event_that_does_not_verify_is_refused(adapter, case):
 
     with pytest.raises(InvalidSignature):
         adapter.gateway.construct_event(payload, header)
+
+
+# What stripe-mock never answers: a declined card and a reused key, as Stripe sends them.
+
+class AnsweringHTTPClient(RecordingHTTPClient):
+    """Passes requests to stripe-mock, except that requests to paths ending with `path_suffix` get `answer`."""
+
+    def __init__(self, path_suffix: str, status: int, error: dict):
+        super().__init__()
+        self.path_suffix, self.status, self.error = path_suffix, status, error
+
+    def request(self, method, url, headers, post_data=None):
+        if urlsplit(url).path.endswith(self.path_suffix):
+            self.sent.append(SentRequest(method=method.upper(), path=urlsplit(url).path, headers=dict(headers),
+                                         form={}))
+            return json.dumps({"error": self.error}).encode(), self.status, {}
+        return super().request(method, url, headers, post_data)
+
+
+def _stripe_gateway(http_client, stripe_mock_url) -> StripeGateway:
+    return StripeGateway(secret_key="sk_test_contract", webhook_secret=WEBHOOK_SECRET, api_base=stripe_mock_url,
+                         http_client=http_client)
+
+
+def test_a_card_stripe_declines_answers_the_intent_read_back_not_an_error(stripe_mock_url):
+    declining = AnsweringHTTPClient("/confirm", 402, {
+        "type": "card_error", "code": "card_declined", "decline_code": "insufficient_funds",
+        "message": "Your card has insufficient funds."})
+    gateway = _stripe_gateway(declining, stripe_mock_url)
+
+    intent = gateway.confirm_payment_intent("pi_123", payment_method="pm_card_chargeDeclinedInsufficientFunds",
+                                            idempotency_key="confirm:order-7:1")
+
+    assert intent.id and intent.status is PaymentIntentStatus.requires_payment_method
+    assert [(sent.method, sent.path) for sent in declining.sent] == [
+        ("POST", "/v1/payment_intents/pi_123/confirm"), ("GET", "/v1/payment_intents/pi_123")]
+
+
+def test_a_key_stripe_saw_with_other_parameters_is_idempotency_key_reused(stripe_mock_url):
+    refusing = AnsweringHTTPClient("/v1/payment_intents", 400, {
+        "type": "idempotency_error",
+        "message": "Keys for idempotent requests can only be used with the same parameters they were first used with."})
+    gateway = _stripe_gateway(refusing, stripe_mock_url)
+
+    with pytest.raises(IdempotencyKeyReused):
+        gateway.create_payment_intent(amount=ORDER_TOTAL, transfer_group="order-7", idempotency_key="pi:order-7",
+                                      metadata={})
+
+
+def test_another_refusal_of_stripe_is_a_gateway_error_with_stripes_code(stripe_mock_url):
+    refusing = AnsweringHTTPClient("/cancel", 400, {
+        "type": "invalid_request_error", "code": "payment_intent_unexpected_state",
+        "message": "You cannot cancel this PaymentIntent because it has a status of succeeded."})
+    gateway = _stripe_gateway(refusing, stripe_mock_url)
+
+    with pytest.raises(GatewayError) as error:
+        gateway.cancel_payment_intent("pi_123", idempotency_key="cancel:order-7")
+
+    assert error.value.code == "payment_intent_unexpected_state"
