@@ -2,6 +2,8 @@
 
 The buyer has a default address in Porto; each seller ships to its own
 country at a flat rate (free over an amount) and to the rest of the world.
+The three sellers price in euros, so that one cart (one currency) can hold
+products of all three and check out with one payment.
 
 Created once: a second run finds the demo operator and does nothing. The
 accounts are the ones the README lists, all with the password below and with
@@ -63,7 +65,7 @@ DEMO_SELLERS = (
         ("Multi-tool, 16 Functions", 3400), ("Saddle, Touring", 6900), ("Mudguard Set", 3900),
         ("Puncture Repair Kit", 900), ("Cycling Cap", 2200),
     )),
-    DemoSeller("cedar-and-wick", "Cedar & Wick", "US", "USD", (
+    DemoSeller("cedar-and-wick", "Cedar & Wick", "IE", "EUR", (
         ("Cedarwood Candle, 8 oz", 2800), ("Fig Leaf Candle, 8 oz", 2800), ("Sea Salt Candle, 8 oz", 2800),
         ("Travel Tin Trio", 3600), ("Reed Diffuser, Cedar", 3400), ("Wick Trimmer", 1800),
         ("Candle Snuffer", 1600), ("Matches in a Jar", 1200), ("Room Spray, Pine", 2000),
