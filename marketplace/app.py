@@ -90,6 +90,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     from marketplace.core.api_docs import blp as api_docs_blp
     from marketplace.accounts.auth import init_auth
     from marketplace.audit.api import blp as audit_blp
+    from marketplace.cart.api import blp as cart_blp
     from marketplace.catalog.api import blp as catalog_blp
     from marketplace.commissions.api import blp as commissions_blp
     from marketplace.health import blp as health_blp
@@ -114,6 +115,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     api.register_blueprint(commissions_blp, url_prefix="/api/v1")
     api.register_blueprint(addresses_blp, url_prefix="/api/v1")
     api.register_blueprint(shipping_blp, url_prefix="/api/v1")
+    api.register_blueprint(cart_blp, url_prefix="/api/v1")
 
 
 def _register_commands(app: Flask) -> None:

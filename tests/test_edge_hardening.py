@@ -289,7 +289,9 @@ def test_every_unique_rule_a_client_can_break_has_its_own_code():
     unreachable = {"uq_api_tokens_token_hash", "uq_member_invites_token_hash", "uq_tenants_schema_name",
                    "uq_notifications_dedupe_key", "uq_product_listings_tenant_id_product_slug",
                    "uq_mailed_tokens_token_hash", "uq_mail_deliveries_dedupe_key", "uq_audit_log_source_key",
-                   "uq_search_attribute_sets_digest"}
+                   "uq_search_attribute_sets_digest",
+                   # Made with ON CONFLICT DO NOTHING (a buyer's cart) or under the cart row's lock (its lines).
+                   "uq_carts_buyer_user_id", "uq_carts_token_hash", "cart_lines_variant_key"}
 
     assert unique_rules - unreachable == set(CONFLICTS_BY_CONSTRAINT)
 

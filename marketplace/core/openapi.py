@@ -39,8 +39,8 @@ ERROR_CODES = """Codes by status (a client may rely on them; new ones may be add
 - 409 `conflict`, `slug_taken`, `sku_taken`, `email_taken`, `domain_taken`, `category_cycle`, `category_in_use`,
   `illegal_transition`, `no_variants`, `last_variant`, `insufficient_stock`, `already_reviewed`, `already_replied`,
   `already_member`, `invite_used`, `invite_email_mismatch`, `last_owner`, `application_decided`,
-  `email_already_verified`, `token_used`, `move_running`, `commission_rule_exists`, `address_limit_reached`: the
-  request clashes with the current state.
+  `email_already_verified`, `token_used`, `move_running`, `commission_rule_exists`, `address_limit_reached`,
+  `not_purchasable`, `currency_mismatch`, `cart_line_limit_reached`: the request clashes with the current state.
 - 410 `invite_expired`, `invite_revoked`, `token_expired`, `token_replaced`: the invite or mailed token can no
   longer be used.
 - 413 `payload_too_large`: the body is larger than the server accepts.
