@@ -126,7 +126,7 @@ class TokenSchema(Schema):
     access_token = fields.String(metadata={"description": "The secret to send as a bearer token; shown only once."})
     token_type = fields.String(metadata={"description": "Always `Bearer`."})
     expires_at = fields.DateTime(metadata={"description": "When the token stops working."})
-    cart_merge = fields.Nested(CartMergeSchema, metadata={
-        "description": "Present when the login sent the `X-Cart-Token` of a guest cart: its lines were merged "
+    cart_merge = fields.Nested(CartMergeSchema, allow_none=True, metadata={
+        "description": "Null unless the login sent the `X-Cart-Token` of a guest cart: then its lines were merged "
                        "into the user's cart (quantities added, within the stock available) and the guest cart "
                        "deleted; the lines that did not move whole are listed."})
