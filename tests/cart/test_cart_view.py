@@ -32,7 +32,8 @@ def two_sellers(app, open_seller):
 def test_lines_are_grouped_per_seller_in_a_fixed_order_with_subtotals(buyer_cart, two_sellers):
     aurora, brightline = two_sellers
     bell = brightline.variant_on_sale("bell", price_amount=700)
-    mug, plate = aurora.variant_on_sale("blue-mug", price_amount=1250), aurora.variant_on_sale("plate", price_amount=300)
+    mug = aurora.variant_on_sale("blue-mug", price_amount=1250)
+    plate = aurora.variant_on_sale("plate", price_amount=300)
     buyer_cart.add(brightline, bell, 1)
     buyer_cart.add(aurora, mug, 2)
     buyer_cart.add(aurora, plate, 1)
@@ -40,7 +41,8 @@ def test_lines_are_grouped_per_seller_in_a_fixed_order_with_subtotals(buyer_cart
     cart = buyer_cart.view()
 
     assert [(group["seller"]["slug"], [line["variant_id"] for line in group["lines"]], group["subtotal_amount"])
-            for group in cart["sellers"]] == [("aurora-ceramics", [mug, plate], 2800), ("brightline-cycles", [bell], 700)]
+            for group in cart["sellers"]] == [("aurora-ceramics", [mug, plate], 2800),
+                                              ("brightline-cycles", [bell], 700)]
     assert (cart["subtotal_amount"], cart["line_count"], cart["currency"]) == (3500, 3, "USD")
 
 
@@ -53,7 +55,8 @@ def test_sellers_on_both_database_servers_share_one_cart(buyer_cart, two_sellers
     cart = buyer_cart.view(country="PT")
 
     assert [(group["seller"]["name"], group["lines"][0]["title"], group["lines"][0]["unit_price_amount"])
-            for group in cart["sellers"]] == [("Aurora Ceramics", "Blue Mug", 1250), ("Brightline Cycles", "Bell", 700)]
+            for group in cart["sellers"]] == [("Aurora Ceramics", "Blue Mug", 1250),
+                                              ("Brightline Cycles", "Bell", 700)]
 
 
 def test_each_seller_offers_its_shipping_options_to_the_country_asked(buyer_cart, two_sellers):
@@ -134,7 +137,8 @@ def test_enough_stock_shows_no_flag_and_no_count(buyer_cart, aurora):
 
 
 def test_an_unpublished_product_is_flagged_unavailable_and_left_out_of_the_subtotal(buyer_cart, aurora):
-    mug, plate = aurora.variant_on_sale("blue-mug", price_amount=1000), aurora.variant_on_sale("plate", price_amount=300)
+    mug = aurora.variant_on_sale("blue-mug", price_amount=1000)
+    plate = aurora.variant_on_sale("plate", price_amount=300)
     buyer_cart.add(aurora, mug)
     buyer_cart.add(aurora, plate)
 
