@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 
+from marketplace.cart import services
 from tests.cart.conftest import CartClient
+from tests.concurrency import run_together
 
 
 @pytest.fixture
@@ -126,3 +128,25 @@ def test_a_bad_bearer_token_is_a_401_not_a_guest_cart(client, aurora):
                                  "quantity": 1})
 
     assert response.status_code == 401
+
+
+def test_two_first_adds_at_once_make_one_cart_holding_both(app, buyer, aurora, sql):
+    mug = aurora.variant_on_sale("blue-mug", stock=10)
+    owner = services.CartOwner(buyer_user_id=buyer.user_id)
+
+    outcomes = run_together(app, *[lambda: services.add_line(owner, aurora.slug, mug, 2)] * 2)
+
+    assert outcomes == ["done", "done"]
+    assert sql("SELECT count(*) FROM platform.carts") == [(1,)]
+    assert sql("SELECT quantity FROM platform.cart_lines") == [(4,)]
+
+
+def test_adds_racing_for_the_last_free_line_leave_the_cart_within_its_limit(app, buyer, aurora, monkeypatch, sql):
+    monkeypatch.setattr(services, "MAX_CART_LINES", 1)
+    mugs = [aurora.variant_on_sale(f"mug-{number}") for number in range(4)]
+    owner = services.CartOwner(buyer_user_id=buyer.user_id)
+
+    outcomes = run_together(app, *[lambda mug=mug: services.add_line(owner, aurora.slug, mug, 1) for mug in mugs])
+
+    assert sorted(outcomes) == ["CartLineLimitReached"] * 3 + ["done"]
+    assert sql("SELECT count(*) FROM platform.cart_lines") == [(1,)]
