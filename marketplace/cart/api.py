@@ -1,9 +1,10 @@
 """The cart API: a signed-in buyer's cart (bearer token), or a guest's (the X-Cart-Token header)."""
 from __future__ import annotations
 
+from functools import wraps
 from typing import Callable
 
-from flask import request
+from flask import g, request
 from flask.views import MethodView
 
 from marketplace.accounts.auth import BEARER_SCHEME, authenticate
@@ -29,16 +30,23 @@ EXAMPLE_LINE = {"seller": "aurora-ceramics", "variant_id": 1, "quantity": 2}
 
 
 def _cart_caller(view: Callable) -> Callable:
-    """Document who may call: a signed-in buyer, or anyone with (or without yet) a guest cart token."""
-    view = blp.doc(security=[{BEARER_SCHEME: []}, {}], parameters=[CART_TOKEN_PARAMETER])(view)
-    view = blp.alt_response(401, response="UNAUTHORIZED",
-                            description="An Authorization header was sent, but not a live bearer token.")(view)
+    """Find whose cart the request is about before its body is read (a bad bearer token is 401 first), and
+    document who may call: a signed-in buyer, or anyone with (or without yet) a guest cart token."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        g.cart_owner = _owner()
+        return view(*args, **kwargs)
+
+    wrapper = blp.doc(security=[{BEARER_SCHEME: []}, {}], parameters=[CART_TOKEN_PARAMETER])(wrapper)
+    wrapper = blp.alt_response(401, response="UNAUTHORIZED",
+                               description="An Authorization header was sent, but not a live bearer token.")(wrapper)
     return blp.alt_response(404, response="NOT_FOUND",
-                            description="The cart token names no cart (or the line is not in your cart).")(view)
+                            description="The cart token names no cart (or the line is not in your cart).")(wrapper)
 
 
 def _owner() -> services.CartOwner:
-    """The signed-in buyer if the request says who it is (a bad token is 401), else the guest of the cart token."""
+    """The signed-in buyer if the request says who it is, else the guest of the cart token (if any)."""
     if request.authorization is not None:
         return services.CartOwner(buyer_user_id=authenticate().user_id)
     return services.CartOwner(guest_token=request.headers.get(CART_TOKEN_HEADER))
@@ -66,7 +74,7 @@ class Cart(MethodView):
         that cannot be bought any more. A guest without a cart token sees an
         empty cart.
         """
-        return services.get_cart(_owner(), query.get("country"))
+        return services.get_cart(g.cart_owner, query.get("country"))
 
     @_cart_caller
     @blp.response(204)
@@ -75,7 +83,7 @@ class Cart(MethodView):
 
         A guest's token stays valid, for an empty cart.
         """
-        services.empty_cart(_owner())
+        services.empty_cart(g.cart_owner)
 
 
 @blp.route("/cart/lines")
@@ -92,7 +100,7 @@ class CartLines(MethodView):
         `X-Cart-Token` header and the body's `cart_token`. Unknown seller or
         variant (or a variant of another seller): 404. Answers the cart.
         """
-        owner = _owner()
+        owner = g.cart_owner
         new_guest_token = services.add_line(owner, line["seller"], line["variant_id"], line["quantity"])
         if new_guest_token is None:
             return services.get_cart(owner)
@@ -111,7 +119,7 @@ class CartLine(MethodView):
 
         The variant must still be purchasable in that quantity. Answers the cart.
         """
-        owner = _owner()
+        owner = g.cart_owner
         services.change_line(owner, line_id, change["quantity"])
         return services.get_cart(owner)
 
@@ -119,4 +127,4 @@ class CartLine(MethodView):
     @blp.response(204)
     def delete(self, line_id):
         """Remove a line from the cart"""
-        services.delete_line(_owner(), line_id)
+        services.delete_line(g.cart_owner, line_id)

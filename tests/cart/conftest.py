@@ -29,11 +29,12 @@ class Seller:
         return self.tenant.slug
 
     def variant_on_sale(self, product_slug: str, price_amount: int = 1000, stock: int = 10,
-                        weight_grams: int | None = 500, **product_fields) -> int:
+                        weight_grams: int | None = 500, options: dict[str, str] | None = None,
+                        **product_fields) -> int:
         """A published product with one variant in stock; returns the variant's id."""
         product = self.catalog.create_product(product_slug, **product_fields)
         variant = self.catalog.add_variant(product["id"], f"{product_slug.upper()}-1", price_amount,
-                                           weight_grams=weight_grams)
+                                           weight_grams=weight_grams, options=options or {})
         if stock:
             self.catalog.move_stock(product["id"], variant["id"], stock, "receipt")
         self.catalog.publish(product["id"])

@@ -122,12 +122,16 @@ def test_a_line_id_that_does_not_exist_is_not_found(buyer_cart):
     assert buyer_cart.remove(123456).status_code == 404
 
 
-def test_a_bad_bearer_token_is_a_401_not_a_guest_cart(client, aurora):
+@pytest.mark.parametrize("quantity", [1, 0])
+def test_a_bad_bearer_token_is_a_401_not_a_guest_cart(client, aurora, row_counts, quantity):
+    mug = aurora.variant_on_sale("blue-mug")
+    before = row_counts()
+
     response = client.post("/api/v1/cart/lines", headers={"Authorization": "Bearer not-a-token"},
-                           json={"seller": aurora.slug, "variant_id": aurora.variant_on_sale("blue-mug"),
-                                 "quantity": 1})
+                           json={"seller": aurora.slug, "variant_id": mug, "quantity": quantity})
 
     assert response.status_code == 401
+    assert row_counts() == before
 
 
 def test_two_first_adds_at_once_make_one_cart_holding_both(app, buyer, aurora, sql):

@@ -46,6 +46,19 @@ def test_lines_are_grouped_per_seller_in_a_fixed_order_with_subtotals(buyer_cart
     assert (cart["subtotal_amount"], cart["line_count"], cart["currency"]) == (3500, 3, "USD")
 
 
+def test_a_line_shows_what_the_buyer_needs_to_recognise_it(buyer_cart, aurora):
+    mug = aurora.variant_on_sale("blue-mug", options={"size": "large"}, images=[
+        {"url": "https://img.example/mug-front.jpg", "alt": "Front"},
+        {"url": "https://img.example/mug-side.jpg", "alt": "Side"}])
+    buyer_cart.add(aurora, mug)
+
+    [line] = buyer_cart.lines()
+
+    assert {key: line[key] for key in ("product_slug", "title", "sku", "options", "image_url")} == {
+        "product_slug": "blue-mug", "title": "Blue Mug", "sku": "BLUE-MUG-1", "options": {"size": "large"},
+        "image_url": "https://img.example/mug-front.jpg"}
+
+
 def test_sellers_on_both_database_servers_share_one_cart(buyer_cart, two_sellers):
     aurora, brightline = two_sellers
     assert {aurora.tenant.shard_key, brightline.tenant.shard_key} == {"default", "second"}
