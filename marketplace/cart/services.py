@@ -169,16 +169,16 @@ def get_cart(owner: CartOwner, country: str | None = None) -> dict[str, Any]:
     return view
 
 
-def _seller_group(seller: _Seller, lines: list[_SavedLine], offers: dict[int, Offer], currency: str | None,
+def _seller_group(seller: _Seller, lines: list[_SavedLine], offers: dict[int, Offer], currency: str,
                   country: str | None) -> dict[str, Any]:
+    """One seller's lines; its subtotal and shipping count only the lines that can be bought."""
     views = [_line_view(line, offers.get(line.variant_id), seller.active, currency) for line in lines]
     payable = [(view, offers[view["variant_id"]]) for view in views if not view["unavailable"]]
-    subtotal = sum((Money(view["line_total_amount"], currency) for view, _ in payable), Money.zero(currency)) \
-        if currency else None
+    subtotal = sum((Money(view["line_total_amount"], currency) for view, _ in payable), Money.zero(currency))
     group = {
         "seller": {"slug": seller.tenant.slug, "name": seller.name},
         "lines": views,
-        "subtotal_amount": subtotal.amount if subtotal else 0,
+        "subtotal_amount": subtotal.amount,
         "shipping_options": [],
     }
     if country is not None and payable:
@@ -191,7 +191,7 @@ def _seller_group(seller: _Seller, lines: list[_SavedLine], offers: dict[int, Of
     return group
 
 
-def _line_view(line: _SavedLine, offer: Offer | None, seller_active: bool, currency: str | None) -> dict[str, Any]:
+def _line_view(line: _SavedLine, offer: Offer | None, seller_active: bool, currency: str) -> dict[str, Any]:
     unavailable = offer is None or not offer.on_sale or not seller_active or offer.currency != currency
     unit_price_amount = offer.unit_price_amount if offer else line.unit_price_amount
     line_total = Money(unit_price_amount, currency) * line.quantity

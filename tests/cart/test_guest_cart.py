@@ -5,6 +5,7 @@ import hashlib
 
 import pytest
 
+from marketplace.cart import services
 from tests.cart.conftest import CART, LINES, CartClient
 
 
@@ -156,3 +157,19 @@ def test_a_signed_in_buyer_uses_their_own_cart_whatever_cart_token_is_sent(clien
     signed_in = CartClient(client, {**buyer.headers, "X-Cart-Token": guest_cart.headers["X-Cart-Token"]})
 
     assert signed_in.view()["line_count"] == 0
+
+
+def test_guest_lines_past_the_buyers_line_limit_stay_out_and_are_reported(client, guest_cart, buyer, buyer_cart,
+                                                                          aurora, monkeypatch):
+    monkeypatch.setattr(services, "MAX_CART_LINES", 2)
+    mug, plate, bowl = (aurora.variant_on_sale(slug) for slug in ("blue-mug", "plate", "bowl"))
+    buyer_cart.add(aurora, mug)
+    guest_cart.add(aurora, plate)
+    guest_cart.add(aurora, bowl)
+
+    response = log_in_with_cart(client, buyer, guest_cart.headers["X-Cart-Token"])
+
+    assert response.get_json()["cart_merge"] == {"merged_line_count": 1, "adjusted_lines": [
+        {"seller": "aurora-ceramics", "variant_id": bowl, "requested_quantity": 1, "merged_quantity": 0,
+         "reason": "cart_line_limit_reached"}]}
+    assert sorted(line["variant_id"] for line in buyer_cart.lines()) == [mug, plate]
