@@ -6,6 +6,7 @@ from typing import Callable
 
 from flask import g, request
 from flask.views import MethodView
+from marshmallow import RAISE
 
 from marketplace.accounts.auth import BEARER_SCHEME, authenticate
 from marketplace.cart import services
@@ -64,7 +65,7 @@ def _purchase_refusals(view: Callable) -> Callable:
 @blp.route("/cart")
 class Cart(MethodView):
     @_cart_caller
-    @blp.arguments(CartQuerySchema, location="query")
+    @blp.arguments(CartQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, CartSchema)
     def get(self, query):
         """The cart: lines per seller, flags, subtotals and shipping options

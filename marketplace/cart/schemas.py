@@ -1,8 +1,9 @@
 """Request and response bodies of the cart."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
+from marketplace.addresses.rules import country_rules
 from marketplace.addresses.schemas import COUNTRY_RULE
 from marketplace.cart.models import MAX_LINE_QUANTITY
 from marketplace.core.openapi import MAX_ID, WholeMatch
@@ -32,8 +33,14 @@ class CartLineChangeSchema(Schema):
     quantity = _quantity()
 
 
+def _known_country(code: str) -> None:
+    # A well-formed code no country has would get the sellers' rest-of-world rates.
+    if country_rules(code) is None:
+        raise ValidationError("Not a known ISO 3166-1 alpha-2 country code.")
+
+
 class CartQuerySchema(Schema):
-    country = fields.String(validate=COUNTRY_RULE, metadata={
+    country = fields.String(validate=[COUNTRY_RULE, _known_country], metadata={
         "description": "Destination of the shipping options (ISO 3166-1 alpha-2); default: the signed-in "
                        "buyer's default shipping address."})
 
