@@ -31,8 +31,10 @@ EXAMPLE_LINE = {"seller": "aurora-ceramics", "variant_id": 1, "quantity": 2}
 
 
 def _cart_caller(view: Callable) -> Callable:
-    """Find whose cart the request is about before its body is read (a bad bearer token is 401 first), and
-    document who may call: a signed-in buyer, or anyone with (or without yet) a guest cart token."""
+    """Settle whose cart the request is about before its body is read: a bad bearer token is 401 first.
+
+    Documents who may call: a signed-in buyer, or anyone with (or without yet) a guest cart token.
+    """
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -43,7 +45,8 @@ def _cart_caller(view: Callable) -> Callable:
     wrapper = blp.alt_response(401, response="UNAUTHORIZED",
                                description="An Authorization header was sent, but not a live bearer token.")(wrapper)
     return blp.alt_response(404, response="NOT_FOUND",
-                            description="The cart token names no cart (or the line is not in your cart).")(wrapper)
+                            description="The cart token names no cart, or there is no such line in your cart "
+                                        "(or, adding, no such seller or variant of that seller).")(wrapper)
 
 
 def _owner() -> services.CartOwner:

@@ -44,6 +44,7 @@ def read_offers(tenant: TenantRef, variant_ids: Iterable[int]) -> dict[int, Offe
     statement = (
         select(Variant.id, Variant.product_id, Product.slug, Product.title, Variant.sku, Variant.options,
                Variant.price_amount, Variant.currency, Variant.weight_grams,
+               # Variant.stock_available, in SQL: on hand minus what unpaid checkouts reserve.
                (Variant.stock_on_hand - Variant.stock_reserved).label("available_quantity"),
                (Product.status == ProductStatus.PUBLISHED).label("on_sale"), first_image_url.label("image_url"))
         .join(Product, Product.id == Variant.product_id)
