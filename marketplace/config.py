@@ -195,6 +195,8 @@ SETTINGS: tuple[Setting, ...] = (
             "longest a tenant move's freeze waits for the writes in flight (seller writes answer 503 meanwhile)"),
     Setting("TENANT_MOVE_DRAIN_TIMEOUT_SECONDS", "30", _parse_positive_int,
             "longest a tenant move waits, frozen, for the tenant's outbox messages to be relayed"),
+    Setting("GUEST_CART_RETENTION_DAYS", "30", _parse_positive_int,
+            "days a guest cart is kept after its last change before the hourly purge deletes it"),
 )
 
 

@@ -13,12 +13,14 @@ from rq.cron import CronScheduler
 
 from marketplace.accounts.jobs import purge_stale_tokens
 from marketplace.app import create_app
+from marketplace.cart.jobs import purge_stale_guest_carts
 from marketplace.core.extensions import redis_client
 from marketplace.sellers.jobs import recheck_pending_domains
 from workers.relay import purge_dispatched_messages, sweep_outbox
 
 TOKEN_PURGE_SECONDS = 3600
 OUTBOX_PURGE_SECONDS = 3600
+GUEST_CART_PURGE_SECONDS = 3600
 
 
 def periodic_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -42,6 +44,10 @@ def periodic_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
         {"func": purge_dispatched_messages, "queue_name": "default",
          "kwargs": {"retention_days": config["OUTBOX_RETENTION_DAYS"]},
          "interval": OUTBOX_PURGE_SECONDS, "ttl": OUTBOX_PURGE_SECONDS, "job_timeout": OUTBOX_PURGE_SECONDS},
+        {"func": purge_stale_guest_carts, "queue_name": "default",
+         "kwargs": {"retention_days": config["GUEST_CART_RETENTION_DAYS"]},
+         "interval": GUEST_CART_PURGE_SECONDS, "ttl": GUEST_CART_PURGE_SECONDS,
+         "job_timeout": GUEST_CART_PURGE_SECONDS},
     ]
 
 

@@ -25,10 +25,10 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -43,12 +43,14 @@ from marketplace.shipping.services import shipping_options
 from tenants.locks import lock_first
 from tenants.models import Tenant, TenantRef, TenantStatus
 from tenants.registry import get_tenant_by_id, get_tenant_by_slug
-from tenants.uow import UnitOfWork
+from tenants.uow import UnitOfWork, delete_in_batches
 
 log = logging.getLogger(__name__)
 
 # What accounts.tokens.new_token makes: 32 random bytes, URL-safe base64 without padding.
 CART_TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
+# Carts deleted per transaction by the purge: a large backlog never holds one long transaction.
+GUEST_CART_PURGE_BATCH_SIZE = 1000
 NO_SHIPPING_COUNTRY_NOTE = ("Shipping options need a destination: pass ?country=XX, or sign in with a default "
                             "shipping address.")
 
@@ -250,6 +252,7 @@ def add_line(owner: CartOwner, seller_slug: str, variant_id: int, quantity: int)
             raise LineQuantityTooLarge(line.quantity)
         _set_quantity(line, line.quantity + quantity, offer)
         cart.currency = offer.currency
+        _touch(cart)
         uow.commit()
     return new_guest_token
 
@@ -265,6 +268,7 @@ def change_line(owner: CartOwner, line_id: int, quantity: int) -> None:
         if line is None or line.cart_id != cart.id:
             raise CartLineNotFound()  # removed meanwhile
         _set_quantity(line, quantity, offer)
+        _touch(cart)
         uow.commit()
 
 
@@ -273,6 +277,7 @@ def delete_line(owner: CartOwner, line_id: int) -> None:
         cart = _existing_cart(uow.session, owner, lock=True)
         _own_line(uow.session, cart, line_id)
         remove_lines(uow.session, cart.id, [line_id])
+        _touch(cart)
         uow.commit()
 
 
@@ -283,6 +288,7 @@ def empty_cart(owner: CartOwner) -> None:
         if cart is not None:
             uow.session.execute(delete(CartLine).where(CartLine.cart_id == cart.id))
             cart.currency = None
+            _touch(cart)
             uow.commit()
 
 
@@ -300,6 +306,18 @@ def remove_lines(session: Session, cart_id: int, line_ids: list[int]) -> None:
     session.execute(delete(CartLine).where(CartLine.cart_id == cart_id, CartLine.id.in_(line_ids)))
     if _line_count(session, cart_id) == 0:
         session.get(Cart, cart_id).currency = None
+
+
+# Guest carts nobody comes back to
+
+def purge_stale_guest_carts(retention_days: int, batch_size: int = GUEST_CART_PURGE_BATCH_SIZE) -> int:
+    """Delete the guest carts unchanged for more than `retention_days`, with their lines; return how many.
+
+    Anyone can make a guest cart, and most are never seen again. Deletes in
+    batches, one transaction each; a cart being changed right now is skipped.
+    """
+    unchanged_since = func.now() - timedelta(days=retention_days)
+    return delete_in_batches(Cart, and_(Cart.buyer_user_id.is_(None), Cart.updated_at < unchanged_since), batch_size)
 
 
 # Merging a guest cart into the buyer's at login
@@ -488,6 +506,11 @@ def _lines(session: Session, cart_id: int) -> list[_SavedLine]:
     rows = session.execute(select(*(getattr(CartLine, name) for name in _SavedLine.__dataclass_fields__))
                            .where(CartLine.cart_id == cart_id).order_by(CartLine.tenant_id, CartLine.id))
     return [_SavedLine(*row) for row in rows]
+
+
+def _touch(cart: Cart) -> None:
+    # Lines change without the cart's own columns changing; the guest cart purge goes by this time.
+    cart.updated_at = func.now()
 
 
 def _line_count(session: Session, cart_id: int) -> int:
