@@ -41,7 +41,7 @@ def _cart_caller(view: Callable) -> Callable:
         g.cart_owner = _owner()
         return view(*args, **kwargs)
 
-    wrapper = blp.doc(security=[{BEARER_SCHEME: []}, {}], parameters=[CART_TOKEN_PARAMETER])(wrapper)
+    wrapper = blp.doc(security=[{BEARER_SCHEME: []}, {}])(wrapper)
     wrapper = blp.alt_response(401, response="UNAUTHORIZED",
                                description="An Authorization header was sent, but not a live bearer token.")(wrapper)
     return blp.alt_response(404, response="NOT_FOUND",
@@ -65,7 +65,8 @@ def _purchase_refusals(view: Callable) -> Callable:
                             description="A field is invalid, or the line would hold more than 999.")(view)
 
 
-@blp.route("/cart")
+# The header is a parameter of the path, so each operation keeps the parameters its arguments document.
+@blp.route("/cart", parameters=[CART_TOKEN_PARAMETER])
 class Cart(MethodView):
     @_cart_caller
     @blp.arguments(CartQuerySchema, location="query", unknown=RAISE)
@@ -90,7 +91,7 @@ class Cart(MethodView):
         services.empty_cart(g.cart_owner)
 
 
-@blp.route("/cart/lines")
+@blp.route("/cart/lines", parameters=[CART_TOKEN_PARAMETER])
 class CartLines(MethodView):
     @_cart_caller
     @_purchase_refusals
@@ -112,7 +113,7 @@ class CartLines(MethodView):
         return {**cart, "cart_token": new_guest_token}, 201, {CART_TOKEN_HEADER: new_guest_token}
 
 
-@blp.route(LINE_PATH)
+@blp.route(LINE_PATH, parameters=[CART_TOKEN_PARAMETER])
 class CartLine(MethodView):
     @_cart_caller
     @_purchase_refusals
