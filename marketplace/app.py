@@ -92,6 +92,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     from marketplace.core.api_docs import blp as api_docs_blp
     from marketplace.accounts.auth import init_auth
     from marketplace.audit.api import blp as audit_blp
+    from marketplace.cart.api import blp as cart_blp
     from marketplace.catalog.api import blp as catalog_blp
     from marketplace.checkout.api import blp as checkout_blp
     from marketplace.commissions.api import blp as commissions_blp
@@ -122,6 +123,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     api.register_blueprint(payments_blp, url_prefix="/api/v1")
     if app.config["PAYMENT_GATEWAY"] == "test":
         api.register_blueprint(test_gateway_blp, url_prefix="/api/v1")
+    api.register_blueprint(cart_blp, url_prefix="/api/v1")
 
 
 def _register_commands(app: Flask) -> None:

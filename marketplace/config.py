@@ -216,6 +216,8 @@ SETTINGS: tuple[Setting, ...] = (
             "signing secret of the Stripe webhook endpoint (whsec_...); the test gateway signs its events with it"),
     Setting("STRIPE_API_BASE", None, _parse_url("http", "https"),
             "Stripe API base URL; unset: Stripe's own (tests point it at stripe-mock)"),
+    Setting("GUEST_CART_RETENTION_DAYS", "30", _parse_positive_int,
+            "days a guest cart is kept after its last change before the hourly purge deletes it"),
 )
 
 

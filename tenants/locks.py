@@ -12,8 +12,10 @@ the control database's transactions and that of a tenant's:
     2. the category tree (`lock_category_tree`: the advisory lock of structural changes),
        then categories (FOR UPDATE when deleting), in id order
     3. a user (accounts), then what belongs to that user: its mailed tokens, its
-       memberships and invites, its addresses. The user comes first even when the token names it:
+       memberships and invites, its addresses, its cart; at login, the guest cart merging into
+       it, then the user's cart. The user comes first even when the token names it:
        look the token up unlocked, lock its user, then lock the token.
+       A cart changed outside a login (marketplace/cart/services.py) is locked alone.
     4. a tenant's custom domain claims
     5. listing rows (in product id order), in the listing job's own transaction
     6. a seller's stored search facet counts (`lock_sellers_facet_counts`, sellers in id order),

@@ -294,7 +294,9 @@ def test_every_unique_rule_a_client_can_break_has_its_own_code():
                    "checkout_attempts_key", "uq_checkout_attempts_order_id", "uq_payments_order_id",
                    "uq_payments_gateway_payment_id", "marketplace_order_sellers_seller_key",
                    "stock_reservations_order_variant_key", "uq_seller_orders_marketplace_order_id",
-                   "uq_seller_order_lines_marketplace_order_line_id"}
+                   "uq_seller_order_lines_marketplace_order_line_id",
+                   # Made with ON CONFLICT DO NOTHING (a buyer's cart) or under the cart row's lock (its lines).
+                   "uq_carts_buyer_user_id", "uq_carts_token_hash", "cart_lines_variant_key"}
 
     assert unique_rules - unreachable == set(CONFLICTS_BY_CONSTRAINT)
 

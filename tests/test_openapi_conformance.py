@@ -93,8 +93,10 @@ def _build_world(app) -> World:
             uow.commit()
     owner, operator = _log_in(client, "owner@acme.example"), _log_in(client, "ops@example.com")
 
-    rows = {"user_id": owner_id, **_catalog(client, owner, operator), **_team_and_applications(client, owner),
-            **_address_book(client, owner), **_shipping_rates(client, owner)}
+    catalog = _catalog(client, owner, operator)
+    rows = {"user_id": owner_id, **catalog, **_team_and_applications(client, owner),
+            **_address_book(client, owner), **_shipping_rates(client, owner),
+            **_cart(client, owner, catalog["variant_id"])}
     run_jobs(app)  # listings, search documents, the import: what buyers and sellers read
     return World(
         path_parameters={"slug": "acme", "seller_slug": "acme", "product_slug": "oak-table", **rows},
@@ -160,6 +162,13 @@ def _shipping_rates(client, owner: dict) -> dict[str, int]:
         "name": "World", "countries": ["*"], "kind": "weight_bands",
         "weight_bands": [{"up_to_grams": 1000, "amount": 900}], "free_over_amount": 20000}), 201)
     return {"rate_id": rate["id"]}
+
+
+def _cart(client, owner: dict, variant_id: int) -> dict[str, int]:
+    """The owner's cart, with a line of the published product's variant."""
+    cart = _ok(client.post("/api/v1/cart/lines", headers=owner,
+                           json={"seller": "acme", "variant_id": variant_id, "quantity": 1}), 201)
+    return {"line_id": cart["sellers"][0]["lines"][0]["id"]}
 
 
 def _snapshot(world: World) -> None:

@@ -14,6 +14,7 @@ from rq.cron import CronScheduler
 from marketplace.accounts.jobs import purge_stale_tokens
 from marketplace.checkout.jobs import expire_overdue_orders, recover_checkouts
 from marketplace.app import create_app
+from marketplace.cart.jobs import purge_stale_guest_carts
 from marketplace.core.extensions import redis_client
 from marketplace.sellers.jobs import recheck_pending_domains
 from workers.relay import purge_dispatched_messages, sweep_outbox
@@ -21,6 +22,7 @@ from workers.relay import purge_dispatched_messages, sweep_outbox
 TOKEN_PURGE_SECONDS = 3600
 OUTBOX_PURGE_SECONDS = 3600
 CHECKOUT_SWEEP_SECONDS = 60
+GUEST_CART_PURGE_SECONDS = 3600
 
 
 def periodic_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -49,6 +51,10 @@ def periodic_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
          "ttl": CHECKOUT_SWEEP_SECONDS},
         {"func": recover_checkouts, "queue_name": "orders", "interval": CHECKOUT_SWEEP_SECONDS,
          "ttl": CHECKOUT_SWEEP_SECONDS},
+        {"func": purge_stale_guest_carts, "queue_name": "default",
+         "kwargs": {"retention_days": config["GUEST_CART_RETENTION_DAYS"]},
+         "interval": GUEST_CART_PURGE_SECONDS, "ttl": GUEST_CART_PURGE_SECONDS,
+         "job_timeout": GUEST_CART_PURGE_SECONDS},
     ]
 
 

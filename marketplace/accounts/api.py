@@ -7,6 +7,7 @@ from flask.views import MethodView
 from marketplace.accounts import services, verification
 from marketplace.accounts.permissions import current_principal, login_required, operator_required
 from marketplace.accounts.ratelimit import guarded_password_check
+from marketplace.cart.schemas import CART_TOKEN_HEADER
 from marketplace.core import openapi_examples as examples, rate_limits
 from marketplace.accounts.schemas import (
     CredentialsSchema, EmailChangeSchema, MailedTokenSchema, PasswordChangeSchema,
@@ -15,6 +16,11 @@ from marketplace.accounts.schemas import (
 )
 from marketplace.core.pagination import paginated
 from marketplace.core.request_parsing import Blueprint
+
+GUEST_CART_PARAMETER = {
+    "in": "header", "name": CART_TOKEN_HEADER, "required": False, "schema": {"type": "string", "maxLength": 100},
+    "description": "The token of the guest cart to merge into the user's cart; an unknown one is ignored (a "
+                   "retried login finds its guest cart merged already)."}
 
 blp = Blueprint("accounts", __name__, description="Registration, tokens, the current user and the operators' user list")
 
@@ -45,6 +51,7 @@ class Registration(MethodView):
 
 @blp.route("/auth/token")
 class Tokens(MethodView):
+    @blp.doc(parameters=[GUEST_CART_PARAMETER])
     @blp.arguments(CredentialsSchema, example=examples.CREDENTIALS)
     @blp.response(201, TokenSchema, example=examples.TOKEN)
     @blp.alt_response(401, response="UNAUTHORIZED")
@@ -53,12 +60,14 @@ class Tokens(MethodView):
         """Log in
 
         Exchanges an email and password for a bearer token. Repeated failures
-        lock the account for a while (429 with Retry-After).
+        lock the account for a while (429 with Retry-After). A guest cart sent
+        along (`X-Cart-Token`) merges into the user's cart (`cart_merge`).
         """
         with guarded_password_check(credentials["email"], request.remote_addr,
                                     failure=services.InvalidCredentials):
             return services.issue_token(credentials["email"], credentials["password"],
-                                        current_app.config["TOKEN_TTL_SECONDS"])
+                                        current_app.config["TOKEN_TTL_SECONDS"],
+                                        guest_cart_token=request.headers.get(CART_TOKEN_HEADER))
 
     @login_required
     @blp.response(204)

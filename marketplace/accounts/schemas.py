@@ -5,6 +5,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from marketplace.accounts.models import MemberRole
 from marketplace.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from marketplace.cart.schemas import CartMergeSchema
 from marketplace.core.fields import MAX_EMAIL_LENGTH, EmailAddress, TrimmedString
 
 MAX_FULL_NAME_LENGTH = 120
@@ -125,3 +126,7 @@ class TokenSchema(Schema):
     access_token = fields.String(metadata={"description": "The secret to send as a bearer token; shown only once."})
     token_type = fields.String(metadata={"description": "Always `Bearer`."})
     expires_at = fields.DateTime(metadata={"description": "When the token stops working."})
+    cart_merge = fields.Nested(CartMergeSchema, allow_none=True, metadata={
+        "description": "Null unless the login sent the `X-Cart-Token` of a guest cart: then its lines were merged "
+                       "into the user's cart (quantities added, within the stock available) and the guest cart "
+                       "deleted; the lines that did not move whole are listed."})

@@ -8,7 +8,7 @@ transaction that first checks the hash is still the one verified.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, func, or_, select, update
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from marketplace.accounts.models import ApiToken, MailedToken, MailedTokenPurpose, MemberRole, Membership, User
 from marketplace.accounts.passwords import hash_password, needs_rehash, verify_password
 from marketplace.accounts.tokens import TOKEN_TYPE, new_token, token_digest
+from marketplace.cart import services as cart
 from marketplace.core.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from tenants.locks import lock_first
 from marketplace.core.pagination import Page, PageRequest, fetch_page
@@ -100,6 +101,8 @@ class IssuedToken:
     access_token: str
     expires_at: datetime
     token_type: str = TOKEN_TYPE
+    # What became of the guest cart sent with the login (marketplace.cart.services.merge_guest_cart).
+    cart_merge: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -200,10 +203,12 @@ def request_mailed_token(uow: UnitOfWork, user_id: int, purpose: MailedTokenPurp
 
 # Tokens
 
-def issue_token(email: str, password: str, ttl_seconds: int) -> IssuedToken:
+def issue_token(email: str, password: str, ttl_seconds: int, guest_cart_token: str | None = None) -> IssuedToken:
     """Log in: a new bearer token for the right email and password, else InvalidCredentials.
 
     A hash made with older argon2 parameters is replaced by one with today's.
+    The guest cart of `guest_cart_token`, if there is one, merges into the
+    user's cart in the same transaction as the token is made.
     """
     with UnitOfWork() as uow:
         user = _user_by_email(uow.session, email)
@@ -211,6 +216,8 @@ def issue_token(email: str, password: str, ttl_seconds: int) -> IssuedToken:
     if not verify_password(checked_hash, password):
         raise InvalidCredentials()
     fresh_hash = hash_password(password) if needs_rehash(checked_hash) else None
+    # Read only once the password is right: the sellers' stock lives in other databases, read before the write.
+    guest_cart = cart.read_guest_cart(guest_cart_token) if guest_cart_token else None
     with UnitOfWork() as uow:
         user = _lock_user_with_hash(uow.session, user_id, checked_hash)
         if user is None or not user.is_active:
@@ -218,6 +225,8 @@ def issue_token(email: str, password: str, ttl_seconds: int) -> IssuedToken:
         if fresh_hash:
             user.password_hash = fresh_hash
         issued = _add_token(uow.session, user_id, ttl_seconds)
+        if guest_cart is not None:
+            issued = replace(issued, cart_merge=cart.merge_guest_cart(uow.session, user_id, guest_cart))
         uow.commit()
     return issued
 

@@ -14,6 +14,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.db import SharedBase, Timestamps
 
+MAX_LINE_QUANTITY = 999
+MAX_CART_LINES = 100
+
 
 class Cart(Timestamps, SharedBase):
     __tablename__ = "carts"

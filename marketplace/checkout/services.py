@@ -26,16 +26,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Mapping
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from billing.gateway.registry import current_gateway
 from billing.money import Money
 from marketplace.addresses.models import Address
-from marketplace.cart.models import Cart, CartLine
+from marketplace.cart.models import Cart
+from marketplace.cart.services import buyer_cart_lines, remove_lines
 from marketplace.checkout import attempts
 from marketplace.checkout.attempts import StoredResponse
-from marketplace.checkout.models import AttemptStatus, CheckoutAttempt, MarketplaceOrder, Payment
+from marketplace.checkout.models import AttemptStatus, CheckoutAttempt, Payment
 from marketplace.checkout.orders import OrderDraft, order_view, write_order
 from marketplace.checkout.reservations import (LinesUnavailable, NoShippingOption, ReservationDeadlinePassed,
                                                SellerReservation, WantedLine, release, reserve)
@@ -84,6 +85,7 @@ class Plan:
     tenants: list[TenantRef]
     seller_names: dict[int, str]
     lines_by_tenant: dict[int, list[WantedLine]]
+    cart_id: int
     cart_line_ids: list[int]
     shipping_address: dict[str, Any]
 
@@ -147,7 +149,7 @@ def _open_attempt(buyer_user_id: int, idempotency_key: str, body_hash: str, requ
         if attempts.key_used(session, buyer_user_id, idempotency_key):
             # A retry: the first attempt emptied the cart, and the stored outcome is the answer.
             return None
-        cart_lines = _cart_lines(session, buyer_user_id)
+        cart_lines = buyer_cart_lines(session, buyer_user_id)
         if not cart_lines:
             raise CartEmpty()
         address = _shipping_address(session, buyer_user_id, request.shipping_address_id)
@@ -160,7 +162,8 @@ def _open_attempt(buyer_user_id: int, idempotency_key: str, body_hash: str, requ
         if attempt is None:
             return None
         plan = Plan(
-            attempt_id=attempt.id, order_id=attempt.order_id, deadline=deadline, currency=cart_lines[0].currency,
+            attempt_id=attempt.id, order_id=attempt.order_id, deadline=deadline,
+            currency=session.get(Cart, cart_lines[0].cart_id).currency, cart_id=cart_lines[0].cart_id,
             tenants=[tenant.ref() for tenant in tenants.values()],
             seller_names={tenant.id: tenant.display_name for tenant in tenants.values()},
             lines_by_tenant=_wanted_by_tenant(cart_lines), cart_line_ids=[line.id for line in cart_lines],
@@ -225,8 +228,7 @@ def _write_order(plan: Plan, reservations: list[SellerReservation], settings: Se
             order_id=plan.order_id, buyer_user_id=attempt.buyer_user_id, currency=plan.currency,
             shipping_address=plan.shipping_address, reservations=reservations, seller_names=plan.seller_names,
             gateway=current_gateway().name), settings.payment_minutes)
-        uow.session.execute(delete(CartLine).where(CartLine.id.in_(plan.cart_line_ids)))
-        _clear_currency_if_empty(uow.session, attempt.buyer_user_id)
+        remove_lines(uow.session, plan.cart_id, plan.cart_line_ids)
         attempt.status = AttemptStatus.COMPLETED
         uow.commit()
     return True
@@ -266,24 +268,11 @@ def _fault_message(fault: Any) -> str:
     return "No longer for sale."
 
 
-def _cart_lines(session: Session, buyer_user_id: int) -> list[Any]:
-    return list(session.execute(
-        select(CartLine.id, CartLine.tenant_id, CartLine.variant_id, CartLine.quantity, Cart.currency)
-        .join(Cart, Cart.id == CartLine.cart_id).where(Cart.buyer_user_id == buyer_user_id)
-        .order_by(CartLine.tenant_id, CartLine.variant_id)).all())
-
-
 def _wanted_by_tenant(cart_lines: list[Any]) -> dict[int, list[WantedLine]]:
     wanted: dict[int, list[WantedLine]] = {}
     for line in cart_lines:
         wanted.setdefault(line.tenant_id, []).append(WantedLine(line.id, line.variant_id, line.quantity))
     return wanted
-
-
-def _clear_currency_if_empty(session: Session, buyer_user_id: int) -> None:
-    session.execute(update(Cart).where(Cart.buyer_user_id == buyer_user_id,
-                                       ~select(CartLine.id).where(CartLine.cart_id == Cart.id).exists())
-                    .values(currency=None, updated_at=func.now()))
 
 
 def _shipping_address(session: Session, buyer_user_id: int, address_id: int | None) -> dict[str, Any]:
