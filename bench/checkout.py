@@ -1,30 +1,40 @@
 """Checkout of a three-seller cart over HTTP, 16 concurrent buyers, beside pgbench running its SQL.
 
-Three sellers (on two PostgreSQL servers) sell 100 products each, with
+`.venv/bin/python -m bench.checkout` (about 2 minutes; CHECKOUT_BENCH_SECONDS and CHECKOUT_BENCH_RUNS
+shorten it).
+
+Three sellers (placed on two PostgreSQL servers) sell 100 products each, with
 plenty of stock and a flat shipping rate to Portugal; 16 buyers, each with a
 default address in Porto, check out over and over. Before each checkout a
 buyer's cart gets one line per seller, a random product of each, written
 straight into platform.cart_lines (the cart is not what is measured). The app
-is served by gunicorn (WORKERS gthread workers of THREADS_PER_WORKER
-threads, on 127.0.0.1); each of the 16 client threads is one buyer on one
-keep-alive connection, and times `POST /api/v1/checkout` alone.
+is served by gunicorn (WORKERS gthread workers of THREADS_PER_WORKER threads,
+on 127.0.0.1); each of the 16 client threads is one buyer on one keep-alive
+connection, and times `POST /api/v1/checkout` alone. The CPU the app's
+processes and their PostgreSQL backends spent per checkout is printed too.
 
-Anchor, in the same run: pgbench, 16 clients on 2 threads, for as long, with
-a custom script of the statements one checkout sends (recorded with
-log_statement=all and printed): its control-database transactions (the
-attempt, the cart, the address, the sellers, then the order with its lines,
-seller parts and payment, the payment intent of the test gateway, the stored
-response) and, per seller, the tenant transaction (variants locked, earlier
-reservations read, shipping rates read, stock_reserved updated, reservations
-inserted). pgbench runs them against the bench's first server, on three twin
-sellers seeded there as the real ones are, and on buyers of its own whose
-carts are never emptied (its cart-line DELETE finds nothing to delete). Runs
-alternate (pgbench, HTTP), RUNS of RUN_SECONDS each; figures are medians.
+First, one checkout is run in this process with log_statement=all on both
+servers: its statements are printed and counted per seller, for carts of 1
+and of 3 lines per seller (the issue wants a fixed number per seller).
 
-Goals (issue 11): checkouts/s >= 50% of pgbench's transactions/s (one pgbench
-transaction = one checkout's statements), p95 < 150 ms; and a fixed number of
-SQL statements per seller, whatever its number of lines (counted here for 1
-and 3 lines per seller).
+Anchor, in the same run: pgbench (the embedded server's own), 16 clients on 2
+threads, as long, extended protocol as psycopg uses it, with a script of the
+statements that checkout sent, in its order and with its transactions: the
+token lookup; the attempt (its key, the cart, the address, the sellers, the
+order id); per seller, the tenant transaction (variants locked, earlier
+reservations read, shipping rates read, stock_reserved updated, reservation
+inserted); the order with its seller parts, lines (and their commission
+rule) and payment, the cart emptied, the attempt completed; the payment read,
+the test gateway's intent, the payment updated, the order read back and the
+response stored. Left out: the connection upkeep the app adds (pool
+pre-ping, RESET ALL on return, DEALLOCATE ALL after a rollback), which the
+statement counts show. pgbench runs on the first server only, against three
+twin sellers seeded there as the real ones are, and buyers of its own whose
+carts are never emptied (its cart-line DELETE finds nothing). One pgbench
+transaction is one checkout. Runs alternate (pgbench, HTTP), RUNS of
+RUN_SECONDS each, after a short warm-up of both; figures are medians.
+
+Goals (issue 11): checkouts/s >= 50% of pgbench's, p95 < 150 ms.
 """
 from __future__ import annotations
 
@@ -43,10 +53,11 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import psycopg
 from flask import Flask
 
-from bench.support import (BENCH_VAR_DIR, ROOT, SECOND_SHARD, bench_database, bench_redis, goal_line, gunicorn,
+from bench.support import (BENCH_VAR_DIR, SECOND_SHARD, bench_database, bench_redis, goal_line, gunicorn,
                            psycopg_url)
 from marketplace.accounts.services import issue_token, mark_email_verified, register_user
 from marketplace.addresses.services import add_address
@@ -160,12 +171,13 @@ def random_cart(catalog: list[list[Offer]], pick: random.Random, lines_per_selle
 
 # The statements of one checkout, as the servers log them
 
-LOG_ENTRY = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \w+ \[(\d+)\] (\w+):  (.*)$")
+LOG_ENTRY = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?) \w+ \[(\d+)\] (\w+):  (.*)$")
 STATEMENT = re.compile(r"^(?:statement|execute [^:]*): (.*)$", re.S)
 
 
 @dataclass(frozen=True)
 class LoggedStatement:
+    logged_at: str  # the server's clock to the millisecond: both servers run on this machine
     server: str
     pid: int
     sql: str
@@ -179,20 +191,20 @@ def server_log(database_url: str) -> Path:
 
 def logged_statements(log_path: Path, offset: int, server: str) -> list[LoggedStatement]:
     """Every statement the server logged after `offset`, a multi-line statement as one."""
-    entries: list[tuple[int, str, list[str]]] = []
+    entries: list[tuple[str, int, str, list[str]]] = []
     with open(log_path, encoding="utf-8", errors="replace") as log:
         log.seek(offset)
         for line in log.read().splitlines():
             match = LOG_ENTRY.match(line)
             if match:
-                entries.append((int(match.group(1)), match.group(2), [match.group(3)]))
+                entries.append((match.group(1), int(match.group(2)), match.group(3), [match.group(4)]))
             elif entries:
-                entries[-1][2].append(line)
+                entries[-1][3].append(line)
     statements = []
-    for pid, level, lines in entries:
+    for logged_at, pid, level, lines in entries:
         found = STATEMENT.match("\n".join(lines)) if level == "LOG" else None
         if found:
-            statements.append(LoggedStatement(server, pid, " ".join(found.group(1).split())))
+            statements.append(LoggedStatement(logged_at, server, pid, " ".join(found.group(1).split())))
     return statements
 
 
@@ -222,6 +234,7 @@ def record_one_checkout(app: Flask, buyer: Buyer, server_urls: dict[str, str]
     statements = [statement for server, log in logs.items()
                   for statement in logged_statements(log, offsets[server], server)
                   if "pg_reload_conf" not in statement.sql and "ALTER SYSTEM" not in statement.sql]
+    statements.sort(key=lambda statement: statement.logged_at)  # stable: a server's own order stays
     return statements, response.get_json()
 
 
@@ -234,7 +247,6 @@ def post_checkout_in_process(app: Flask, buyer: Buyer):
 @dataclass(frozen=True)
 class Transaction:
     server: str
-    pid: int
     owner: str  # "control" or the tenant schema it was bound to
     statements: list[str]
 
@@ -249,7 +261,7 @@ def transactions_of(statements: list[LoggedStatement]) -> list[Transaction]:
 
     def close(key: tuple[str, int], sqls: list[str]) -> None:
         schemas = {schema for sql in sqls for schema in TENANT_SCHEMA.findall(sql)}
-        done.append(Transaction(key[0], key[1], ",".join(sorted(schemas)) or "control", sqls))
+        done.append(Transaction(key[0], ",".join(sorted(schemas)) or "control", sqls))
 
     for statement in statements:
         key = (statement.server, statement.pid)
@@ -430,6 +442,11 @@ class RunResult:
     p50_ms: float
     p95_ms: float
     failures: int
+    # CPU per checkout, HTTP runs only: the app's gunicorn processes, the PostgreSQL backends serving them,
+    # and this process's client threads (cart filling included).
+    app_cpu_ms: float = 0.0
+    database_cpu_ms: float = 0.0
+    client_cpu_ms: float = 0.0
 
 
 def pgbench_binary() -> str:
@@ -472,6 +489,33 @@ def percentiles(samples_ms: list[float]) -> tuple[float, float]:
 
 # Load over HTTP
 
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def app_processes(base_url: str) -> list[psutil.Process]:
+    """The gunicorn master serving `base_url` and its workers."""
+    bind = base_url.removeprefix("http://")
+    masters = [process for process in psutil.process_iter(["cmdline"])
+               if bind in " ".join(process.info["cmdline"] or [])]
+    return masters + [child for master in masters for child in master.children()]
+
+
+def database_backends(database_url: str, except_pids: set[int]) -> list[psutil.Process]:
+    """The PostgreSQL backends (either server) connected to the bench database, but for `except_pids`."""
+    database = psycopg_url(database_url).split("/", 3)[3].split("?", 1)[0]
+    return [process for process in psutil.process_iter(["cmdline"])
+            if process.pid not in except_pids
+            and " ".join(process.info["cmdline"] or []).startswith(f"postgres: postgres {database} ")]
+
+
 def run_http(base_url: str, database_url: str, market: Marketplace, seconds: float) -> RunResult:
     """CLIENTS buyers, each on its own thread and keep-alive connection, checking out until `seconds` pass."""
     host, port = base_url.removeprefix("http://").split(":")
@@ -479,12 +523,14 @@ def run_http(base_url: str, database_url: str, market: Marketplace, seconds: flo
     latencies: list[list[float]] = [[] for _ in range(CLIENTS)]
     failures: list[str] = []
     deadline = [0.0]
+    cart_backends: set[int] = set()  # the clients' own, filling carts: not the app's
 
     def buyer_loop(index: int) -> None:
         buyer, pick = market.buyers[index], random.Random(index)
         connection = http.client.HTTPConnection(host, int(port), timeout=60)
         headers = {"Authorization": f"Bearer {buyer.token}", "Content-Type": "application/json"}
         with psycopg.connect(psycopg_url(database_url), autocommit=True) as carts:
+            cart_backends.add(carts.info.backend_pid)
             start.wait()
             while time.perf_counter() < deadline[0]:
                 fill_cart(carts, buyer, random_cart(market.catalog, pick))
@@ -505,20 +551,25 @@ def run_http(base_url: str, database_url: str, market: Marketplace, seconds: flo
     began = time.perf_counter()
     deadline[0] = began + seconds
     start.wait()
+    app, backends = app_processes(base_url), database_backends(database_url, cart_backends)
+    app_cpu, database_cpu, client_cpu = cpu_seconds(app), cpu_seconds(backends), time.process_time()
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - began
+    app_cpu, database_cpu = cpu_seconds(app) - app_cpu, cpu_seconds(backends) - database_cpu
+    client_cpu = time.process_time() - client_cpu
     if failures:
         print(f"  ({len(failures)} checkouts failed, e.g. {failures[0]})", flush=True)
     done = [latency for per_buyer in latencies for latency in per_buyer]
     p50, p95 = percentiles(done)
-    return RunResult(len(done) / elapsed, p50, p95, len(failures))
+    return RunResult(len(done) / elapsed, p50, p95, len(failures), *(seconds * 1000 / len(done) for seconds in
+                                                                     (app_cpu, database_cpu, client_cpu)))
 
 
 def median_result(results: list[RunResult]) -> RunResult:
-    return RunResult(*(statistics.median(getattr(result, name) for result in results)
-                       for name in ("per_second", "p50_ms", "p95_ms")),
-                     failures=sum(result.failures for result in results))
+    medians = {name: statistics.median(getattr(result, name) for result in results)
+               for name in ("per_second", "p50_ms", "p95_ms", "app_cpu_ms", "database_cpu_ms", "client_cpu_ms")}
+    return RunResult(**medians, failures=sum(result.failures for result in results))
 
 
 # Report
@@ -549,8 +600,12 @@ def statement_report(counted: dict[int, list[Transaction]], seller_schemas: list
                          lambda ts, schema=schema: statements(ts, lambda t: t.owner == schema)))
     lines.append(row("connection upkeep (pre-ping, RESET ALL, ...)", lambda ts: statements(ts, is_upkeep)))
     lines.append(row("total", lambda ts: statements(ts, lambda t: True)))
-    lines.append(row("  of which transactions (BEGIN ... COMMIT)",
-                     lambda ts: sum(1 for t in ts if t.statements[0] == "BEGIN")))
+    per_seller = {lines_per_seller: [statements(ts, lambda t, schema=schema: t.owner == schema)
+                                     for schema in seller_schemas] for lines_per_seller, ts in counted.items()}
+    lines.append(row("transactions, upkeep aside",
+                     lambda ts: sum(1 for t in ts if t.statements[0] == "BEGIN" and not is_upkeep(t))))
+    lines.append(goal_line("a fixed number of statements per seller, whatever its lines",
+                           len({tuple(counts) for counts in per_seller.values()}) == 1))
     return lines
 
 
@@ -626,6 +681,9 @@ def main() -> None:
 def report(checkout: RunResult, anchor: RunResult) -> None:
     print(result_line("anchor, pgbench running one checkout's statements", anchor, "checkouts/s"))
     print(result_line("POST /api/v1/checkout (3 sellers, 1 line each)", checkout, "checkouts/s", anchor))
+    print(f"  CPU per checkout: app (gunicorn workers) {checkout.app_cpu_ms:.1f} ms, its PostgreSQL backends "
+          f"{checkout.database_cpu_ms:.1f} ms, the bench's client threads {checkout.client_cpu_ms:.1f} ms "
+          f"({os.cpu_count()} cores in all)")
     print(goal_line(f"checkout rate >= {GOAL_SHARE:.0%} of pgbench's",
                     checkout.per_second >= GOAL_SHARE * anchor.per_second))
     print(goal_line(f"p95 < {GOAL_P95_MS:.0f} ms", checkout.p95_ms < GOAL_P95_MS))
