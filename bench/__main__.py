@@ -1,5 +1,5 @@
 """`python -m bench` (`make bench`): every benchmark, one after the other."""
-from bench import catalog_http, csv_import, fleet_migration, listing_cache, provisioning, search, tenant_move
+from bench import catalog_http, checkout, csv_import, fleet_migration, listing_cache, provisioning, search, tenant_move
 
 
 def main() -> None:
@@ -10,6 +10,7 @@ def main() -> None:
     listing_cache.main()
     search.main()
     tenant_move.main()
+    checkout.main()
 
 
 if __name__ == "__main__":
