@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, Sequence
+from typing import Any, Callable, Iterable, Protocol, Sequence
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -83,18 +83,32 @@ def rule_for(session: Session, tenant_id: int, category_path: Sequence[int],
     module's list: the seller's rules first, then the nearest category,
     then the rule without a category.
     """
-    path = list(category_path)
+    return rules_for(session, [tenant_id], [category_path], currency)(tenant_id, category_path)
+
+
+def rules_for(session: Session, tenant_ids: Iterable[int], category_paths: Iterable[Sequence[int]],
+              currency: str) -> Callable[[int, Sequence[int]], CommissionRule | None]:
+    """`rule_for` of many lines with one query: the candidates of every seller and category path given,
+    and a function that picks each line's rule (seller, category path) among them."""
+    categories = {category_id for path in category_paths for category_id in path}
     candidates = session.scalars(select(CommissionRule).where(
-        or_(CommissionRule.tenant_id == tenant_id, CommissionRule.tenant_id.is_(None)),
-        or_(CommissionRule.category_id.in_(path), CommissionRule.category_id.is_(None)),
+        or_(CommissionRule.tenant_id.in_(list(tenant_ids)), CommissionRule.tenant_id.is_(None)),
+        or_(CommissionRule.category_id.in_(list(categories)), CommissionRule.category_id.is_(None)),
         or_(CommissionRule.currency == currency, CommissionRule.currency.is_(None)),
     )).all()
 
-    def specificity(rule: CommissionRule) -> tuple[bool, int]:
-        depth = len(path) if rule.category_id is None else path.index(rule.category_id)
-        return rule.tenant_id is None, depth
+    def rule_of(tenant_id: int, category_path: Sequence[int]) -> CommissionRule | None:
+        path = list(category_path)
+        applicable = [rule for rule in candidates if rule.tenant_id in (None, tenant_id)
+                      and (rule.category_id is None or rule.category_id in path)]
 
-    return min(candidates, key=specificity, default=None)
+        def specificity(rule: CommissionRule) -> tuple[bool, int]:
+            depth = len(path) if rule.category_id is None else path.index(rule.category_id)
+            return rule.tenant_id is None, depth
+
+        return min(applicable, key=specificity, default=None)
+
+    return rule_of
 
 
 def commission_for(rule: CommissionTerms | None, line_total: Money) -> Money:

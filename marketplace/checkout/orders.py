@@ -14,13 +14,13 @@ from sqlalchemy import Select, func, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
-from billing.commission import commission_for, rule_for, rule_snapshot
+from billing.commission import commission_for, rule_snapshot, rules_for
 from billing.money import Money
 from marketplace.checkout.models import (MarketplaceOrder, MarketplaceOrderLine, OrderSellerPart, OrderStatus,
                                          Payment)
 from marketplace.checkout.reservations import SellerReservation
 from marketplace.core.errors import NotFound
-from marketplace.commissions.services import InvalidRule, category_path
+from marketplace.commissions.services import category_paths
 from marketplace.core.pagination import Page, PageRequest
 from tenants.models import Tenant
 
@@ -55,48 +55,39 @@ class OrderDraft:
         return self.subtotal_amount + self.shipping_amount
 
 
-def write_order(session: Session, draft: OrderDraft, payment_minutes: int) -> MarketplaceOrder:
-    """The order, its lines with their commission frozen, its seller parts and its pending payment."""
-    order = MarketplaceOrder(
+def write_order(session: Session, draft: OrderDraft, payment_minutes: int) -> None:
+    """The order, its lines with their commission frozen, its seller parts and its pending payment.
+
+    A fixed number of statements: the commission rules of every line are read
+    in two queries (category paths, candidate rules) and the rows flushed once.
+    A category deleted since leaves its lines with no category path.
+    """
+    reserved = [(reservation.tenant, line) for reservation in draft.reservations for line in reservation.lines]
+    paths = category_paths(session, {line.category_id for _, line in reserved if line.category_id is not None})
+    rule_of = rules_for(session, {tenant.id for tenant, _ in reserved},
+                        [paths.get(line.category_id, []) for _, line in reserved], draft.currency)
+    session.add(MarketplaceOrder(
         id=draft.order_id, buyer_user_id=draft.buyer_user_id, currency=draft.currency,
         status=OrderStatus.AWAITING_PAYMENT, subtotal_amount=draft.subtotal_amount,
         shipping_amount=draft.shipping_amount, total_amount=draft.total_amount,
         shipping_address=draft.shipping_address,
-        expires_at=session.scalar(select(func.now())) + timedelta(minutes=payment_minutes))
-    session.add(order)
-    session.flush()
-    paths: dict[int, list[int]] = {}
-    for reservation in draft.reservations:
-        tenant = reservation.tenant
-        session.add(OrderSellerPart(
-            order_id=order.id, tenant_id=tenant.id, seller_name=draft.seller_names[tenant.id],
-            shipping_rate_id=reservation.shipping.rate_id, shipping_name=reservation.shipping.name,
-            subtotal_amount=reservation.subtotal_amount, shipping_amount=reservation.shipping.amount,
-            total_amount=reservation.subtotal_amount + reservation.shipping.amount))
-        for line in reservation.lines:
-            rule = rule_for(session, tenant.id, _category_path(session, line.category_id, paths), draft.currency)
-            line_total = Money(line.line_total_amount, draft.currency)
-            session.add(MarketplaceOrderLine(
-                order_id=order.id, tenant_id=tenant.id, product_id=line.product_id, variant_id=line.variant_id,
-                sku=line.sku, title=line.title, options=line.options, quantity=line.quantity,
-                unit_price_amount=line.unit_price_amount, line_total_amount=line_total.amount,
-                commission_amount=commission_for(rule, line_total).amount, commission_rule=rule_snapshot(rule)))
-    session.add(Payment(order_id=order.id, gateway=draft.gateway, amount=draft.total_amount,
+        expires_at=func.now() + timedelta(minutes=payment_minutes)))
+    session.add_all(OrderSellerPart(
+        order_id=draft.order_id, tenant_id=reservation.tenant.id, seller_name=draft.seller_names[reservation.tenant.id],
+        shipping_rate_id=reservation.shipping.rate_id, shipping_name=reservation.shipping.name,
+        subtotal_amount=reservation.subtotal_amount, shipping_amount=reservation.shipping.amount,
+        total_amount=reservation.subtotal_amount + reservation.shipping.amount) for reservation in draft.reservations)
+    for tenant, line in reserved:
+        rule = rule_of(tenant.id, paths.get(line.category_id, []))
+        line_total = Money(line.line_total_amount, draft.currency)
+        session.add(MarketplaceOrderLine(
+            order_id=draft.order_id, tenant_id=tenant.id, product_id=line.product_id, variant_id=line.variant_id,
+            sku=line.sku, title=line.title, options=line.options, quantity=line.quantity,
+            unit_price_amount=line.unit_price_amount, line_total_amount=line_total.amount,
+            commission_amount=commission_for(rule, line_total).amount, commission_rule=rule_snapshot(rule)))
+    session.add(Payment(order_id=draft.order_id, gateway=draft.gateway, amount=draft.total_amount,
                         currency=draft.currency))
     session.flush()
-    return order
-
-
-def _category_path(session: Session, category_id: int | None, known: dict[int, list[int]]) -> list[int]:
-    """The line's category path for commission rules; empty if uncategorised or the category is gone."""
-    if category_id is None:
-        return []
-    if category_id not in known:
-        try:
-            known[category_id] = category_path(session, category_id)
-        except InvalidRule:
-            known[category_id] = []
-    return known[category_id]
 
 
 def order_view(session: Session, order_id: int, buyer_user_id: int | None = None) -> dict[str, Any]:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Sequence
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import BigInteger, Integer, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from marketplace.catalog.models import Product, ProductStatus, StockMovement, StockReason, Variant
@@ -104,16 +105,14 @@ def reserve(tenant: TenantRef, order_id: int, wanted: Sequence[WantedLine], *, c
     """
     by_variant = {line.variant_id: line for line in wanted}
     with UnitOfWork(tenant) as uow:
-        rows = _lock_variants(uow.session, sorted(by_variant))
-        already_reserved = _reserved_quantities(uow.session, order_id)
+        rows = _lock_variants(uow.session, sorted(by_variant), order_id)
+        already_reserved = {row.id: row.reserved_for_order for row in rows.values() if row.reserved_for_order}
         lines, faults = _priced_lines(rows, by_variant, currency, already_reserved)
         if faults:
             raise LinesUnavailable(tenant, faults)
         shipping = _chosen_shipping(uow.session, tenant, lines, rows, destination_country, shipping_rate_id)
         if not already_reserved:
-            _hold(uow.session, order_id, lines)
-        if not uow.session.scalar(select(func.clock_timestamp() < deadline)):
-            raise ReservationDeadlinePassed()
+            _hold(uow.session, order_id, lines, deadline)
         uow.commit()
     return SellerReservation(tenant=tenant, lines=lines, shipping=shipping)
 
@@ -138,30 +137,25 @@ def sell_in(session: Session, order_id: int) -> dict[int, int]:
     if held:
         _lock_variants(session, sorted(held))
         _change_stock(session, held, on_hand=True)
-        session.execute(insert(StockMovement), [
-            {"variant_id": variant_id, "quantity_delta": -quantity, "reason": StockReason.SALE,
-             "note": f"Order {order_id}"}
-            for variant_id, quantity in sorted(held.items())
-        ])
+        sold = _unnest(held)
+        session.execute(insert(StockMovement).from_select(
+            ["variant_id", "quantity_delta", "reason", "note"],
+            select(sold.c.variant_id, -sold.c.quantity, literal(StockReason.SALE.value), literal(f"Order {order_id}"))))
     return held
 
 
-def _lock_variants(session: Session, variant_ids: list[int]) -> dict[int, Any]:
-    statement = (
-        select(Variant.id, Variant.sku, Variant.options, Variant.price_amount, Variant.currency, Variant.weight_grams,
-               Variant.stock_on_hand, Variant.stock_reserved, Product.id.label("product_id"), Product.title,
-               Product.status, Product.category_id)
-        .join(Product, Product.id == Variant.product_id)
-        .where(Variant.id.in_(variant_ids))
-        .order_by(Variant.id)
-    )
+def _lock_variants(session: Session, variant_ids: list[int], order_id: int | None = None) -> dict[int, Any]:
+    """The variants with their product, locked (variants only) in id order; with `order_id`, also what that
+    order already holds of each (`reserved_for_order`: a retried step finds its own reservation)."""
+    columns = [Variant.id, Variant.sku, Variant.options, Variant.price_amount, Variant.currency,
+               Variant.weight_grams, Variant.stock_on_hand, Variant.stock_reserved,
+               Product.id.label("product_id"), Product.title, Product.status, Product.category_id]
+    statement = select(*columns).join(Product, Product.id == Variant.product_id)
+    if order_id is not None:
+        statement = statement.add_columns(StockReservation.quantity.label("reserved_for_order")).outerjoin(
+            StockReservation, (StockReservation.variant_id == Variant.id) & (StockReservation.order_id == order_id))
+    statement = statement.where(Variant.id.in_(variant_ids)).order_by(Variant.id)
     return {row.id: row for row in lock_selected(session, statement, of=Variant)}
-
-
-def _reserved_quantities(session: Session, order_id: int) -> dict[int, int]:
-    rows = session.execute(select(StockReservation.variant_id, StockReservation.quantity)
-                           .where(StockReservation.order_id == order_id))
-    return {row.variant_id: row.quantity for row in rows}
 
 
 def _priced_lines(rows: dict[int, Any], wanted: dict[int, WantedLine], currency: str,
@@ -197,13 +191,24 @@ def _chosen_shipping(session: Session, tenant: TenantRef, lines: list[ReservedLi
     return chosen[0]
 
 
-def _hold(session: Session, order_id: int, lines: list[ReservedLine]) -> None:
+def _hold(session: Session, order_id: int, lines: list[ReservedLine], deadline: datetime) -> None:
+    """Raise reserved stock and write the reservation rows: two statements, whatever the number of lines.
+
+    The rows are written only while the attempt's deadline has not passed
+    (the database's clock, at the statement), else ReservationDeadlinePassed.
+    """
     quantities = {line.variant_id: line.quantity for line in lines}
     _change_stock(session, quantities, on_hand=False, sign=1)
-    session.execute(insert(StockReservation), [
-        {"order_id": order_id, "variant_id": variant_id, "quantity": quantity, "status": ReservationStatus.HELD}
-        for variant_id, quantity in sorted(quantities.items())
-    ])
+    held = _unnest(quantities)
+    inserted = session.execute(
+        insert(StockReservation).from_select(
+            ["order_id", "variant_id", "quantity", "status"],
+            select(literal(order_id), held.c.variant_id, held.c.quantity, literal(ReservationStatus.HELD.value))
+            .where(func.clock_timestamp() < deadline))
+        .returning(StockReservation.id)
+    ).all()
+    if len(inserted) != len(quantities):
+        raise ReservationDeadlinePassed()
 
 
 def _take_held(session: Session, order_id: int, new_status: ReservationStatus) -> dict[int, int]:
@@ -219,10 +224,16 @@ def _take_held(session: Session, order_id: int, new_status: ReservationStatus) -
 
 def _change_stock(session: Session, quantities: dict[int, int], *, on_hand: bool, sign: int = -1) -> None:
     """One UPDATE for every variant: reserved changes by sign×quantity, and on hand too when units leave."""
-    ids = sorted(quantities)
-    deltas = select(func.unnest(ids).label("variant_id"),
-                    func.unnest([sign * quantities[variant_id] for variant_id in ids]).label("delta")).subquery()
-    values: dict[str, Any] = {"stock_reserved": Variant.stock_reserved + deltas.c.delta, "updated_at": func.now()}
+    deltas = _unnest({variant_id: sign * quantity for variant_id, quantity in quantities.items()})
+    values: dict[str, Any] = {"stock_reserved": Variant.stock_reserved + deltas.c.quantity, "updated_at": func.now()}
     if on_hand:
-        values["stock_on_hand"] = Variant.stock_on_hand + deltas.c.delta
+        values["stock_on_hand"] = Variant.stock_on_hand + deltas.c.quantity
     session.execute(update(Variant).where(Variant.id == deltas.c.variant_id).values(values))
+
+
+def _unnest(quantities: dict[int, int]) -> Any:
+    """(variant_id, quantity) rows from two arrays: one statement carries every line."""
+    ids = sorted(quantities)
+    return select(func.unnest(literal(ids, ARRAY(BigInteger))).label("variant_id"),
+                  func.unnest(literal([quantities[variant_id] for variant_id in ids], ARRAY(Integer))).label("quantity")
+                  ).subquery()

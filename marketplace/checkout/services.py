@@ -123,17 +123,17 @@ def finish_payment(order_id: int, attempt_id: int | None) -> StoredResponse:
     with UnitOfWork() as uow:
         payment = uow.session.scalar(select(Payment).where(Payment.order_id == order_id))
         uow.session.expunge_all()
+    intent = None
     if payment.gateway_payment_id is None:
         intent = current_gateway().create_payment_intent(
             amount=Money(payment.amount, payment.currency), transfer_group=f"order_{order_id}",
             idempotency_key=f"pi:{order_id}", metadata={"order_id": str(order_id)})
-        with UnitOfWork() as uow:
+    with UnitOfWork() as uow:
+        if intent is not None:
             uow.session.execute(
                 update(Payment).where(Payment.id == payment.id, Payment.gateway_payment_id.is_(None))
                 .values(gateway_payment_id=intent.id, client_secret=intent.client_secret,
                         status=intent.status.value, updated_at=func.now()))
-            uow.commit()
-    with UnitOfWork() as uow:
         response = StoredResponse(201, order_view(uow.session, order_id))
         if attempt_id is not None:
             attempts.store_response(uow.session, attempt_id, response)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterable
 
 from marshmallow import ValidationError
 from sqlalchemy import literal, select
@@ -109,17 +109,26 @@ def category_path(session: Session, category_id: int) -> list[int]:
 
     What `billing.commission.rule_for` ranks rules on a line's categories by.
     """
-    ancestors = (select(Category.id, Category.parent_id, literal(0).label("depth"))
-                 .where(Category.id == category_id).cte("ancestors", recursive=True))
-    ancestors = ancestors.union_all(
-        select(Category.id, Category.parent_id, ancestors.c.depth + 1)
-        .join(ancestors, Category.id == ancestors.c.parent_id)
-        # The tree refuses cycles (marketplace/catalog/categories.py); the bound is a backstop.
-        .where(ancestors.c.depth < 1000))
-    path = list(session.scalars(select(ancestors.c.id).order_by(ancestors.c.depth)))
+    path = category_paths(session, [category_id]).get(category_id)
     if not path:
         raise InvalidRule("category_id", f"There is no category {category_id}.")
     return path
+
+
+def category_paths(session: Session, category_ids: Iterable[int]) -> dict[int, list[int]]:
+    """`category_path` of each existing category among `category_ids`, in one query (absent ones left out)."""
+    ancestors = (select(Category.id.label("start_id"), Category.id, Category.parent_id, literal(0).label("depth"))
+                 .where(Category.id.in_(list(category_ids))).cte("ancestors", recursive=True))
+    ancestors = ancestors.union_all(
+        select(ancestors.c.start_id, Category.id, Category.parent_id, ancestors.c.depth + 1)
+        .join(ancestors, Category.id == ancestors.c.parent_id)
+        # The tree refuses cycles (marketplace/catalog/categories.py); the bound is a backstop.
+        .where(ancestors.c.depth < 1000))
+    paths: dict[int, list[int]] = {}
+    for start_id, ancestor_id in session.execute(
+            select(ancestors.c.start_id, ancestors.c.id).order_by(ancestors.c.start_id, ancestors.c.depth)):
+        paths.setdefault(start_id, []).append(ancestor_id)
+    return paths
 
 
 # Writing (operators)

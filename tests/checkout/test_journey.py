@@ -46,3 +46,21 @@ def test_one_cart_from_three_sellers_becomes_one_payment_and_three_seller_orders
 
     listing = client.get("/api/v1/orders", headers=buyer.headers).get_json()
     assert [(o["id"], o["status"], o["payment_status"]) for o in listing] == [(order["id"], "paid", "succeeded")]
+
+
+def test_the_commission_rule_that_applied_is_frozen_on_each_line(app, client, offer, shopper, operator, sql):
+    seller_offer = offer("oak", 10000, 5)
+    rule = client.post("/api/v1/operator/commission-rules", json={"seller": "oak", "basis_points": 1250},
+                       headers=operator.headers)
+    assert rule.status_code == 201, rule.get_json()
+    buyer = shopper()
+    put_in_cart(app, buyer, seller_offer, 2)
+
+    order = check_out(client, buyer).get_json()
+    client.patch(f"/api/v1/operator/commission-rules/{rule.get_json()['id']}", json={"basis_points": 3000},
+                 headers=operator.headers)
+
+    [(amount, snapshot)] = sql("SELECT commission_amount, commission_rule FROM platform.marketplace_order_lines "
+                               "WHERE order_id = :id", id=order["id"])
+    assert amount == 2500  # 12.5% of 200.00, as the rule was at checkout
+    assert (snapshot["rule_id"], snapshot["basis_points"]) == (rule.get_json()["id"], 1250)
