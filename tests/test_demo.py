@@ -2,6 +2,7 @@
 from marketplace.demo import BUYER_EMAIL, DEMO_PASSWORD, DEMO_SELLERS, OPERATOR_EMAIL, seed_demo
 from marketplace.shipping.services import shipping_options
 from tenants.registry import get_tenant_by_slug
+from tests.workers.support import run_jobs
 
 
 def test_demo_seed_creates_the_listed_logins_and_a_dozen_visible_products_per_seller(app, client):
@@ -41,3 +42,28 @@ def test_the_demo_buyer_has_a_default_address_every_demo_seller_ships_to(app, cl
             get_tenant_by_slug(seller.slug), address["country"], 1000, None)] for seller in DEMO_SELLERS}
     assert offered == {"aurora-ceramics": ["Standard"], "brightline-cycles": ["International"],
                        "cedar-and-wick": ["International"]}
+
+
+def test_the_demo_buyer_checks_out_one_cart_from_the_three_demo_sellers_with_a_test_card(app, client):
+    seed_demo()
+    token = client.post("/api/v1/auth/token", json={"email": BUYER_EMAIL, "password": DEMO_PASSWORD}
+                        ).get_json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    for seller in DEMO_SELLERS:
+        [listed] = client.get(f"/api/v1/products?seller={seller.slug}&page_size=1").get_json()
+        product = client.get(f"/api/v1/products/{seller.slug}/{listed['slug']}").get_json()
+        added = client.post("/api/v1/cart/lines", headers=headers, json={
+            "seller": seller.slug, "variant_id": product["variants"][0]["id"], "quantity": 1})
+        assert added.status_code == 201, added.get_json()
+
+    order = client.post("/api/v1/checkout", json={}, headers={**headers, "Idempotency-Key": "demo-1"})
+    assert order.status_code == 201, order.get_json()
+    paid = client.post(f"/api/v1/orders/{order.get_json()['id']}/payment", headers=headers,
+                       json={"payment_method": "4242424242424242"})
+    assert paid.status_code == 200, paid.get_json()
+    run_jobs(app)
+
+    view = client.get(f"/api/v1/orders/{order.get_json()['id']}", headers=headers).get_json()
+    assert view["status"] == "paid"
+    assert [(part["seller"], part["status"]) for part in view["sellers"]] == [
+        (seller.slug, "awaiting_acceptance") for seller in DEMO_SELLERS]

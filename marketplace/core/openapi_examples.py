@@ -69,7 +69,7 @@ PRODUCT_PAGE = {
     "seller": {"slug": "acme-tools", "name": "Acme Tools"}, "slug": "oak-table", "title": "Oak Table",
     "description": "Solid oak, oiled; seats six.", "attributes": {"material": "oak"},
     "images": [{"url": "https://img.acme-tools.example/oak-table.jpg", "alt": "The table in a kitchen"}],
-    "variants": [{"sku": "OAK-180", "options": {"length": "180 cm"}, "price_amount": 89900,
+    "variants": [{"id": 31, "sku": "OAK-180", "options": {"length": "180 cm"}, "price_amount": 89900,
                   "compare_at_amount": None, "currency": "EUR", "in_stock": True}],
     "category_id": 3, "category_path": [{"id": 1, "name": "Home", "slug": "home"},
                                         {"id": 3, "name": "Tables", "slug": "tables"}],

@@ -94,6 +94,7 @@ class PublicImageSchema(Schema):
 class PublicVariantSchema(Schema):
     """A variant on sale, as buyers see it."""
 
+    id = fields.Integer(metadata={"description": "What `POST /cart/lines` takes as `variant_id`."})
     sku = fields.String(metadata={"description": "The seller's stock-keeping unit."})
     options = fields.Dict(keys=fields.String(), values=fields.String(),
                           metadata={"description": "What sets it apart, e.g. {\"size\": \"L\"}."})

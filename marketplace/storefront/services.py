@@ -362,9 +362,9 @@ def _compute_product(tenant_id: int, seller_slug: str, product_slug: str) -> dic
 
 def _variant(variant) -> dict[str, Any]:
     # Buyers learn whether a variant can be bought, never how many are left.
-    return {"sku": variant.sku, "options": variant.options, "price_amount": variant.price_amount,
+    return {"id": variant.id, "sku": variant.sku, "options": variant.options, "price_amount": variant.price_amount,
             "compare_at_amount": variant.compare_at_amount, "currency": variant.currency,
-            "in_stock": variant.stock_on_hand > 0}
+            "in_stock": variant.stock_available > 0}
 
 
 def _compute_category_path(tenant_id: int, seller_slug: str, product_slug: str) -> list[dict[str, Any]]:

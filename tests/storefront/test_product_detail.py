@@ -30,6 +30,7 @@ def test_a_product_page_shows_variants_images_category_path_and_seller(client, m
     assert (product["title"], product["description"], product["attributes"]) == \
         ("Sea Mug", "Glazed by hand.", {"material": "stoneware"})
     assert [image["url"] for image in product["images"]] == ["https://img.example/1.jpg", "https://img.example/2.jpg"]
+    assert all(isinstance(variant.pop("id"), int) for variant in product["variants"])
     assert product["variants"] == [
         {"sku": "SEA-S", "options": {"size": "S"}, "price_amount": 2400, "compare_at_amount": None,
          "currency": "USD", "in_stock": False},
