@@ -124,6 +124,8 @@ class OrderSellerPart(SharedBase):
     # The seller order's status as the buyer sees it; "pending" until the paid order is routed.
     status: Mapped[str] = mapped_column(String(30), server_default="pending")
     seller_order_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The seller order event `status` shows (marketplace.orders.lifecycle): an older one never replaces it.
+    status_event_id: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     routed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (

@@ -1,8 +1,13 @@
 """RQ entry points of seller orders (thin: each calls one service, which is idempotent)."""
 from __future__ import annotations
 
+from marketplace.orders import lifecycle
 from marketplace.orders.routing import route_order as route
 
 
 def route_order(order_id: int) -> None:
     route(order_id)
+
+
+def mirror_status(tenant_id: int, marketplace_order_id: int, status: str, event_id: int) -> None:
+    lifecycle.mirror_status(tenant_id, marketplace_order_id, status, event_id)

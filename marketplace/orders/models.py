@@ -81,3 +81,20 @@ class SellerOrderLine(TenantBase):
     line_total_amount: Mapped[int] = mapped_column(BigInteger)
     commission_amount: Mapped[int] = mapped_column(BigInteger)
     commission_rule: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class SellerOrderEvent(TenantBase):
+    """One move of a seller order: from, to, by whom (kind and user), why, when. Never changed."""
+
+    __tablename__ = "seller_order_events"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    seller_order_id: Mapped[int] = mapped_column(ForeignKey("seller_orders.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[SellerOrderStatus] = mapped_column(checked_enum(SellerOrderStatus, "event_from_status"))
+    to_status: Mapped[SellerOrderStatus] = mapped_column(checked_enum(SellerOrderStatus, "event_to_status"))
+    # seller, buyer, operator, carrier or system (marketplace.orders.lifecycle.ActorKind).
+    actor_kind: Mapped[str] = mapped_column(String(20))
+    actor_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))

@@ -1,0 +1,113 @@
+"""The seller order's life cycle: the one table of its moves, and the one way to make a move.
+
+    awaiting_acceptance → accepted → partially_shipped → shipped → delivered → completed
+    awaiting_acceptance → rejected | cancelled;  accepted → cancelled
+
+Every move is checked against the table (409 `illegal_transition` otherwise,
+changing nothing), recorded as an event with its actor, time and reason, and
+mirrored to the buyer's view of the order (the shared `marketplace_order_sellers`
+row) by an outbox message: a tenant's transaction never writes the control
+database. The mirror applies an event only if it is newer than the one it
+shows, so messages handled late or twice never move the buyer's view back.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from sqlalchemy import update
+
+from marketplace.checkout.models import OrderSellerPart
+from marketplace.core.state_machine import StateMachine
+from marketplace.orders.models import SellerOrder, SellerOrderEvent, SellerOrderStatus
+from tenants.locks import lock_row
+from tenants.uow import UnitOfWork
+
+MIRROR_STATUS_JOB = "marketplace.orders.jobs.mirror_status"
+
+Status = SellerOrderStatus
+
+
+class Action(str, enum.Enum):
+    ACCEPT = "accept"
+    REJECT = "reject"
+    CANCEL = "cancel"
+    SHIP_PART = "ship_part"
+    SHIP_ALL = "ship_all"
+    DELIVER = "deliver"
+    COMPLETE = "complete"
+
+
+class ActorKind(str, enum.Enum):
+    SELLER = "seller"
+    BUYER = "buyer"
+    OPERATOR = "operator"
+    CARRIER = "carrier"
+    # A scheduled job (the SLA cancellation, completion after the return window).
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: ActorKind
+    user_id: int | None = None
+
+
+SELLER_ORDER_MOVES: StateMachine[Status, Action] = StateMachine(
+    noun="order",
+    transitions={
+        Action.ACCEPT: (frozenset({Status.AWAITING_ACCEPTANCE}), Status.ACCEPTED),
+        Action.REJECT: (frozenset({Status.AWAITING_ACCEPTANCE}), Status.REJECTED),
+        Action.CANCEL: (frozenset({Status.AWAITING_ACCEPTANCE, Status.ACCEPTED}), Status.CANCELLED),
+        Action.SHIP_PART: (frozenset({Status.ACCEPTED, Status.PARTIALLY_SHIPPED}), Status.PARTIALLY_SHIPPED),
+        Action.SHIP_ALL: (frozenset({Status.ACCEPTED, Status.PARTIALLY_SHIPPED}), Status.SHIPPED),
+        Action.DELIVER: (frozenset({Status.SHIPPED}), Status.DELIVERED),
+        Action.COMPLETE: (frozenset({Status.DELIVERED}), Status.COMPLETED),
+    },
+    past_tense={Action.ACCEPT: "accepted", Action.REJECT: "rejected", Action.CANCEL: "cancelled",
+                Action.SHIP_PART: "partly shipped", Action.SHIP_ALL: "shipped", Action.DELIVER: "delivered",
+                Action.COMPLETE: "completed"},
+)
+
+# Open: the seller still owes the buyer something (a seller with such orders cannot be closed).
+OPEN_STATUSES = frozenset({Status.AWAITING_ACCEPTANCE, Status.ACCEPTED, Status.PARTIALLY_SHIPPED, Status.SHIPPED})
+
+
+def lock_seller_order(uow: UnitOfWork, seller_order_id: int) -> SellerOrder | None:
+    """The seller order, locked until the transaction ends, as committed now (None if absent)."""
+    return lock_row(uow.session, SellerOrder, seller_order_id)
+
+
+def move(uow: UnitOfWork, seller_order: SellerOrder, action: Action, actor: Actor, reason: str = "") -> SellerOrderEvent:
+    """Make `action` on a seller order locked in this tenant-bound unit of work; its event.
+
+    Raises IllegalTransition (409) when the table has no such move from the
+    order's status. The caller commits; the buyer's view follows by message.
+    """
+    target = SELLER_ORDER_MOVES.check(seller_order.status, action)
+    event = SellerOrderEvent(seller_order_id=seller_order.id, action=action.value,
+                             from_status=seller_order.status, to_status=target, actor_kind=actor.kind.value,
+                             actor_user_id=actor.user_id, reason=reason)
+    seller_order.status = target
+    uow.session.add(event)
+    uow.session.flush()
+    uow.add_message(MIRROR_STATUS_JOB, {
+        "tenant_id": uow.tenant.id, "marketplace_order_id": seller_order.marketplace_order_id,
+        "status": target.value, "event_id": event.id}, queue="orders")
+    tenant_id, order_id, event_id = uow.tenant.id, seller_order.marketplace_order_id, event.id
+    uow.apply_after_commit(lambda: mirror_status(tenant_id, order_id, target.value, event_id),
+                           "show a seller order's status to its buyer", marketplace_order_id=order_id)
+    return event
+
+
+def mirror_status(tenant_id: int, marketplace_order_id: int, status: str, event_id: int) -> bool:
+    """Show the buyer a seller order's status, unless a newer event is already shown; True if applied."""
+    with UnitOfWork() as uow:
+        applied = uow.session.scalar(
+            update(OrderSellerPart)
+            .where(OrderSellerPart.order_id == marketplace_order_id, OrderSellerPart.tenant_id == tenant_id,
+                   OrderSellerPart.status_event_id < event_id)
+            .values(status=status, status_event_id=event_id)
+            .returning(OrderSellerPart.id))
+        uow.commit()
+    return applied is not None
