@@ -207,6 +207,8 @@ SETTINGS: tuple[Setting, ...] = (
             "longest a tenant move waits, frozen, for the tenant's outbox messages to be relayed"),
     Setting("ORDER_PAYMENT_MINUTES", "30", _parse_positive_int,
             "minutes a checked-out order waits for its payment before it expires (stock released, payment cancelled)"),
+    Setting("ORDER_ACCEPTANCE_HOURS", "48", _parse_positive_int,
+            "hours a seller has to accept or reject a paid order before it is cancelled (the default SLA)"),
     Setting("CHECKOUT_RESERVE_SECONDS", "20", _parse_positive_int,
             "longest a checkout may take to reserve stock; a crashed checkout is undone by the recovery job after it"),
     Setting("PAYMENT_GATEWAY", "test", _parse_payment_gateway,

@@ -1,12 +1,14 @@
 """RQ entry points of seller orders (thin: each calls one service, which is idempotent)."""
 from __future__ import annotations
 
+from flask import current_app
+
 from marketplace.orders import lifecycle
 from marketplace.orders.routing import route_order as route
 
 
 def route_order(order_id: int) -> None:
-    route(order_id)
+    route(order_id, current_app.config["ORDER_ACCEPTANCE_HOURS"])
 
 
 def mirror_status(tenant_id: int, marketplace_order_id: int, status: str, event_id: int) -> None:

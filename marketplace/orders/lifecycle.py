@@ -15,10 +15,12 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
 
-from marketplace.checkout.models import OrderSellerPart
+from marketplace.checkout.models import MarketplaceOrder, OrderSellerPart
 from marketplace.core.state_machine import StateMachine
+from marketplace.notifications.models import Notification
 from marketplace.orders.models import SellerOrder, SellerOrderEvent, SellerOrderStatus
 from tenants.locks import lock_row
 from tenants.uow import UnitOfWork
@@ -101,13 +103,26 @@ def move(uow: UnitOfWork, seller_order: SellerOrder, action: Action, actor: Acto
 
 
 def mirror_status(tenant_id: int, marketplace_order_id: int, status: str, event_id: int) -> bool:
-    """Show the buyer a seller order's status, unless a newer event is already shown; True if applied."""
+    """Show the buyer a seller order's status, unless a newer event is already shown; True if applied.
+
+    The buyer is notified of each event once (its notification's dedupe key
+    names the event), whether this run or an earlier one applied it.
+    """
     with UnitOfWork() as uow:
-        applied = uow.session.scalar(
+        part = uow.session.execute(
             update(OrderSellerPart)
             .where(OrderSellerPart.order_id == marketplace_order_id, OrderSellerPart.tenant_id == tenant_id,
                    OrderSellerPart.status_event_id < event_id)
             .values(status=status, status_event_id=event_id)
-            .returning(OrderSellerPart.id))
+            .returning(OrderSellerPart.seller_name)).first()
+        buyer_user_id = uow.session.scalar(select(MarketplaceOrder.buyer_user_id)
+                                           .where(MarketplaceOrder.id == marketplace_order_id))
+        if part is not None and buyer_user_id is not None:
+            uow.session.execute(insert(Notification).values(
+                user_id=buyer_user_id, kind="seller_order_status", tenant_id=tenant_id,
+                dedupe_key=f"seller_order_status:{tenant_id}:{event_id}",
+                subject=f"Order {marketplace_order_id}: {part.seller_name} — {status.replace('_', ' ')}",
+                body=f"{part.seller_name}'s part of your order {marketplace_order_id} is now "
+                     f"{status.replace('_', ' ')}.").on_conflict_do_nothing(index_elements=[Notification.dedupe_key]))
         uow.commit()
-    return applied is not None
+    return part is not None

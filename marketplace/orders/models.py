@@ -5,7 +5,8 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint, text
+from sqlalchemy import (BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint,
+                        text)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -63,6 +64,13 @@ class SellerOrder(Timestamps, TenantBase):
     shipping_name: Mapped[str] = mapped_column(String(120))
     shipping_address: Mapped[dict[str, Any]] = mapped_column(JSONB)
     paid_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The seller accepts or rejects before this, or the SLA job cancels the order (set when it is routed).
+    acceptance_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        # The order desk's default view and the SLA job's scan: open orders by due time.
+        Index("ix_seller_orders_status_acceptance_due_at", "status", "acceptance_due_at"),
+    )
 
 
 class SellerOrderLine(TenantBase):

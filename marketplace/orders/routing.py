@@ -11,6 +11,7 @@ the part marked. Each seller sees only its own seller order.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -35,14 +36,17 @@ class PaidOrder:
     lines: list[MarketplaceOrderLine]
 
 
-def route_order(order_id: int) -> int:
-    """Route every seller part of a paid order not routed yet; how many were routed by this run."""
+def route_order(order_id: int, acceptance_hours: int) -> int:
+    """Route every seller part of a paid order not routed yet; how many were routed by this run.
+
+    Each seller order is due for acceptance `acceptance_hours` after the payment.
+    """
     paid = _paid_order(order_id)
     if paid is None:
         return 0
     routed = 0
     for part in paid.parts:
-        seller_order_id = _seller_order_in_schema(paid, part)
+        seller_order_id = _seller_order_in_schema(paid, part, acceptance_hours)
         routed += _mark_routed(paid.order.id, part.tenant_id, seller_order_id)
     return routed
 
@@ -61,7 +65,7 @@ def _paid_order(order_id: int) -> PaidOrder | None:
     return PaidOrder(order, buyer.full_name or buyer.email, parts, lines)
 
 
-def _seller_order_in_schema(paid: PaidOrder, part: OrderSellerPart) -> int:
+def _seller_order_in_schema(paid: PaidOrder, part: OrderSellerPart, acceptance_hours: int) -> int:
     """The seller order of this part, created now with its sales, or found from an earlier run."""
     order = paid.order
     with UnitOfWork(get_tenant_by_id(part.tenant_id)) as uow:
@@ -74,7 +78,8 @@ def _seller_order_in_schema(paid: PaidOrder, part: OrderSellerPart) -> int:
             status=SellerOrderStatus.AWAITING_ACCEPTANCE, currency=order.currency,
             subtotal_amount=part.subtotal_amount, shipping_amount=part.shipping_amount,
             total_amount=part.total_amount, shipping_name=part.shipping_name,
-            shipping_address=order.shipping_address, paid_at=order.paid_at).returning(SellerOrder.id))
+            shipping_address=order.shipping_address, paid_at=order.paid_at,
+            acceptance_due_at=order.paid_at + timedelta(hours=acceptance_hours)).returning(SellerOrder.id))
         session.execute(insert(SellerOrderLine), [_line_values(seller_order_id, line)
                                                   for line in paid.lines if line.tenant_id == part.tenant_id])
         sell_in(session, order.id)

@@ -156,9 +156,9 @@ def test_routing_run_twice_or_cut_short_makes_one_seller_order_per_seller(app, c
     with app.app_context():
         # Cut short: the first seller's order is written, its part never marked routed.
         paid = routing._paid_order(order["id"])
-        routing._seller_order_in_schema(paid, paid.parts[0])
-        assert route_order(order["id"]) == 2
-        assert route_order(order["id"]) == 0
+        routing._seller_order_in_schema(paid, paid.parts[0], acceptance_hours=48)
+        assert route_order(order["id"], acceptance_hours=48) == 2
+        assert route_order(order["id"], acceptance_hours=48) == 0
     run_jobs(app)
 
     for seller_offer in offers:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.checkout.conftest import check_out, offer, pay, put_in_cart, shopper  # noqa: F401 - fixtures
+from tests.checkout.conftest import check_out, offer, pay, put_in_cart, shopper  # noqa: F401 - fixtures used here
 from tests.workers.support import run_jobs
 
 

@@ -27,6 +27,9 @@ def test_a_move_is_recorded_and_shown_to_the_buyer(app, client, offer, routed_or
 
     view = client.get(f"/api/v1/orders/{order['id']}", headers=buyer.headers).get_json()
     assert view["sellers"][0]["status"] == "accepted"
+    notices = client.get("/api/v1/me/notifications", headers=buyer.headers).get_json()
+    assert [notice["subject"] for notice in notices if notice["kind"] == "seller_order_status"] == [
+        f"Order {order['id']}: Oak — accepted"]
     with app.app_context(), UnitOfWork(seller_offer.tenant) as uow:
         events = uow.session.scalars(select(SellerOrderEvent)).all()
         assert [(e.action, e.from_status.value, e.to_status.value, e.actor_kind, e.reason) for e in events] == [

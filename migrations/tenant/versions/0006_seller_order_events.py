@@ -1,4 +1,4 @@
-"""seller order events: every move of a seller order with its actor and reason
+"""seller order events: every move of a seller order with its actor and reason; its acceptance deadline
 
 Revision ID: t0006
 Revises: t0005
@@ -21,6 +21,11 @@ def _one_of(column: str) -> str:
 
 
 def upgrade() -> None:
+    # Orders routed before this revision were due 48 hours after their payment (the default SLA).
+    op.add_column("seller_orders", sa.Column("acceptance_due_at", sa.DateTime(timezone=True), nullable=True))
+    op.execute("UPDATE seller_orders SET acceptance_due_at = paid_at + interval '48 hours'")
+    op.alter_column("seller_orders", "acceptance_due_at", nullable=False)
+    op.create_index("ix_seller_orders_status_acceptance_due_at", "seller_orders", ["status", "acceptance_due_at"])
     op.create_table(
         "seller_order_events",
         sa.Column("id", sa.BigInteger(), nullable=False),
@@ -44,3 +49,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("seller_order_events")
+    op.drop_index("ix_seller_orders_status_acceptance_due_at", table_name="seller_orders")
+    op.drop_column("seller_orders", "acceptance_due_at")
