@@ -104,8 +104,12 @@ def _make_engine(url: str, pool_size: int, max_overflow: int) -> Engine:
         # connection to its next user.
         dbapi_connection.rollback()
         if not reset_state.terminate_only:
-            dbapi_connection.execute("RESET ALL")
-            dbapi_connection.commit()
+            # Outside a transaction (autocommit): one round trip, not BEGIN, RESET ALL, COMMIT.
+            dbapi_connection.autocommit = True
+            try:
+                dbapi_connection.execute("RESET ALL")
+            finally:
+                dbapi_connection.autocommit = False
 
     return engine
 

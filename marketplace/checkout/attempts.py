@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -47,24 +47,29 @@ def request_hash(body: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def next_order_id(session: Session) -> int:
-    """An order id taken now, before the order row exists: the reservations are keyed by it."""
-    sequence = MarketplaceOrder.__table__.c.id
-    return session.scalar(select(func.nextval(text(f"pg_get_serial_sequence('{sequence.table.fullname}', 'id')"))))
+@dataclass(frozen=True)
+class NewAttempt:
+    id: int
+    # Taken from the orders' sequence before the order row exists: the reservations are keyed by it.
+    order_id: int
+    # The database's clock plus the reserve budget: no seller reserves for this attempt after it.
+    reserve_deadline: datetime
 
 
 def insert_attempt(session: Session, *, buyer_user_id: int, idempotency_key: str, body_hash: str,
-                   seller_tenant_ids: list[int], reserve_deadline: datetime) -> CheckoutAttempt | None:
-    """The new attempt, or None when this key was used before (then `earlier_outcome` says what to answer)."""
-    attempt_id = session.scalar(
+                   seller_tenant_ids: list[int], reserve_seconds: int) -> NewAttempt | None:
+    """The new attempt (one statement), or None when this key was used before (`earlier_outcome` answers)."""
+    order_sequence = MarketplaceOrder.__table__.fullname
+    row = session.execute(
         insert(CheckoutAttempt)
         .values(buyer_user_id=buyer_user_id, idempotency_key=idempotency_key, request_hash=body_hash,
-                order_id=next_order_id(session), status=AttemptStatus.RESERVING,
-                seller_tenant_ids=seller_tenant_ids, reserve_deadline=reserve_deadline)
+                order_id=func.nextval(func.pg_get_serial_sequence(order_sequence, "id")),
+                status=AttemptStatus.RESERVING, seller_tenant_ids=seller_tenant_ids,
+                reserve_deadline=func.now() + func.make_interval(0, 0, 0, 0, 0, 0, reserve_seconds))
         .on_conflict_do_nothing(constraint="checkout_attempts_key")
-        .returning(CheckoutAttempt.id)
-    )
-    return session.get(CheckoutAttempt, attempt_id) if attempt_id else None
+        .returning(CheckoutAttempt.id, CheckoutAttempt.order_id, CheckoutAttempt.reserve_deadline)
+    ).first()
+    return NewAttempt(*row) if row else None
 
 
 def earlier_outcome(buyer_user_id: int, idempotency_key: str, body_hash: str) -> StoredResponse | None:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, Mapping
 
 from sqlalchemy import func, select, update
@@ -112,26 +111,34 @@ def check_out(buyer_user_id: int, idempotency_key: str, request: CheckoutRequest
     refusal = _price_check(plan, reservations, request)
     if refusal is not None:
         return refusal
-    if not _write_order(plan, reservations, settings):
+    total = _write_order(plan, reservations, settings)
+    if total is None:
         _release_all(plan.order_id, [reservation.tenant for reservation in reservations])
         return attempts.earlier_outcome(buyer_user_id, idempotency_key, body_hash) or StoredResponse(409, {})
-    return finish_payment(plan.order_id, plan.attempt_id)
+    return finish_payment(plan.order_id, plan.attempt_id, new_payment=total)
 
 
-def finish_payment(order_id: int, attempt_id: int | None) -> StoredResponse:
-    """Create the order's payment intent if it has none (key `pi:{order}`) and store the checkout's response."""
-    with UnitOfWork() as uow:
-        payment = uow.session.scalar(select(Payment).where(Payment.order_id == order_id))
-        uow.session.expunge_all()
+def finish_payment(order_id: int, attempt_id: int | None, new_payment: Money | None = None) -> StoredResponse:
+    """Create the order's payment intent if it has none (key `pi:{order}`) and store the checkout's response.
+
+    `new_payment`: the amount of a payment just written without an intent
+    (the checkout itself), which spares reading it back.
+    """
+    amount_without_intent = new_payment
+    if amount_without_intent is None:
+        with UnitOfWork() as uow:
+            payment = uow.session.scalar(select(Payment).where(Payment.order_id == order_id))
+            if payment.gateway_payment_id is None:
+                amount_without_intent = Money(payment.amount, payment.currency)
     intent = None
-    if payment.gateway_payment_id is None:
+    if amount_without_intent is not None:
         intent = current_gateway().create_payment_intent(
-            amount=Money(payment.amount, payment.currency), transfer_group=f"order_{order_id}",
+            amount=amount_without_intent, transfer_group=f"order_{order_id}",
             idempotency_key=f"pi:{order_id}", metadata={"order_id": str(order_id)})
     with UnitOfWork() as uow:
         if intent is not None:
             uow.session.execute(
-                update(Payment).where(Payment.id == payment.id, Payment.gateway_payment_id.is_(None))
+                update(Payment).where(Payment.order_id == order_id, Payment.gateway_payment_id.is_(None))
                 .values(gateway_payment_id=intent.id, client_secret=intent.client_secret,
                         status=intent.status.value, updated_at=func.now()))
         response = StoredResponse(201, order_view(uow.session, order_id))
@@ -146,23 +153,22 @@ def _open_attempt(buyer_user_id: int, idempotency_key: str, body_hash: str, requ
     """Step 1; None if the key was used before. Refusals found here (empty cart, no address) change nothing."""
     with UnitOfWork() as uow:
         session = uow.session
-        if attempts.key_used(session, buyer_user_id, idempotency_key):
-            # A retry: the first attempt emptied the cart, and the stored outcome is the answer.
-            return None
         cart_lines = buyer_cart_lines(session, buyer_user_id)
         if not cart_lines:
+            if attempts.key_used(session, buyer_user_id, idempotency_key):
+                # A retry: the first attempt emptied the cart, and its stored outcome is the answer.
+                return None
             raise CartEmpty()
         address = _shipping_address(session, buyer_user_id, request.shipping_address_id)
         tenants = {tenant.id: tenant for tenant in session.scalars(
             select(Tenant).where(Tenant.id.in_({line.tenant_id for line in cart_lines})).order_by(Tenant.id))}
-        deadline = session.scalar(select(func.now())) + timedelta(seconds=settings.reserve_seconds)
         attempt = attempts.insert_attempt(
             session, buyer_user_id=buyer_user_id, idempotency_key=idempotency_key, body_hash=body_hash,
-            seller_tenant_ids=sorted(tenants), reserve_deadline=deadline)
+            seller_tenant_ids=sorted(tenants), reserve_seconds=settings.reserve_seconds)
         if attempt is None:
             return None
         plan = Plan(
-            attempt_id=attempt.id, order_id=attempt.order_id, deadline=deadline,
+            attempt_id=attempt.id, order_id=attempt.order_id, deadline=attempt.reserve_deadline,
             currency=session.get(Cart, cart_lines[0].cart_id).currency, cart_id=cart_lines[0].cart_id,
             tenants=[tenant.ref() for tenant in tenants.values()],
             seller_names={tenant.id: tenant.display_name for tenant in tenants.values()},
@@ -218,20 +224,22 @@ def _price_check(plan: Plan, reservations: list[SellerReservation], request: Che
     return response
 
 
-def _write_order(plan: Plan, reservations: list[SellerReservation], settings: Settings) -> bool:
-    """Step 3; False if the recovery job ended the attempt meanwhile (then its reservations must go)."""
+def _write_order(plan: Plan, reservations: list[SellerReservation], settings: Settings) -> Money | None:
+    """Step 3; the order's total, or None if the recovery job ended the attempt meanwhile (then its
+    reservations must go)."""
     with UnitOfWork() as uow:
         attempt = lock_row(uow.session, CheckoutAttempt, plan.attempt_id)
         if attempt is None or attempt.status != AttemptStatus.RESERVING:
-            return False
-        write_order(uow.session, OrderDraft(
+            return None
+        draft = OrderDraft(
             order_id=plan.order_id, buyer_user_id=attempt.buyer_user_id, currency=plan.currency,
             shipping_address=plan.shipping_address, reservations=reservations, seller_names=plan.seller_names,
-            gateway=current_gateway().name), settings.payment_minutes)
+            gateway=current_gateway().name)
+        write_order(uow.session, draft, settings.payment_minutes)
         remove_lines(uow.session, plan.cart_id, plan.cart_line_ids)
         attempt.status = AttemptStatus.COMPLETED
         uow.commit()
-    return True
+    return Money(draft.total_amount, draft.currency)
 
 
 def _release_all(order_id: int, tenants: list[TenantRef | None]) -> None:
