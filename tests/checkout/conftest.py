@@ -89,6 +89,7 @@ def put_in_cart(app, buyer, offer: Offer, quantity: int = 1) -> None:
             cart = Cart(buyer_user_id=buyer.user_id, currency="USD")
             uow.session.add(cart)
             uow.session.flush()
+        cart.currency = cart.currency or "USD"
         uow.session.add(CartLine(cart_id=cart.id, tenant_id=offer.tenant.id, product_id=offer.product_id,
                                  variant_id=offer.variant_id, quantity=quantity,
                                  unit_price_amount=offer.price_amount, stock_available=quantity))

@@ -64,3 +64,52 @@ def test_the_commission_rule_that_applied_is_frozen_on_each_line(app, client, of
                                "WHERE order_id = :id", id=order["id"])
     assert amount == 2500  # 12.5% of 200.00, as the rule was at checkout
     assert (snapshot["rule_id"], snapshot["basis_points"]) == (rule.get_json()["id"], 1250)
+
+
+def test_sellers_see_on_hand_reserved_and_available_stock_and_cannot_sell_what_is_reserved(
+        app, client, offer, shopper, sign_up):
+    from marketplace.accounts.models import MemberRole, Membership
+
+    seller_offer = offer("oak", 1000, stock=5)
+    staff = sign_up("staff@oak.example")
+    with app.app_context(), UnitOfWork() as uow:
+        uow.session.add(Membership(user_id=staff.user_id, tenant_id=seller_offer.tenant.id, role=MemberRole.STAFF))
+        uow.commit()
+    buyer = shopper()
+    put_in_cart(app, buyer, seller_offer, 3)
+    assert check_out(client, buyer).status_code == 201
+    variant_path = f"/api/v1/sellers/oak/products/{seller_offer.product_id}/variants/{seller_offer.variant_id}"
+
+    variant = client.get(variant_path, headers=staff.headers).get_json()
+    assert (variant["stock_on_hand"], variant["stock_reserved"], variant["stock_available"]) == (5, 3, 2)
+    refused = client.post(f"{variant_path}/stock-movements", headers=staff.headers,
+                          json={"quantity_delta": -3, "reason": "adjustment"})
+    assert (refused.status_code, refused.get_json()["code"]) == (409, "insufficient_stock")
+    assert client.get(variant_path, headers=staff.headers).get_json()["stock_on_hand"] == 5
+
+
+def test_the_buyers_order_list_is_one_query(app, client, offer, shopper):
+    from sqlalchemy import event
+
+    from tenants.shards import shards
+
+    buyer = shopper()
+    for slug in ("oak", "iron"):
+        seller_offer = offer(slug)
+        put_in_cart(app, buyer, seller_offer, 1)
+        assert check_out(client, buyer).status_code == 201
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = shards.engine()
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            listing = client.get("/api/v1/orders", headers=buyer.headers).get_json()
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    assert [[part["seller"] for part in order["sellers"]] for order in listing] == [["iron"], ["oak"]]
+    assert len([statement for statement in statements if "marketplace_orders" in statement]) == 1
