@@ -52,6 +52,9 @@ class Checkout(MethodView):
         "nothing was reserved); `no_shipping_option`; `total_changed`; `idempotency_key_reused` (this key was "
         "used with another body); `in_progress` (the first try with this key is still running); "
         "`checkout_interrupted` / `checkout_timed_out` (undone; use a new key)."))
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE", description=(
+        "`payment_gateway_unavailable`: the order was made but its payment could not be created yet; retry "
+        "with the same key. `tenant_moving`: a seller's data is moving; nothing was kept, retry."))
     @blp.doc(parameters=[IDEMPOTENCY_KEY_HEADER])
     def post(self, checkout):
         """Check out the cart: one order, one payment, stock reserved at every seller
@@ -102,6 +105,8 @@ class OrderPayment(MethodView):
                       description="`payment_declined`: the card was declined; the order stays payable.")
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT", description="`order_not_payable`: paid or expired already.")
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE",
+                      description="`payment_gateway_unavailable`: the payment processor did not answer.")
     def post(self, payment, order_id):
         """Pay an order
 

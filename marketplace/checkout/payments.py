@@ -23,7 +23,7 @@ from billing.webhooks import handles
 from marketplace.checkout.models import MarketplaceOrder, OrderSellerPart, OrderStatus, Payment
 from marketplace.checkout.orders import OrderNotFound, order_view
 from marketplace.checkout.reservations import release
-from marketplace.checkout.services import finish_payment
+from marketplace.checkout.services import PaymentGatewayUnavailable, finish_payment
 from marketplace.core.errors import ApiError, Conflict
 from tenants.registry import get_tenant_by_id
 from tenants.uow import UnitOfWork
@@ -66,7 +66,7 @@ def pay(buyer_user_id: int, order_id: int, payment_method: str) -> dict[str, Any
         intent = current_gateway().confirm_payment_intent(
             payment.gateway_payment_id, payment_method=payment_method, idempotency_key=f"confirm:{uuid.uuid4()}")
     except GatewayError as error:
-        intent = current_gateway().retrieve_payment_intent(payment.gateway_payment_id)
+        intent = _read_back(payment.gateway_payment_id)
         if intent.status != PaymentIntentStatus.succeeded:
             raise PaymentDeclined(error.code) from error
     record_intent(intent)
@@ -74,6 +74,13 @@ def pay(buyer_user_id: int, order_id: int, payment_method: str) -> dict[str, Any
         raise PaymentDeclined(intent.last_payment_error)
     with UnitOfWork() as uow:
         return order_view(uow.session, order_id)
+
+
+def _read_back(intent_id: str) -> PaymentIntent:
+    try:
+        return current_gateway().retrieve_payment_intent(intent_id)
+    except GatewayError as error:
+        raise PaymentGatewayUnavailable() from error
 
 
 def record_intent(intent: PaymentIntent) -> None:

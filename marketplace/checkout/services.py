@@ -28,6 +28,7 @@ from typing import Any, Mapping
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from billing.gateway.port import GatewayError
 from billing.gateway.registry import current_gateway
 from billing.money import Money
 from marketplace.addresses.models import Address
@@ -39,7 +40,7 @@ from marketplace.checkout.models import AttemptStatus, CheckoutAttempt, Payment
 from marketplace.checkout.orders import OrderDraft, order_view, write_order
 from marketplace.checkout.reservations import (LinesUnavailable, NoShippingOption, ReservationDeadlinePassed,
                                                SellerReservation, WantedLine, release, reserve)
-from marketplace.core.errors import Conflict, ValidationFailed
+from marketplace.core.errors import ApiError, Conflict, ValidationFailed
 from tenants.locks import lock_row
 from tenants.models import Tenant, TenantRef, TenantStatus
 from tenants.uow import UnitOfWork
@@ -52,6 +53,14 @@ class CartEmpty(Conflict):
 
     def __init__(self) -> None:
         super().__init__("Your cart is empty: add products before checking out.")
+
+
+class PaymentGatewayUnavailable(ApiError):
+    status, code = 503, "payment_gateway_unavailable"
+
+    def __init__(self) -> None:
+        super().__init__("The payment processor did not answer; your order is kept. Retry with the same "
+                         "Idempotency-Key (or pay the order) in a moment.", headers={"Retry-After": "5"})
 
 
 class NoShippingAddress(ValidationFailed):
@@ -132,9 +141,15 @@ def finish_payment(order_id: int, attempt_id: int | None, new_payment: Money | N
                 amount_without_intent = Money(payment.amount, payment.currency)
     intent = None
     if amount_without_intent is not None:
-        intent = current_gateway().create_payment_intent(
-            amount=amount_without_intent, transfer_group=f"order_{order_id}",
-            idempotency_key=f"pi:{order_id}", metadata={"order_id": str(order_id)})
+        try:
+            intent = current_gateway().create_payment_intent(
+                amount=amount_without_intent, transfer_group=f"order_{order_id}",
+                idempotency_key=f"pi:{order_id}", metadata={"order_id": str(order_id)})
+        except GatewayError as error:
+            # The order stands; the recovery job (or a retry) creates the intent with the same key.
+            log.warning("the gateway refused or missed a payment intent", extra={"order_id": order_id,
+                                                                                 "gateway_code": error.code})
+            raise PaymentGatewayUnavailable() from error
     with UnitOfWork() as uow:
         if intent is not None:
             uow.session.execute(

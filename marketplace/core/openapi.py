@@ -54,8 +54,9 @@ ERROR_CODES = """Codes by status (a client may rely on them; new ones may be add
 - 431 `header_fields_too_large`: too many header fields, or one too long.
 - 429 `rate_limited`: too many attempts; wait the `Retry-After` seconds.
 - 500 `internal_error`: a fault of the server (logged); never an answer to bad input.
-- 503 `unavailable`, `tenant_moving`: a backing service (database, cache, search) is unavailable, or the seller's
-  data is moving to another server (its writes wait a second or two; reads go on); retry after `Retry-After`."""
+- 503 `unavailable`, `tenant_moving`, `payment_gateway_unavailable`: a backing service (database, cache, search,
+  the payment processor) is unavailable, or the seller's data is moving to another server (its writes wait a
+  second or two; reads go on); retry after `Retry-After`."""
 
 
 class ErrorSchema(Schema):

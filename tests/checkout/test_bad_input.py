@@ -96,3 +96,28 @@ def test_a_declined_card_leaves_the_order_payable(app, client, offer, shopper):
     view = client.get(f"/api/v1/orders/{order['id']}", headers=buyer.headers).get_json()
     assert (view["status"], view["payment"]["last_payment_error"]) == ("awaiting_payment", "insufficient_funds")
     assert pay(client, buyer, order["id"]).get_json()["status"] == "paid"
+
+
+def test_a_gateway_that_does_not_answer_keeps_the_order_and_a_retry_with_the_key_finishes_it(
+        app, client, offer, shopper, monkeypatch, sql):
+    from billing.gateway.port import GatewayError
+    from billing.gateway.registry import current_gateway
+
+    buyer = shopper()
+    put_in_cart(app, buyer, offer("oak"))
+    with app.app_context():
+        gateway = current_gateway()
+
+    def unreachable(**_):
+        raise GatewayError("api_connection_error", "Could not connect to Stripe.")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(gateway, "create_payment_intent", unreachable)
+        first = check_out(client, buyer, key="retry-me")
+    assert (first.status_code, first.get_json()["code"]) == (503, "payment_gateway_unavailable")
+    assert sql("SELECT status, gateway_payment_id FROM platform.payments") == [("pending", None)]
+
+    retried = check_out(client, buyer, key="retry-me")
+    assert retried.status_code == 201
+    assert retried.get_json()["payment"]["status"] == "requires_payment_method"
+    assert sql("SELECT count(*) FROM platform.marketplace_orders")[0][0] == 1
