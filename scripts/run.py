@@ -135,6 +135,9 @@ Demo logins (password demo-pass-123):
   owner@aurora-ceramics.demo.test, owner@brightline-cycles.demo.test, owner@cedar-and-wick.demo.test
 Get a token:  curl -s -X POST {base}/api/v1/auth/token -H 'Content-Type: application/json' \\
                 -d '{{"email": "buyer@demo.test", "password": "demo-pass-123"}}'
+Shop as the demo buyer: POST /api/v1/cart/lines (seller, variant_id, quantity) from each seller,
+  POST /api/v1/checkout with an Idempotency-Key header, then POST /api/v1/orders/{{id}}/payment
+  with {{"payment_method": "4242424242424242"}} (the test gateway; 4000000000000002 is declined).
 Ctrl-C stops everything.
 """, flush=True)
 
