@@ -27,12 +27,14 @@ the control database's transactions and that of a tenant's:
     4. a checkout's stock reservations of one order (released or sold: `UPDATE … RETURNING`), then
        variants in id order (`lock_selected`, variants only); reserving takes the variants alone, then
        inserts its own reservation rows; routing then writes its new seller order
+    5. a seller order (`marketplace.orders.lifecycle.lock_seller_order`), then what its move changes
     Anywhere
     - a tenant move's runner lock (`try_session_lock`, held across its transactions) and
       its freeze (tenants/move_sql.py: the triggers it installs take the tenant's lock
       shared per write; the mover takes it alone, on the source shard, to freeze)
     - rows no other lock depends on: a seller application, a catalog import, a mailed
-      token or invite claimed by its mail job, a tenant schema being built
+      token or invite claimed by its mail job, a test gateway's payment intent (billing/gateway), a checkout attempt writing its order, a tenant
+      schema being built
       (`lock_tenant_provisioning`, on its shard), a commission rule being changed or
       deleted, each taken alone
 

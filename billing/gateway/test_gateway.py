@@ -45,6 +45,7 @@ from billing.gateway.port import (
 from billing.gateway.signatures import signature_header, verify_event
 from billing.money import Money
 from tenants.db import utcnow
+from tenants.locks import lock_first
 from tenants.uow import UnitOfWork
 
 # Stripe's largest amount: eight digits of minor units ($999,999.99).
@@ -293,7 +294,7 @@ def _new_id(prefix: str) -> str:
 
 def _intent_row(uow: UnitOfWork, intent_id: str, for_update: bool = False) -> TestGatewayPaymentIntent:
     query = select(TestGatewayPaymentIntent).where(TestGatewayPaymentIntent.id == intent_id)
-    row = uow.session.scalar(query.with_for_update() if for_update else query)
+    row = lock_first(uow.session, query) if for_update else uow.session.scalar(query)
     if row is None:
         raise GatewayError("resource_missing", f"No such payment_intent: '{intent_id}'")
     return row
