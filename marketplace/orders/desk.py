@@ -67,7 +67,7 @@ class DeskQuery:
 
 def list_orders(tenant: TenantRef, query: DeskQuery, page_request: PageRequest) -> Page[dict[str, Any]]:
     with UnitOfWork(tenant) as uow:
-        return fetch_page(uow.session, _orders_statement(query), page_request).map(_summary)
+        return fetch_page(uow.session, orders_statement(query), page_request).map(_summary)
 
 
 def get_order(tenant: TenantRef, seller_order_id: int) -> dict[str, Any]:
@@ -86,7 +86,7 @@ def export_csv(tenant: TenantRef, query: DeskQuery) -> Iterator[str]:
     """The matching orders as CSV text, a header row first, yielded in pieces as they are read (all of them)."""
     yield _csv_row(EXPORT_COLUMNS)
     with UnitOfWork(tenant) as uow:
-        rows = uow.session.scalars(_orders_statement(query).execution_options(yield_per=EXPORT_BATCH_ROWS))
+        rows = uow.session.scalars(orders_statement(query).execution_options(yield_per=EXPORT_BATCH_ROWS))
         for batch in rows.partitions():
             yield "".join(_csv_row(_export_values(order)) for order in batch)
 
@@ -97,7 +97,8 @@ def packing_slip_html(tenant: TenantRef, seller_order_id: int) -> str:
     return PACKING_SLIP.render(order=order)
 
 
-def _orders_statement(query: DeskQuery) -> Select:
+def orders_statement(query: DeskQuery) -> Select:
+    """The matching orders in the query's sort (the list pages it, the export streams it)."""
     column, descending = SORTS[query.sort]
     ordering = (column.desc(), SellerOrder.id.desc()) if descending else (column.asc(), SellerOrder.id.asc())
     return select(SellerOrder).where(*_conditions(query)).order_by(*ordering)

@@ -19,7 +19,7 @@ def upgrade() -> None:
     op.create_index("ix_seller_orders_acceptance_due_at_id", "seller_orders", ["acceptance_due_at", "id"])
     op.create_index("ix_seller_orders_total_amount_id", "seller_orders", ["total_amount", "id"])
     op.create_index("ix_seller_orders_buyer_name_prefix", "seller_orders",
-                    [sa.text("lower(buyer_name) text_pattern_ops")])
+                    [sa.text("lower(buyer_name) text_pattern_ops")], postgresql_include=["buyer_name"])
 
 
 def downgrade() -> None:
