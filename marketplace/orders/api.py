@@ -17,7 +17,8 @@ from marketplace.orders import desk
 from marketplace.orders.schemas import (DeskExportQuerySchema, DeskListQuerySchema, SellerOrderDetailSchema,
                                         SellerOrderSummarySchema)
 
-blp = Blueprint("seller_orders", __name__, description="Each seller's order desk: its orders, exports and packing slips")
+blp = Blueprint("seller_orders", __name__,
+                description="Each seller's order desk: its orders, exports and packing slips")
 
 # Ids are BIGINT: a larger number in a path is a 404 from routing (marketplace.core.openapi).
 ORDER_PATH = "/sellers/<slug>/orders/<id:seller_order_id>"

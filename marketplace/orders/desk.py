@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, Iterator
 
 import jinja2
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, false, func, select
 from sqlalchemy.orm import Session
 
 from marketplace.core.errors import NotFound
@@ -124,7 +124,7 @@ def _search_condition(search: str) -> ColumnElement[bool]:
     if order_number.isascii() and order_number.isdigit():
         # A number too large to be an order id names no order (rather than failing in the database).
         number = int(order_number)
-        return SellerOrder.marketplace_order_id == number if number <= MAX_ORDER_NUMBER else SellerOrder.id.is_(None)
+        return SellerOrder.marketplace_order_id == number if number <= MAX_ORDER_NUMBER else false()
     # The pattern is built here, not with `||` in SQL: the planner sees a constant prefix and uses the index.
     return func.lower(SellerOrder.buyer_name).like(_escaped_for_like(search.lower()) + "%", escape=LIKE_ESCAPE)
 
@@ -187,7 +187,8 @@ PACKING_SLIP = jinja2.Environment(autoescape=True).from_string("""<!doctype html
 </head>
 <body>
 <h1>Packing slip</h1>
-<p>Order {{ order.order_number }} · Paid {{ order.paid_at.strftime("%Y-%m-%d") }} · Shipping: {{ order.shipping_name }}</p>
+<p>Order {{ order.order_number }} · Paid {{ order.paid_at.strftime("%Y-%m-%d") }}
+ · Shipping: {{ order.shipping_name }}</p>
 <h2>Ship to</h2>
 <address>
 {{ order.shipping_address.name }}<br>
@@ -204,7 +205,7 @@ PACKING_SLIP = jinja2.Environment(autoescape=True).from_string("""<!doctype html
 <tbody>
 {% for line in order.lines %}
 <tr><td>{{ line.sku }}</td><td>{{ line.title }}</td>
-<td>{% for name, value in line.options.items() %}{{ name }}: {{ value }}{% if not loop.last %}, {% endif %}{% endfor %}</td>
+<td>{{ line.options.items() | map("join", ": ") | join(", ") }}</td>
 <td class="quantity">{{ line.quantity }}</td></tr>
 {% endfor %}
 </tbody>
