@@ -1,5 +1,6 @@
 """`python -m bench` (`make bench`): every benchmark, one after the other."""
-from bench import catalog_http, checkout, csv_import, fleet_migration, listing_cache, provisioning, search, tenant_move
+from bench import (catalog_http, checkout, csv_import, fleet_migration, listing_cache, order_desk, provisioning, search,
+                   tenant_move)
 
 
 def main() -> None:
@@ -11,6 +12,7 @@ def main() -> None:
     search.main()
     tenant_move.main()
     checkout.main()
+    order_desk.main()
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from __future__ import annotations
 import graphlib
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 import schemathesis
@@ -36,11 +37,12 @@ from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import (
     content_type_conformance, response_headers_conformance, response_schema_conformance, status_code_conformance,
 )
-from sqlalchemy import text
+from sqlalchemy import func, text
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import MemberRole, Membership
 from marketplace.core.extensions import redis_client
+from marketplace.orders.models import SellerOrder, SellerOrderLine, SellerOrderStatus
 from tenants.provisioning import provision_tenant
 from tenants.shards import shards
 from tenants.uow import UnitOfWork
@@ -96,7 +98,7 @@ def _build_world(app) -> World:
     catalog = _catalog(client, owner, operator)
     rows = {"user_id": owner_id, **catalog, **_team_and_applications(client, owner),
             **_address_book(client, owner), **_shipping_rates(client, owner),
-            **_cart(client, owner, catalog["variant_id"])}
+            **_cart(client, owner, catalog["variant_id"]), **_seller_order(app, tenant)}
     run_jobs(app)  # listings, search documents, the import: what buyers and sellers read
     return World(
         path_parameters={"slug": "acme", "seller_slug": "acme", "product_slug": "oak-table", **rows},
@@ -169,6 +171,26 @@ def _cart(client, owner: dict, variant_id: int) -> dict[str, int]:
     cart = _ok(client.post("/api/v1/cart/lines", headers=owner,
                            json={"seller": "acme", "variant_id": variant_id, "quantity": 1}), 201)
     return {"line_id": cart["sellers"][0]["lines"][0]["id"]}
+
+
+def _seller_order(app, tenant) -> dict[str, int]:
+    """A paid order at the seller, awaiting acceptance, with one line (written as routing writes it)."""
+    with app.app_context(), UnitOfWork(tenant) as uow:
+        order = SellerOrder(marketplace_order_id=1, buyer_user_id=1, buyer_name="Bea Buyer",
+                            status=SellerOrderStatus.AWAITING_ACCEPTANCE, currency="EUR", subtotal_amount=19900,
+                            shipping_amount=450, total_amount=20350, shipping_name="Standard",
+                            shipping_address={"name": "Bea Buyer", "line1": "Rua das Flores 12", "line2": "",
+                                              "city": "Porto", "region": "", "postal_code": "4050-262",
+                                              "country": "PT", "phone": None},
+                            paid_at=func.now(), acceptance_due_at=func.now() + timedelta(hours=48))
+        uow.session.add(order)
+        uow.session.flush()
+        uow.session.add(SellerOrderLine(seller_order_id=order.id, marketplace_order_line_id=1, product_id=1,
+                                        variant_id=1, sku="OAK-1", title="Oak Table", options={"size": "L"},
+                                        quantity=1, unit_price_amount=19900, line_total_amount=19900,
+                                        commission_amount=1990, commission_rule={}))
+        uow.commit()
+        return {"seller_order_id": order.id}
 
 
 def _snapshot(world: World) -> None:
