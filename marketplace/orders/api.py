@@ -2,12 +2,13 @@
 
 Members of a seller ship and report tracking even while the seller is
 suspended: a suspension blocks catalog and settings writes, not the
-fulfilment of orders already placed. Only the owner rotates the carrier
-webhook secret (a setting, so not while suspended).
+fulfilment of orders already placed. Owners and managers set the return
+window and only the owner rotates the carrier webhook secret (settings, so
+not while suspended).
 """
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, request
 from flask.views import MethodView
 from marshmallow import ValidationError
 
@@ -16,8 +17,9 @@ from marketplace.accounts.permissions import current_principal, current_tenant, 
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.request_parsing import Blueprint
 from marketplace.orders import shipments, tracking
-from marketplace.orders.schemas import (CarrierEventSchema, CarrierWebhookSecretSchema, ShipmentInputSchema,
-                                        ShipmentSchema, TrackingEventInputSchema)
+from marketplace.orders.schemas import (CarrierEventSchema, CarrierWebhookSecretSchema, FulfilmentSettingsInputSchema,
+                                        FulfilmentSettingsSchema, ShipmentInputSchema, ShipmentSchema,
+                                        TrackingEventInputSchema)
 from tenants.registry import get_tenant_by_slug
 
 blp = Blueprint("orders", __name__, description="Shipments, tracking events and carrier webhooks")
@@ -72,6 +74,27 @@ class ShipmentTrackingEvents(MethodView):
         order becomes `delivered`. A delivered shipment stays delivered.
         """
         return tracking.record_seller_event(current_tenant(), current_principal().user_id, shipment_id, event)
+
+
+@blp.route("/sellers/<slug>/fulfilment-settings")
+class SellerFulfilmentSettings(MethodView):
+    @order_reader
+    @blp.response(200, FulfilmentSettingsSchema)
+    def get(self, slug):
+        """The seller's return window and carrier webhook state (members and operators)"""
+        return tracking.fulfilment_settings(current_tenant(), current_app.config["RETURN_WINDOW_DAYS"])
+
+    @member_required(MemberRole.MANAGER)
+    @blp.arguments(FulfilmentSettingsInputSchema, example={"return_window_days": 30})
+    @blp.response(200, FulfilmentSettingsSchema)
+    def put(self, settings, slug):
+        """Set the seller's return window (owners and managers)
+
+        Delivered orders are completed once it has passed since delivery;
+        null goes back to the platform's default (RETURN_WINDOW_DAYS).
+        """
+        return tracking.change_fulfilment_settings(current_tenant(), settings["return_window_days"],
+                                                   current_app.config["RETURN_WINDOW_DAYS"])
 
 
 @blp.route("/sellers/<slug>/carrier-webhook-secret")

@@ -9,6 +9,7 @@ from marketplace.orders.tracking import REPORTABLE_STATUSES
 MAX_ID = 2**63 - 1
 MAX_QUANTITY = 2**31 - 1
 DATE_TIME = {"format": "date-time"}
+MAX_RETURN_WINDOW_DAYS = 365
 
 
 class ShipmentLineInputSchema(Schema):
@@ -68,3 +69,18 @@ class CarrierWebhookSecretSchema(Schema):
     secret = fields.String(metadata={"description": "Shown this once: give it to your carrier. The old one stops "
                                                     "working now."})
     rotated_at = fields.DateTime()
+
+
+class FulfilmentSettingsInputSchema(Schema):
+    return_window_days = fields.Integer(required=True, strict=True, allow_none=True,
+                                        validate=validate.Range(min=0, max=MAX_RETURN_WINDOW_DAYS), metadata={
+        "description": "Days after delivery a buyer may return lines; null: the platform's default."})
+
+
+class FulfilmentSettingsSchema(Schema):
+    return_window_days = fields.Integer(allow_none=True, metadata={"description": "The seller's own; null: the "
+                                                                                  "platform's default applies."})
+    effective_return_window_days = fields.Integer(metadata={
+        "description": "The window that applies; delivered orders are completed after it."})
+    carrier_webhook_secret_rotated_at = fields.DateTime(allow_none=True, metadata={
+        "description": "When the carrier webhook secret was last made; null: carriers cannot sign yet."})

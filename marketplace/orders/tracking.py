@@ -108,6 +108,24 @@ def rotate_carrier_webhook_secret(tenant: TenantRef) -> dict[str, Any]:
     return {"secret": secret, "rotated_at": rotated_at}
 
 
+def fulfilment_settings(tenant: TenantRef, default_window_days: int) -> dict[str, Any]:
+    """The seller's return window (its own, or the platform's) and whether carriers can sign to it."""
+    with UnitOfWork(tenant) as uow:
+        return _settings_view(uow.session.get(FulfilmentSettings, 1), default_window_days)
+
+
+def change_fulfilment_settings(tenant: TenantRef, return_window_days: int | None,
+                               default_window_days: int) -> dict[str, Any]:
+    """Set the seller's own return window (None: the platform's RETURN_WINDOW_DAYS again)."""
+    with UnitOfWork(tenant) as uow:
+        settings = _settings_for_update(uow)
+        settings.return_window_days = return_window_days
+        uow.session.flush()
+        view = _settings_view(settings, default_window_days)
+        uow.commit()
+    return view
+
+
 def carrier_signature(payload: bytes, secret: str, timestamp: int | None = None) -> str:
     """The Carrier-Signature header of `payload` signed at `timestamp` (default: now), as carriers send it."""
     signed_at = int(time.time()) if timestamp is None else timestamp
@@ -199,6 +217,13 @@ def _verify_signature(payload: bytes, header: str | None, secret: str, now: int)
     expected = hmac.new(secret.encode(), f"{signed_at}.".encode() + payload, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, given):
         raise InvalidCarrierWebhook("The signature does not verify with this seller's secret.")
+
+
+def _settings_view(settings: FulfilmentSettings | None, default_window_days: int) -> dict[str, Any]:
+    own_days = settings.return_window_days if settings else None
+    return {"return_window_days": own_days,
+            "effective_return_window_days": default_window_days if own_days is None else own_days,
+            "carrier_webhook_secret_rotated_at": settings.carrier_webhook_secret_rotated_at if settings else None}
 
 
 def _settings_for_update(uow: UnitOfWork) -> FulfilmentSettings:

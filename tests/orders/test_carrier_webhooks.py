@@ -9,11 +9,13 @@ import pytest
 from sqlalchemy import func, select, update
 
 from marketplace.accounts.models import MemberRole
-from marketplace.orders.models import FulfilmentSettings, SellerOrderEvent, Shipment, TrackingEvent
+from marketplace.orders.models import SellerOrderEvent, Shipment, TrackingEvent
 from marketplace.orders.tracking import carrier_signature, complete_past_return_window
 from tenants.db import utcnow
 from tenants.uow import UnitOfWork
 from tests.orders.conftest import accept, seller_lines, seller_order_status
+from tests.workers.support import run_jobs
+from workers.scheduler import build_scheduler
 
 
 @pytest.fixture
@@ -224,6 +226,11 @@ def delivered_days_ago(app, seller, seller_order_id: int, days: int) -> None:
         uow.commit()
 
 
+def run_the_scheduler(app) -> None:
+    build_scheduler(app.config).enqueue_jobs()
+    run_jobs(app)
+
+
 def test_delivered_orders_complete_once_the_return_window_has_passed(app, client, shipped):
     buyer, order, oak, oak_owner, oak_order_id, (oak_shipment,) = shipped("oak")
     _, _, elm, elm_owner, elm_order_id, (elm_shipment,) = shipped("elm")
@@ -233,10 +240,11 @@ def test_delivered_orders_complete_once_the_return_window_has_passed(app, client
     delivered_days_ago(app, oak, oak_order_id, 15)
     delivered_days_ago(app, elm, elm_order_id, 13)
 
+    run_the_scheduler(app)
     with app.app_context():
-        assert complete_past_return_window(14) == 1
-        assert complete_past_return_window(14) == 0  # a second run completes nothing twice
+        assert complete_past_return_window(14) == 0  # a later run completes nothing twice
 
+    assert app.config["RETURN_WINDOW_DAYS"] == 14
     assert seller_order_status(app, oak, oak_order_id) == "completed"
     assert seller_order_status(app, elm, elm_order_id) == "delivered"
     part = client.get(f"/api/v1/orders/{order['id']}", headers=buyer.headers).get_json()["sellers"][0]
@@ -248,11 +256,28 @@ def test_a_sellers_own_return_window_wins_over_the_default(app, client, shipped)
     client.post(f"/api/v1/sellers/oak/shipments/{shipment_id}/tracking-events", headers=owner.headers,
                 json={"status": "delivered"})
     delivered_days_ago(app, oak, oak_order_id, 15)
-    with app.app_context(), UnitOfWork(oak) as uow:
-        uow.session.add(FulfilmentSettings(id=1, return_window_days=30))
-        uow.commit()
 
+    changed = client.put("/api/v1/sellers/oak/fulfilment-settings", headers=owner.headers,
+                         json={"return_window_days": 30})
     with app.app_context():
         complete_past_return_window(14)
 
+    assert changed.status_code == 200
+    assert changed.get_json()["effective_return_window_days"] == 30
     assert seller_order_status(app, oak, oak_order_id) == "delivered"
+    client.put("/api/v1/sellers/oak/fulfilment-settings", headers=owner.headers, json={"return_window_days": None})
+    with app.app_context():
+        complete_past_return_window(14)
+    assert seller_order_status(app, oak, oak_order_id) == "completed"
+
+
+@pytest.mark.parametrize("body", [{}, {"return_window_days": -1}, {"return_window_days": 366},
+                                  {"return_window_days": "30"}])
+def test_a_malformed_return_window_is_refused(client, shipped, body):
+    _, _, _, owner, _, _ = shipped("oak")
+
+    response = client.put("/api/v1/sellers/oak/fulfilment-settings", headers=owner.headers, json=body)
+
+    assert response.status_code == 422
+    assert client.get("/api/v1/sellers/oak/fulfilment-settings", headers=owner.headers).get_json() == {
+        "return_window_days": None, "effective_return_window_days": 14, "carrier_webhook_secret_rotated_at": None}
