@@ -22,7 +22,7 @@ import logging
 import secrets
 import time
 from datetime import timedelta
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -73,7 +73,7 @@ def record_seller_event(tenant: TenantRef, user_id: int | None, shipment_id: int
 
 
 def receive_carrier_webhook(tenant: TenantRef, payload: bytes, signature: str | None,
-                            parse_event: Any) -> dict[str, Any]:
+                            parse_event: Callable[[bytes], dict[str, Any]]) -> dict[str, Any]:
     """Check a carrier's delivery against the seller's secret, then record its event; the shipment.
 
     `parse_event` turns the verified body into {id, tracking_number, status,
@@ -161,13 +161,15 @@ def _complete_for(tenant: TenantRef, default_window_days: int) -> int:
                                SellerOrderEvent.action == Action.DELIVER.value,
                                SellerOrderEvent.created_at <= delivered_before))
             .order_by(SellerOrder.id)).all()
+        completed = 0
         for seller_order_id in due_ids:
             seller_order = lock_seller_order(uow, seller_order_id)
             if seller_order is not None and seller_order.status is SellerOrderStatus.DELIVERED:
                 move(uow, seller_order, Action.COMPLETE, Actor(ActorKind.SYSTEM),
                      reason=f"The {window_days}-day return window has passed.")
+                completed += 1
         uow.commit()
-    return len(due_ids)
+    return completed
 
 
 def _record(uow: UnitOfWork, shipment: Shipment, event: dict[str, Any], source: TrackingSource,
@@ -178,6 +180,7 @@ def _record(uow: UnitOfWork, shipment: Shipment, event: dict[str, Any], source: 
     so two parcels delivered at once cannot both miss that the other arrived.
     """
     seller_order = lock_seller_order(uow, shipment.seller_order_id)
+    uow.session.refresh(shipment)  # as the last event under this lock left it
     external_id = event.get("id")
     if external_id is not None and uow.session.scalar(
             select(TrackingEvent.id).where(TrackingEvent.external_id == external_id)) is not None:

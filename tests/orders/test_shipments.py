@@ -4,9 +4,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, update
 
+from marketplace.orders import shipments
 from marketplace.orders.models import Shipment
 from tenants.models import Tenant, TenantStatus
 from tenants.uow import UnitOfWork
+from tests.concurrency import run_together
 from tests.orders.conftest import accept, seller_lines, seller_order_status
 
 
@@ -163,3 +165,17 @@ def test_an_unknown_seller_order_is_not_found(client, accepted):
 
     assert response.status_code == 404
     assert client.get(shipments_url(seller, seller_order_id + 1000), headers=member.headers).status_code == 404
+
+
+def test_two_shipments_racing_for_the_last_units_ship_them_once(app, accepted):
+    _, _, seller, member, seller_order_id, line_id = accepted(quantity=2)
+
+    def ship_both_units():
+        shipments.ship(seller, member.user_id, seller_order_id, "DHL", "JD0001", [{"line_id": line_id, "quantity": 2}])
+
+    outcomes = run_together(app, ship_both_units, ship_both_units)
+
+    # The loser waited for the winner's lock, then found the order shipped.
+    assert sorted(outcomes) == ["IllegalTransition", "done"]
+    assert shipment_count(app, seller) == 1
+    assert seller_order_status(app, seller, seller_order_id) == "shipped"
