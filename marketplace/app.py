@@ -99,6 +99,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     from marketplace.health import blp as health_blp
     from marketplace.notifications.api import blp as notifications_blp
     from marketplace.orders.api import blp as seller_orders_blp
+    from marketplace.orders.shipments_api import blp as fulfilment_blp
     from marketplace.payments.api import blp as payments_blp, test_gateway_blp
     from marketplace.reviews.api import blp as reviews_blp
     from marketplace.search.api import blp as search_blp
@@ -126,6 +127,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
         api.register_blueprint(test_gateway_blp, url_prefix="/api/v1")
     api.register_blueprint(cart_blp, url_prefix="/api/v1")
     api.register_blueprint(seller_orders_blp, url_prefix="/api/v1")
+    api.register_blueprint(fulfilment_blp, url_prefix="/api/v1")
 
 
 def _register_commands(app: Flask) -> None:

@@ -220,6 +220,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Stripe API base URL; unset: Stripe's own (tests point it at stripe-mock)"),
     Setting("GUEST_CART_RETENTION_DAYS", "30", _parse_positive_int,
             "days a guest cart is kept after its last change before the hourly purge deletes it"),
+    Setting("RETURN_WINDOW_DAYS", "14", _parse_int,
+            "days after delivery a buyer may return lines (a seller's own return_window_days wins); "
+            "delivered orders are completed after it"),
 )
 
 

@@ -16,6 +16,7 @@ from marketplace.checkout.jobs import expire_overdue_orders, recover_checkouts
 from marketplace.app import create_app
 from marketplace.cart.jobs import purge_stale_guest_carts
 from marketplace.core.extensions import redis_client
+from marketplace.orders.jobs import complete_past_return_window
 from marketplace.sellers.jobs import recheck_pending_domains
 from workers.relay import purge_dispatched_messages, sweep_outbox
 
@@ -23,6 +24,8 @@ TOKEN_PURGE_SECONDS = 3600
 OUTBOX_PURGE_SECONDS = 3600
 CHECKOUT_SWEEP_SECONDS = 60
 GUEST_CART_PURGE_SECONDS = 3600
+# A return window is counted in days: an order completed up to an hour late loses nobody anything.
+ORDER_COMPLETION_SECONDS = 3600
 
 
 def periodic_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -55,6 +58,8 @@ def periodic_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
          "kwargs": {"retention_days": config["GUEST_CART_RETENTION_DAYS"]},
          "interval": GUEST_CART_PURGE_SECONDS, "ttl": GUEST_CART_PURGE_SECONDS,
          "job_timeout": GUEST_CART_PURGE_SECONDS},
+        {"func": complete_past_return_window, "queue_name": "orders", "interval": ORDER_COMPLETION_SECONDS,
+         "ttl": ORDER_COMPLETION_SECONDS, "job_timeout": ORDER_COMPLETION_SECONDS},
     ]
 
 

@@ -91,7 +91,11 @@ class OrderDetail(MethodView):
     @blp.response(200, OrderSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, order_id):
-        """One of my orders: its payment and each seller's part with its status"""
+        """One of my orders: its payment and each seller's part with its status and timeline
+
+        Each seller's part shows its moves (`history`), its shipments and their
+        tracking events, read from that seller's own data.
+        """
         with UnitOfWork() as uow:
             return order_view(uow.session, order_id, current_principal().user_id)
 

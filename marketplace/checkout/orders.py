@@ -22,6 +22,7 @@ from marketplace.checkout.reservations import SellerReservation
 from marketplace.core.errors import NotFound
 from marketplace.commissions.services import category_paths
 from marketplace.core.pagination import Page, PageRequest
+from marketplace.orders.timeline import seller_order_timeline
 from tenants.models import Tenant
 
 
@@ -91,13 +92,17 @@ def write_order(session: Session, draft: OrderDraft, payment_minutes: int) -> No
 
 
 def order_view(session: Session, order_id: int, buyer_user_id: int | None = None) -> dict[str, Any]:
-    """The order as its buyer sees it: totals, payment, and each seller's part with its lines and status."""
+    """The order as its buyer sees it: totals, payment, and each seller's part with its lines and status.
+
+    A routed part also shows its timeline (moves, shipments, tracking events),
+    read from its seller's schema: one tenant-bound read per seller.
+    """
     order = session.get(MarketplaceOrder, order_id)
     if order is None or (buyer_user_id is not None and order.buyer_user_id != buyer_user_id):
         raise OrderNotFound()
     payment = session.scalar(select(Payment).where(Payment.order_id == order.id))
     parts = session.execute(
-        select(OrderSellerPart, Tenant.slug).join(Tenant, Tenant.id == OrderSellerPart.tenant_id)
+        select(OrderSellerPart, Tenant).join(Tenant, Tenant.id == OrderSellerPart.tenant_id)
         .where(OrderSellerPart.order_id == order.id).order_by(OrderSellerPart.tenant_id)).all()
     lines = session.scalars(select(MarketplaceOrderLine).where(MarketplaceOrderLine.order_id == order.id)
                             .order_by(MarketplaceOrderLine.tenant_id, MarketplaceOrderLine.id)).all()
@@ -105,9 +110,10 @@ def order_view(session: Session, order_id: int, buyer_user_id: int | None = None
         **_order_fields(order),
         "payment": _payment_fields(payment),
         "sellers": [
-            {**_part_fields(part, slug),
-             "lines": [_line_fields(line) for line in lines if line.tenant_id == part.tenant_id]}
-            for part, slug in parts
+            {**_part_fields(part, tenant.slug),
+             "lines": [_line_fields(line) for line in lines if line.tenant_id == part.tenant_id],
+             **_timeline_of(part, tenant)}
+            for part, tenant in parts
         ],
     }
 
@@ -176,6 +182,12 @@ def _part_fields(part: OrderSellerPart, slug: str) -> dict[str, Any]:
             "shipping": {"rate_id": part.shipping_rate_id, "name": part.shipping_name, "amount": part.shipping_amount},
             "subtotal_amount": part.subtotal_amount, "shipping_amount": part.shipping_amount,
             "total_amount": part.total_amount}
+
+
+def _timeline_of(part: OrderSellerPart, tenant: Tenant) -> dict[str, Any]:
+    if part.seller_order_id is None:
+        return {"history": [], "shipments": []}  # not routed yet: the seller has nothing of it
+    return seller_order_timeline(tenant.ref(), part.seller_order_id)
 
 
 def _line_fields(line: MarketplaceOrderLine) -> dict[str, Any]:

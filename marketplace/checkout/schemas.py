@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from marketplace.core.fields import TrimmedString
+from marketplace.orders.shipment_schemas import ShipmentSchema
 
 MAX_AMOUNT = 2**63 - 1
 DATE_TIME = {"format": "date-time"}
@@ -49,6 +50,15 @@ class ShippingChoiceSchema(Schema):
     amount = fields.Integer()
 
 
+class SellerOrderMoveSchema(Schema):
+    action = fields.String(metadata={"description": "accept, reject, cancel, ship_part, ship_all, deliver, complete"})
+    from_status = fields.String()
+    to_status = fields.String()
+    actor = fields.String(metadata={"description": "Who moved it: seller, buyer, operator, carrier or system."})
+    reason = fields.String()
+    at = fields.String(metadata=DATE_TIME)
+
+
 class SellerPartSchema(Schema):
     seller = fields.String(metadata={"description": "The seller's slug."})
     seller_name = fields.String()
@@ -60,6 +70,11 @@ class SellerPartSchema(Schema):
     shipping_amount = fields.Integer()
     total_amount = fields.Integer()
     lines = fields.List(fields.Nested(OrderLineSchema))
+    history = fields.List(fields.Nested(SellerOrderMoveSchema), metadata={
+        "description": "The seller order's moves, oldest first (empty until it is routed)."})
+    shipments = fields.List(fields.Nested(ShipmentSchema), metadata={
+        "description": "The seller's shipments of this part, each with its tracking events; `lines` name your "
+                       "order's lines."})
 
 
 class PaymentSchema(Schema):

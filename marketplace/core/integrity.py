@@ -52,6 +52,8 @@ CONFLICTS_BY_CONSTRAINT = {
         "commission_rule_exists", None, "This seller and category have a commission rule already; change it."),
     "uq_addresses_default_user_id": ConstraintConflict(
         "conflict", None, "Another default address was set at the same time; reload and try again."),
+    "uq_tracking_events_external_id": ConstraintConflict(
+        "duplicate_event", "id", "This tracking event was received before; nothing changed."),
 }
 
 

@@ -118,3 +118,81 @@ class SellerOrderEvent(TenantBase):
     actor_user_id: Mapped[int | None] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
+
+
+class TrackingStatus(str, enum.Enum):
+    """Where a shipment is, as its last tracking event says (`shipped` until the first event)."""
+
+    SHIPPED = "shipped"
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    EXCEPTION = "exception"
+
+
+class TrackingSource(str, enum.Enum):
+    SELLER = "seller"
+    CARRIER = "carrier"
+
+
+class Shipment(TenantBase):
+    """A parcel of some of a seller order's units, handed to a carrier."""
+
+    __tablename__ = "shipments"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    seller_order_id: Mapped[int] = mapped_column(ForeignKey("seller_orders.id", ondelete="CASCADE"), index=True)
+    carrier: Mapped[str] = mapped_column(String(60))
+    # Carriers name their parcels by it: a carrier webhook finds the shipment with it.
+    tracking_number: Mapped[str] = mapped_column(String(100), index=True)
+    status: Mapped[TrackingStatus] = mapped_column(checked_enum(TrackingStatus, "shipment_status"))
+    shipped_by_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ShipmentLine(TenantBase):
+    __tablename__ = "shipment_lines"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"), index=True)
+    seller_order_line_id: Mapped[int] = mapped_column(ForeignKey("seller_order_lines.id", ondelete="CASCADE"),
+                                                      index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (CheckConstraint("quantity > 0", name="shipment_line_quantity_positive"),)
+
+
+class TrackingEvent(TenantBase):
+    """One thing the seller or the carrier said of a shipment. Never changed."""
+
+    __tablename__ = "tracking_events"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"), index=True)
+    status: Mapped[TrackingStatus] = mapped_column(checked_enum(TrackingStatus, "tracking_event_status"))
+    source: Mapped[TrackingSource] = mapped_column(checked_enum(TrackingSource, "tracking_event_source"))
+    # The carrier's id of the event, unique in the seller's schema: a webhook replayed is refused.
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    description: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
+
+
+class FulfilmentSettings(TenantBase):
+    """How the seller fulfils: its return window and its carrier webhook secret. One row (id 1), made on demand."""
+
+    __tablename__ = "fulfilment_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1, autoincrement=False)
+    # Days after delivery a buyer may return; None: the platform's RETURN_WINDOW_DAYS.
+    return_window_days: Mapped[int | None] = mapped_column(Integer)
+    # Kept as is, not hashed: checking an HMAC needs the key itself. It lives in the seller's own schema,
+    # is shown once when the owner rotates it and never read back through the API.
+    carrier_webhook_secret: Mapped[str | None] = mapped_column(String(100))
+    carrier_webhook_secret_rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint("return_window_days >= 0", name="return_window_days_not_negative"),
+    )

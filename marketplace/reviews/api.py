@@ -32,9 +32,11 @@ class Reviews(MethodView):
     @blp.alt_response(409, response="CONFLICT")
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     def post(self, review):
-        """Review a product you bought
+        """Review a product delivered to you
 
         One review per order line: `order_line_id` names the line of your order.
+        The seller's part of that order must be delivered (or completed): a line
+        not delivered yet is refused with 422.
         """
         return services.create_review(current_principal().user_id, review["order_line_id"], review["rating"],
                                       review["body"])

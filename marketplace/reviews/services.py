@@ -1,8 +1,11 @@
-"""Review use cases: a buyer reviews a purchased order line, the seller replies once, operators hide.
+"""Review use cases: a buyer reviews a delivered order line, the seller replies once, operators hide.
 
 A review lives in the seller's schema; the purchase that allows it is a line
-of the buyer's marketplace order, and its author's name a user, both in the
-control database, read in transactions of their own. The product's
+of the buyer's marketplace order whose seller order was delivered (or since
+completed), and its author's name a user, both in the control database, read
+in transactions of their own. The delivery is read from the buyer's view of
+the seller order (`marketplace_order_sellers.status`, mirrored from the
+seller's schema by `marketplace.orders.lifecycle`). The product's
 rating_total and rating_count are recomputed from the visible reviews in the
 review's own transaction, with the product row locked so that concurrent
 reviews of one product cannot lose an update; the listing's copy follows
@@ -21,15 +24,20 @@ from marketplace.accounts.models import User
 from marketplace.audit.services import record
 from marketplace.catalog.listing import sync_listing
 from marketplace.catalog.models import Product, ProductStatus
-from marketplace.checkout.models import MarketplaceOrder, MarketplaceOrderLine
+from marketplace.checkout.models import MarketplaceOrder, MarketplaceOrderLine, OrderSellerPart
 from marketplace.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tenants.locks import lock_row
 from marketplace.core.pagination import Page, PageRequest, fetch_page
+from marketplace.orders.models import SellerOrderStatus
 from marketplace.reviews.models import Review
 from tenants.db import utcnow
 from tenants.models import Tenant, TenantRef
 from tenants.registry import get_tenant_by_slug
 from tenants.uow import UnitOfWork
+
+
+# The seller order statuses (as the buyer sees them) after which its lines may be reviewed.
+REVIEWABLE_STATUSES = frozenset({SellerOrderStatus.DELIVERED.value, SellerOrderStatus.COMPLETED.value})
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,14 @@ class NotPurchased(ValidationFailed):
     def __init__(self, order_line_id: int):
         super().__init__("There is no such order line.",
                          errors={"order_line_id": ["No order line has this id: review a product you bought."]})
+        self.order_line_id = order_line_id
+
+
+class NotDelivered(ValidationFailed):
+    def __init__(self, order_line_id: int, seller_order_status: str):
+        status = seller_order_status.replace("_", " ")
+        super().__init__("This order line has not been delivered yet.", errors={"order_line_id": [
+            f"The seller's part of this order is {status}: review a product once it was delivered to you."]})
         self.order_line_id = order_line_id
 
 
@@ -113,7 +129,8 @@ def create_review(buyer_user_id: int, order_line_id: int, rating: int, body: str
     """Review the product of one of the buyer's order lines; one review per line.
 
     A line that does not exist is NotPurchased (422), another buyer's line
-    NotYourPurchase (403), a second review of a line AlreadyReviewed (409).
+    NotYourPurchase (403), a line not delivered yet NotDelivered (422), a
+    second review of a line AlreadyReviewed (409).
     """
     tenant, product_id = _purchased_line(buyer_user_id, order_line_id)
     with UnitOfWork(tenant) as uow:
@@ -201,18 +218,22 @@ def set_review_hidden(tenant: TenantRef, review_id: int, hidden: bool, *, operat
 # Helpers
 
 def _purchased_line(buyer_user_id: int, order_line_id: int) -> tuple[TenantRef, int]:
-    """The seller and product of the buyer's order line."""
+    """The seller and product of the buyer's order line, once that seller's part was delivered."""
     with UnitOfWork() as uow:
         row = uow.session.execute(
-            select(MarketplaceOrderLine.product_id, MarketplaceOrder.buyer_user_id, Tenant)
+            select(MarketplaceOrderLine.product_id, MarketplaceOrder.buyer_user_id, OrderSellerPart.status, Tenant)
             .join(MarketplaceOrder, MarketplaceOrder.id == MarketplaceOrderLine.order_id)
             .join(Tenant, Tenant.id == MarketplaceOrderLine.tenant_id)
+            .outerjoin(OrderSellerPart, (OrderSellerPart.order_id == MarketplaceOrderLine.order_id)
+                       & (OrderSellerPart.tenant_id == MarketplaceOrderLine.tenant_id))
             .where(MarketplaceOrderLine.id == order_line_id)
         ).one_or_none()
         if row is None:
             raise NotPurchased(order_line_id)
         if row.buyer_user_id != buyer_user_id:
             raise NotYourPurchase(order_line_id)
+        if row.status not in REVIEWABLE_STATUSES:
+            raise NotDelivered(order_line_id, row.status or "pending")
         return row.Tenant.ref(), row.product_id
 
 

@@ -2,7 +2,14 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from marketplace.accounts.models import MemberRole, Membership
+from marketplace.orders.lifecycle import Action, Actor, ActorKind, lock_seller_order, move
+from marketplace.orders.models import SellerOrder, SellerOrderLine
+from tenants.models import TenantRef
+from tenants.uow import UnitOfWork
+from tests.conftest import SignedIn
 from tests.checkout.conftest import check_out, offer, pay, put_in_cart, shopper  # noqa: F401 - fixtures used here
 from tests.workers.support import run_jobs
 
@@ -21,3 +28,37 @@ def routed_order(app, client, offer, shopper):  # noqa: F811 - the fixtures impo
         return buyer, client.get(f"/api/v1/orders/{order['id']}", headers=buyer.headers).get_json()
 
     return make
+
+
+@pytest.fixture
+def member_of(app, shopper):  # noqa: F811 - the fixture imported above
+    """member_of(tenant, role=MemberRole.OWNER): a new signed-in member of the seller."""
+
+    def make(tenant: TenantRef, role: MemberRole = MemberRole.OWNER) -> SignedIn:
+        member = shopper()
+        with app.app_context(), UnitOfWork() as uow:
+            uow.session.add(Membership(user_id=member.user_id, tenant_id=tenant.id, role=role))
+            uow.commit()
+        return member
+
+    return make
+
+
+def accept(app, tenant: TenantRef, seller_order_id: int) -> None:
+    """The seller accepts its order (accepting through the API is another change of issue 12)."""
+    with app.app_context(), UnitOfWork(tenant) as uow:
+        move(uow, lock_seller_order(uow, seller_order_id), Action.ACCEPT, Actor(ActorKind.SELLER))
+        uow.commit()
+
+
+def seller_lines(app, tenant: TenantRef, seller_order_id: int) -> list[tuple[int, int]]:
+    """(line id, quantity) of each line of a seller order, in id order."""
+    with app.app_context(), UnitOfWork(tenant) as uow:
+        return [(line.id, line.quantity) for line in uow.session.scalars(
+            select(SellerOrderLine).where(SellerOrderLine.seller_order_id == seller_order_id)
+            .order_by(SellerOrderLine.id))]
+
+
+def seller_order_status(app, tenant: TenantRef, seller_order_id: int) -> str:
+    with app.app_context(), UnitOfWork(tenant) as uow:
+        return uow.session.get(SellerOrder, seller_order_id).status.value

@@ -1,8 +1,10 @@
-"""Buyers review what they bought, once per order line; ratings follow; buyers read visible reviews."""
+"""Buyers review what was delivered to them, once per order line; ratings follow; buyers read visible reviews."""
 from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+
+import pytest
 
 from marketplace.catalog.models import ProductStatus
 from marketplace.reviews import services
@@ -72,6 +74,26 @@ def test_each_purchase_of_a_product_may_be_reviewed(buyer, shop, mug_id, bought_
     response = post_review(buyer, second_line, rating=3)
 
     assert response.status_code == 201
+
+
+@pytest.mark.parametrize("seller_order_status", ["pending", "awaiting_acceptance", "accepted", "shipped",
+                                                  "rejected", "cancelled"])
+def test_an_order_line_not_delivered_cannot_be_reviewed(buyer, shop, mug_id, post_review, review_state,
+                                                        seller_order_status):
+    line_id = add_purchase(buyer.user_id, shop, mug_id, seller_order_status=seller_order_status)
+    before = review_state()
+
+    response = post_review(buyer, line_id)
+
+    assert response.status_code == 422
+    assert "delivered" in response.get_json()["errors"]["order_line_id"][0]
+    assert review_state() == before
+
+
+def test_an_order_line_of_a_completed_order_may_be_reviewed(buyer, shop, mug_id, post_review):
+    line_id = add_purchase(buyer.user_id, shop, mug_id, seller_order_status="completed")
+
+    assert post_review(buyer, line_id).status_code == 201
 
 
 def test_an_order_line_that_does_not_exist_cannot_be_reviewed(buyer, bought_line, post_review, review_state):

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 from marketplace.catalog.listing import apply_listings
 from marketplace.catalog.models import Category, Product, ProductImage, ProductStatus, Variant
-from marketplace.checkout.models import MarketplaceOrder, MarketplaceOrderLine
+from marketplace.checkout.models import MarketplaceOrder, MarketplaceOrderLine, OrderSellerPart
 from marketplace.storefront.models import StorefrontSettings
 from tenants.models import TenantRef
 from tenants.uow import UnitOfWork
@@ -70,12 +70,19 @@ def set_storefront(tenant: TenantRef, **settings) -> None:
         uow.commit()
 
 
-def add_purchase(buyer_user_id: int, tenant: TenantRef, product_id: int, sku: str = "sku") -> int:
-    """A paid order of the buyer with one line of this product (what checkout will write); returns the line id."""
+def add_purchase(buyer_user_id: int, tenant: TenantRef, product_id: int, sku: str = "sku",
+                 seller_order_status: str = "delivered") -> int:
+    """A paid order of the buyer with one line of this product (what checkout will write); returns the line id.
+
+    The seller's part shows `seller_order_status`, as the seller order's moves leave it for the buyer.
+    """
     with UnitOfWork() as uow:
         order = MarketplaceOrder(buyer_user_id=buyer_user_id, currency=tenant.currency)
         uow.session.add(order)
         uow.session.flush()
+        uow.session.add(OrderSellerPart(order_id=order.id, tenant_id=tenant.id, seller_name=tenant.slug,
+                                        shipping_rate_id=1, shipping_name="Standard", subtotal_amount=1000,
+                                        shipping_amount=0, total_amount=1000, status=seller_order_status))
         line = MarketplaceOrderLine(order_id=order.id, tenant_id=tenant.id, product_id=product_id, variant_id=1,
                                     sku=sku, title="Bought product", quantity=1, unit_price_amount=1000)
         uow.session.add(line)
