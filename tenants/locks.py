@@ -28,6 +28,7 @@ the control database's transactions and that of a tenant's:
        variants in id order (`lock_selected`, variants only); reserving takes the variants alone, then
        inserts its own reservation rows; routing then writes its new seller order
     5. a seller order (`marketplace.orders.lifecycle.lock_seller_order`), then what its move changes
+    6. the seller's fulfilment settings row (return window, carrier secret), alone
     Anywhere
     - a tenant move's runner lock (`try_session_lock`, held across its transactions) and
       its freeze (tenants/move_sql.py: the triggers it installs take the tenant's lock

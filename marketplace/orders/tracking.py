@@ -34,6 +34,7 @@ from marketplace.orders.models import (FulfilmentSettings, SellerOrder, SellerOr
 from marketplace.orders.shipments import shipment_views
 from tenants.db import utcnow
 from tenants.fleet import load_tenants
+from tenants.locks import lock_first
 from tenants.models import TenantRef
 from tenants.uow import UnitOfWork
 
@@ -232,4 +233,4 @@ def _settings_view(settings: FulfilmentSettings | None, default_window_days: int
 def _settings_for_update(uow: UnitOfWork) -> FulfilmentSettings:
     """The seller's fulfilment settings row, made if missing, locked."""
     uow.session.execute(insert(FulfilmentSettings).values(id=1).on_conflict_do_nothing())
-    return uow.session.scalar(select(FulfilmentSettings).where(FulfilmentSettings.id == 1).with_for_update())
+    return lock_first(uow.session, select(FulfilmentSettings).where(FulfilmentSettings.id == 1))
