@@ -98,6 +98,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     from marketplace.commissions.api import blp as commissions_blp
     from marketplace.health import blp as health_blp
     from marketplace.notifications.api import blp as notifications_blp
+    from marketplace.orders.api import blp as orders_blp
     from marketplace.payments.api import blp as payments_blp, test_gateway_blp
     from marketplace.reviews.api import blp as reviews_blp
     from marketplace.search.api import blp as search_blp
@@ -124,6 +125,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     if app.config["PAYMENT_GATEWAY"] == "test":
         api.register_blueprint(test_gateway_blp, url_prefix="/api/v1")
     api.register_blueprint(cart_blp, url_prefix="/api/v1")
+    api.register_blueprint(orders_blp, url_prefix="/api/v1")
 
 
 def _register_commands(app: Flask) -> None:

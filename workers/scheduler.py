@@ -16,6 +16,7 @@ from marketplace.checkout.jobs import expire_overdue_orders, recover_checkouts
 from marketplace.app import create_app
 from marketplace.cart.jobs import purge_stale_guest_carts
 from marketplace.core.extensions import redis_client
+from marketplace.orders.jobs import cancel_overdue_orders
 from marketplace.sellers.jobs import recheck_pending_domains
 from workers.relay import purge_dispatched_messages, sweep_outbox
 
@@ -55,6 +56,9 @@ def periodic_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
          "kwargs": {"retention_days": config["GUEST_CART_RETENTION_DAYS"]},
          "interval": GUEST_CART_PURGE_SECONDS, "ttl": GUEST_CART_PURGE_SECONDS,
          "job_timeout": GUEST_CART_PURGE_SECONDS},
+        # The acceptance SLA: one indexed read per seller, then a cancellation (refund, stock back) per overdue order.
+        {"func": cancel_overdue_orders, "queue_name": "orders", "interval": config["ORDER_SLA_SWEEP_SECONDS"],
+         "ttl": config["ORDER_SLA_SWEEP_SECONDS"], "job_timeout": config["ORDER_SLA_SWEEP_SECONDS"]},
     ]
 
 

@@ -32,7 +32,7 @@ from marketplace.accounts.models import MemberRole
 from marketplace.accounts.services import EmailNotVerified, Principal
 from marketplace.accounts.tenant_access import ensure_member_access
 from marketplace.core.errors import Forbidden
-from tenants.models import TenantRef
+from tenants.models import TenantRef, TenantStatus
 from tenants.registry import get_tenant_by_slug
 
 
@@ -65,11 +65,13 @@ def operator_required(view: Callable) -> Callable:
     return _documented(wrapper, 401, 403)
 
 
-def member_required(minimum_role: MemberRole = MemberRole.STAFF, *, allow_operators: bool = False) -> Callable:
+def member_required(minimum_role: MemberRole = MemberRole.STAFF, *, allow_operators: bool = False,
+                    while_suspended: bool = False) -> Callable:
     """Members of the URL's tenant with `minimum_role` or above; operators too if `allow_operators`.
 
     An unknown slug is 404, a signed-in non-member 403, a write to a suspended
-    tenant or any request of a member to a closed one 403 too.
+    tenant (unless `while_suspended`: handling orders already placed) or any
+    request of a member to a closed one 403 too.
     """
 
     def decorator(view: Callable) -> Callable:
@@ -80,7 +82,7 @@ def member_required(minimum_role: MemberRole = MemberRole.STAFF, *, allow_operat
             as_operator = allow_operators and principal.is_operator
             if not as_operator and not _has_role(principal, tenant, minimum_role):
                 raise Forbidden(f"Only members of this seller with the role {minimum_role.value} or above may do this.")
-            _ensure_status_allows(tenant, as_operator)
+            _ensure_status_allows(tenant, as_operator, while_suspended)
             return view(*args, **kwargs)
 
         return _documented(wrapper, 401, 403, 404)
@@ -105,11 +107,13 @@ def _tenant_from_url(slug: str) -> TenantRef:
     return tenant
 
 
-def _ensure_status_allows(tenant: TenantRef, as_operator: bool) -> None:
+def _ensure_status_allows(tenant: TenantRef, as_operator: bool, while_suspended: bool) -> None:
     writing = request.method not in _READ_METHODS
     if as_operator and not writing:
         return  # operators look into suspended and closed sellers, e.g. to decide on them
-    ensure_member_access(tenant.status, writing=writing)
+    # A suspended seller still owes its buyers the orders they placed: handling them is allowed.
+    handling_orders = while_suspended and tenant.status is TenantStatus.SUSPENDED
+    ensure_member_access(tenant.status, writing=writing and not handling_orders)
 
 
 def _has_role(principal: Principal, tenant: TenantRef, minimum_role: MemberRole) -> bool:

@@ -21,6 +21,7 @@ from marketplace.checkout.models import (MarketplaceOrder, MarketplaceOrderLine,
 from marketplace.checkout.reservations import SellerReservation
 from marketplace.core.errors import NotFound
 from marketplace.commissions.services import category_paths
+from marketplace.refunds.models import Refund, RefundState
 from marketplace.core.pagination import Page, PageRequest
 from tenants.models import Tenant
 
@@ -91,7 +92,7 @@ def write_order(session: Session, draft: OrderDraft, payment_minutes: int) -> No
 
 
 def order_view(session: Session, order_id: int, buyer_user_id: int | None = None) -> dict[str, Any]:
-    """The order as its buyer sees it: totals, payment, and each seller's part with its lines and status."""
+    """The order as its buyer sees it: totals, payment, and each seller's part with its lines, status and refunds."""
     order = session.get(MarketplaceOrder, order_id)
     if order is None or (buyer_user_id is not None and order.buyer_user_id != buyer_user_id):
         raise OrderNotFound()
@@ -101,12 +102,14 @@ def order_view(session: Session, order_id: int, buyer_user_id: int | None = None
         .where(OrderSellerPart.order_id == order.id).order_by(OrderSellerPart.tenant_id)).all()
     lines = session.scalars(select(MarketplaceOrderLine).where(MarketplaceOrderLine.order_id == order.id)
                             .order_by(MarketplaceOrderLine.tenant_id, MarketplaceOrderLine.id)).all()
+    refunds = session.scalars(select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)).all()
     return {
         **_order_fields(order),
         "payment": _payment_fields(payment),
         "sellers": [
             {**_part_fields(part, slug),
-             "lines": [_line_fields(line) for line in lines if line.tenant_id == part.tenant_id]}
+             "lines": [_line_fields(line) for line in lines if line.tenant_id == part.tenant_id],
+             "refunds": [_refund_fields(refund) for refund in refunds if refund.tenant_id == part.tenant_id]}
             for part, slug in parts
         ],
     }
@@ -176,6 +179,11 @@ def _part_fields(part: OrderSellerPart, slug: str) -> dict[str, Any]:
             "shipping": {"rate_id": part.shipping_rate_id, "name": part.shipping_name, "amount": part.shipping_amount},
             "subtotal_amount": part.subtotal_amount, "shipping_amount": part.shipping_amount,
             "total_amount": part.total_amount}
+
+
+def _refund_fields(refund: Refund) -> dict[str, Any]:
+    return {"id": refund.id, "amount": refund.amount, "currency": refund.currency, "reason": refund.reason,
+            "lines": refund.lines, "status": RefundState(refund.status).value, "created_at": refund.created_at}
 
 
 def _line_fields(line: MarketplaceOrderLine) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from marketplace.core.fields import TrimmedString
+from marketplace.refunds.schemas import RefundLineSchema
 
 MAX_AMOUNT = 2**63 - 1
 DATE_TIME = {"format": "date-time"}
@@ -49,6 +50,17 @@ class ShippingChoiceSchema(Schema):
     amount = fields.Integer()
 
 
+class BuyerRefundSchema(Schema):
+    id = fields.Integer()
+    amount = fields.Integer(metadata={"description": "Minor units."})
+    currency = fields.String()
+    reason = fields.String()
+    lines = fields.List(fields.Nested(RefundLineSchema))
+    status = fields.String(metadata={"description": "`pending`, `succeeded`, `failed`, `canceled` or "
+                                                    "`requires_action`."})
+    created_at = fields.DateTime()
+
+
 class SellerPartSchema(Schema):
     seller = fields.String(metadata={"description": "The seller's slug."})
     seller_name = fields.String()
@@ -60,6 +72,8 @@ class SellerPartSchema(Schema):
     shipping_amount = fields.Integer()
     total_amount = fields.Integer()
     lines = fields.List(fields.Nested(OrderLineSchema))
+    refunds = fields.List(fields.Nested(BuyerRefundSchema), metadata={
+        "description": "Money given back for this seller's part, oldest first."})
 
 
 class PaymentSchema(Schema):
