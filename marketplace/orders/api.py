@@ -83,7 +83,7 @@ class SellerOrderRefunds(MethodView):
     @blp.response(200, RefundSchema(many=True))
     def get(self, slug, seller_order_id):
         """The order's refunds, oldest first (members and operators)"""
-        return services.refunds(current_tenant(), seller_order_id)
+        return services.order_refunds(current_tenant(), seller_order_id)
 
     @order_handler
     @blp.arguments(RefundInputSchema, example={"amount": 1250, "reason": "One mug arrived chipped",
@@ -101,7 +101,7 @@ class SellerOrderRefunds(MethodView):
         The refund goes to the payment gateway by a job: it is `pending` until
         the gateway answers. The buyer sees it in `GET /orders/{id}`.
         """
-        return services.refund(current_tenant(), seller_order_id, body["amount"], body["lines"], body["reason"],
+        return services.refund_order(current_tenant(), seller_order_id, body["amount"], body["lines"], body["reason"],
                                _refund_key())
 
 

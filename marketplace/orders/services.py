@@ -31,7 +31,8 @@ from marketplace.orders.lifecycle import (OPEN_STATUSES, SELLER_ORDER_MOVES, Act
                                           move)
 from marketplace.orders.models import SellerOrder, SellerOrderLine, SellerOrderStatus
 from marketplace.orders.routing import NOTIFIED_ROLES
-from marketplace.refunds.services import RefundExceedsRemaining, list_refunds, record_refund, refund_seller_part
+from marketplace.refunds.services import (RefundExceedsRemaining, list_refunds, record_refund,
+                                          refund_seller_part)
 from tenants.models import TenantRef
 from tenants.registry import get_tenant_by_slug, TenantNotFound
 from tenants.uow import UnitOfWork
@@ -67,7 +68,8 @@ def cancel_by_seller(tenant: TenantRef, seller_order_id: int, actor_user_id: int
     """Cancel an accepted order not shipped yet (an order awaiting acceptance is rejected instead)."""
     with UnitOfWork(tenant) as uow:
         seller_order = _locked(uow, seller_order_id)
-        _require_status(seller_order, SellerOrderStatus.ACCEPTED, "Reject it instead: only an accepted")
+        _require_status(seller_order, SellerOrderStatus.ACCEPTED,
+                        "reject it instead (only an accepted order is cancelled by its seller).")
         _end(uow, seller_order, Action.CANCEL, Actor(ActorKind.SELLER, actor_user_id), reason)
         return _committed(uow, seller_order)
 
@@ -78,7 +80,7 @@ def cancel_by_buyer(buyer_user_id: int, order_id: int, seller_slug: str, reason:
     with UnitOfWork(tenant) as uow:
         seller_order = _locked(uow, seller_order_id)
         _require_status(seller_order, SellerOrderStatus.AWAITING_ACCEPTANCE,
-                        "The seller has accepted it: only an unaccepted")
+                        "only an order its seller has not accepted yet is cancelled by its buyer.")
         _end(uow, seller_order, Action.CANCEL, Actor(ActorKind.BUYER, buyer_user_id), reason)
         return _committed(uow, seller_order)
 
@@ -173,10 +175,11 @@ def _locked(uow: UnitOfWork, seller_order_id: int) -> SellerOrder:
     return seller_order
 
 
-def _require_status(seller_order: SellerOrder, wanted: SellerOrderStatus, advice: str) -> None:
+def _require_status(seller_order: SellerOrder, wanted: SellerOrderStatus, explanation: str) -> None:
+    """Who cancels narrows the table's CANCEL move: the seller after acceptance, the buyer before."""
     if seller_order.status is not wanted:
-        raise IllegalTransition(f"A {seller_order.status.value.replace('_', ' ')} order cannot be cancelled here. "
-                                f"{advice} order can.", Action.CANCEL, seller_order.status)
+        raise IllegalTransition(f"This order is {seller_order.status.value.replace('_', ' ')}: {explanation}",
+                                Action.CANCEL, seller_order.status)
 
 
 def _committed(uow: UnitOfWork, seller_order: SellerOrder) -> dict[str, Any]:
@@ -193,14 +196,14 @@ def seller_order_view(seller_order: SellerOrder) -> dict[str, Any]:
             "paid_at": seller_order.paid_at, "acceptance_due_at": seller_order.acceptance_due_at}
 
 
-def refund(tenant: TenantRef, seller_order_id: int, amount: int, lines: list[dict[str, int]], reason: str,
-           key: str) -> dict[str, Any]:
+def refund_order(tenant: TenantRef, seller_order_id: int, amount: int, lines: list[dict[str, int]], reason: str,
+                 key: str) -> dict[str, Any]:
     """Refund part of one of the seller's orders (see `marketplace.refunds.services`)."""
     marketplace_order_id = _marketplace_order_id(tenant, seller_order_id)
     return refund_seller_part(marketplace_order_id, tenant.id, amount, lines, reason, f"seller:{key}")
 
 
-def refunds(tenant: TenantRef, seller_order_id: int) -> list[dict[str, Any]]:
+def order_refunds(tenant: TenantRef, seller_order_id: int) -> list[dict[str, Any]]:
     return list_refunds(_marketplace_order_id(tenant, seller_order_id), tenant.id)
 
 
