@@ -1,6 +1,7 @@
 """Refunds of a seller's part: records of their own, never more than is left, sent to the gateway once."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from billing.gateway import models as gateway_models
@@ -148,3 +149,37 @@ def test_the_gateways_refund_events_update_the_refunds_state(app, client, offer,
 
     [refund] = client.get(path, headers=staff.headers).get_json()
     assert (refund["status"], refund["failure_reason"]) == ("failed", "expired_or_canceled_card")
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"reason": "No amount"}, "amount"),
+    ({"amount": 0, "reason": "Nothing"}, "amount"),
+    ({"amount": -5, "reason": "Negative"}, "amount"),
+    ({"amount": 2**63, "reason": "Too big"}, "amount"),
+    ({"amount": 100}, "reason"),
+    ({"amount": 100, "reason": "  "}, "reason"),
+    ({"amount": 100, "reason": "Zero units", "lines": [{"line_id": 1, "quantity": 0}]}, "lines"),
+    ({"amount": 100, "reason": "No line", "lines": [{"quantity": 1}]}, "lines"),
+])
+def test_a_malformed_refund_is_refused_and_changes_nothing(client, offer, routed_order, seller_member, body, field):
+    seller_offer = offer("oak")
+    _, order = routed_order([seller_offer])
+    staff = seller_member(seller_offer.tenant)
+    path = refunds_path(seller_offer, order["sellers"][0]["seller_order_id"])
+
+    response = client.post(path, headers=staff.headers, json=body)
+
+    assert response.status_code == 422
+    assert field in response.get_json()["errors"]
+    assert client.get(path, headers=staff.headers).get_json() == []
+
+
+def test_a_refund_of_an_order_the_seller_does_not_have_is_not_found(client, offer, routed_order, seller_member):
+    oak, elm = offer("oak"), offer("elm")
+    _, order = routed_order([elm])
+    oak_staff = seller_member(oak.tenant)
+
+    response = client.post(refunds_path(oak, order["sellers"][0]["seller_order_id"]), headers=oak_staff.headers,
+                           json={"amount": 100, "reason": "Not mine"})
+
+    assert response.status_code == 404
