@@ -223,6 +223,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RETURN_WINDOW_DAYS", "14", _parse_int,
             "days after delivery a buyer may return lines (a seller's own return_window_days wins); "
             "delivered orders are completed after it"),
+    Setting("ORDER_ACCEPTANCE_MIN_HOURS", "24", _parse_positive_int,
+            "fewest hours a seller may give itself to accept an order (its storefront setting `acceptance_hours`)"),
+    Setting("ORDER_ACCEPTANCE_MAX_HOURS", "168", _parse_positive_int,
+            "most hours a seller may give itself to accept an order (its storefront setting `acceptance_hours`)"),
+    Setting("ORDER_SLA_SWEEP_SECONDS", "300", _parse_positive_int,
+            "seconds between two runs of the job that cancels seller orders not accepted in time"),
+    Setting("ORDER_SLA_BATCH_SIZE", "500", _parse_positive_int,
+            "most overdue orders of one seller the SLA job cancels in one run (the next run goes on)"),
 )
 
 

@@ -12,6 +12,7 @@ from marketplace.checkout import models as checkout_models  # noqa: F401
 from marketplace.mail import models as mail_models  # noqa: F401
 from marketplace.notifications import models as notifications_models  # noqa: F401
 from marketplace.orders import models as orders_models  # noqa: F401
+from marketplace.refunds import models as refunds_models  # noqa: F401
 from marketplace.reviews import models as reviews_models  # noqa: F401
 from marketplace.search import models as search_models  # noqa: F401
 from marketplace.sellers import models as sellers_models  # noqa: F401

@@ -17,6 +17,7 @@ from marketplace.app import create_app
 from marketplace.cart.jobs import purge_stale_guest_carts
 from marketplace.core.extensions import redis_client
 from marketplace.orders.jobs import complete_past_return_window
+from marketplace.orders.jobs import cancel_overdue_orders
 from marketplace.sellers.jobs import recheck_pending_domains
 from workers.relay import purge_dispatched_messages, sweep_outbox
 
@@ -60,6 +61,9 @@ def periodic_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
          "job_timeout": GUEST_CART_PURGE_SECONDS},
         {"func": complete_past_return_window, "queue_name": "orders", "interval": ORDER_COMPLETION_SECONDS,
          "ttl": ORDER_COMPLETION_SECONDS, "job_timeout": ORDER_COMPLETION_SECONDS},
+        # The acceptance SLA: one indexed read per seller, then a cancellation (refund, stock back) per overdue order.
+        {"func": cancel_overdue_orders, "queue_name": "orders", "interval": config["ORDER_SLA_SWEEP_SECONDS"],
+         "ttl": config["ORDER_SLA_SWEEP_SECONDS"], "job_timeout": config["ORDER_SLA_SWEEP_SECONDS"]},
     ]
 
 

@@ -32,7 +32,7 @@ from marketplace.accounts.models import MemberRole
 from marketplace.accounts.services import EmailNotVerified, Principal
 from marketplace.accounts.tenant_access import ensure_member_access
 from marketplace.core.errors import Forbidden
-from tenants.models import TenantRef
+from tenants.models import TenantRef, TenantStatus
 from tenants.registry import get_tenant_by_slug
 
 
@@ -111,8 +111,9 @@ def _ensure_status_allows(tenant: TenantRef, as_operator: bool, while_suspended:
     writing = request.method not in _READ_METHODS
     if as_operator and not writing:
         return  # operators look into suspended and closed sellers, e.g. to decide on them
-    # A suspension blocks catalog and settings writes, not the fulfilment of orders already placed.
-    ensure_member_access(tenant.status, writing=writing and not while_suspended)
+    # A suspended seller still owes its buyers the orders they placed: handling them is allowed.
+    handling_orders = while_suspended and tenant.status is TenantStatus.SUSPENDED
+    ensure_member_access(tenant.status, writing=writing and not handling_orders)
 
 
 def _has_role(principal: Principal, tenant: TenantRef, minimum_role: MemberRole) -> bool:

@@ -35,6 +35,8 @@ class StockReason(str, enum.Enum):
     RETURN = "return"
     RESERVATION = "reservation"
     RESERVATION_RELEASE = "reservation_release"
+    # Units of a rejected or cancelled seller order, back on hand.
+    CANCELLATION = "cancellation"
 
 
 class ImportStatus(str, enum.Enum):

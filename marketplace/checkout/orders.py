@@ -21,6 +21,7 @@ from marketplace.checkout.models import (MarketplaceOrder, MarketplaceOrderLine,
 from marketplace.checkout.reservations import SellerReservation
 from marketplace.core.errors import NotFound
 from marketplace.commissions.services import category_paths
+from marketplace.refunds.models import Refund, RefundState
 from marketplace.core.pagination import Page, PageRequest
 from marketplace.orders.timeline import seller_order_timeline
 from tenants.models import Tenant
@@ -92,7 +93,7 @@ def write_order(session: Session, draft: OrderDraft, payment_minutes: int) -> No
 
 
 def order_view(session: Session, order_id: int, buyer_user_id: int | None = None) -> dict[str, Any]:
-    """The order as its buyer sees it: totals, payment, and each seller's part with its lines and status.
+    """The order as its buyer sees it: totals, payment, and each seller's part with its lines, status and refunds.
 
     A routed part also shows its timeline (moves, shipments, tracking events),
     read from its seller's schema: one tenant-bound read per seller.
@@ -106,12 +107,14 @@ def order_view(session: Session, order_id: int, buyer_user_id: int | None = None
         .where(OrderSellerPart.order_id == order.id).order_by(OrderSellerPart.tenant_id)).all()
     lines = session.scalars(select(MarketplaceOrderLine).where(MarketplaceOrderLine.order_id == order.id)
                             .order_by(MarketplaceOrderLine.tenant_id, MarketplaceOrderLine.id)).all()
+    refunds = session.scalars(select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)).all()
     return {
         **_order_fields(order),
         "payment": _payment_fields(payment),
         "sellers": [
             {**_part_fields(part, tenant.slug),
              "lines": [_line_fields(line) for line in lines if line.tenant_id == part.tenant_id],
+             "refunds": [_refund_fields(refund) for refund in refunds if refund.tenant_id == part.tenant_id],
              **_timeline_of(part, tenant)}
             for part, tenant in parts
         ],
@@ -188,6 +191,11 @@ def _timeline_of(part: OrderSellerPart, tenant: Tenant) -> dict[str, Any]:
     if part.seller_order_id is None:
         return {"history": [], "shipments": []}  # not routed yet: the seller has nothing of it
     return seller_order_timeline(tenant.ref(), part.seller_order_id)
+
+
+def _refund_fields(refund: Refund) -> dict[str, Any]:
+    return {"id": refund.id, "amount": refund.amount, "currency": refund.currency, "reason": refund.reason,
+            "lines": refund.lines, "status": RefundState(refund.status).value, "created_at": _iso(refund.created_at)}
 
 
 def _line_fields(line: MarketplaceOrderLine) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from marketplace.core.fields import TrimmedString
 from marketplace.orders.shipment_schemas import ShipmentSchema
+from marketplace.refunds.schemas import RefundLineSchema
 
 MAX_AMOUNT = 2**63 - 1
 DATE_TIME = {"format": "date-time"}
@@ -57,6 +58,15 @@ class SellerOrderMoveSchema(Schema):
     actor = fields.String(metadata={"description": "Who moved it: seller, buyer, operator, carrier or system."})
     reason = fields.String()
     at = fields.String(metadata=DATE_TIME)
+class BuyerRefundSchema(Schema):
+    id = fields.Integer()
+    amount = fields.Integer(metadata={"description": "Minor units."})
+    currency = fields.String()
+    reason = fields.String()
+    lines = fields.List(fields.Nested(RefundLineSchema))
+    status = fields.String(metadata={"description": "`pending`, `succeeded`, `failed`, `canceled` or "
+                                                    "`requires_action`."})
+    created_at = fields.String(metadata=DATE_TIME)
 
 
 class SellerPartSchema(Schema):
@@ -75,6 +85,8 @@ class SellerPartSchema(Schema):
     shipments = fields.List(fields.Nested(ShipmentSchema), metadata={
         "description": "The seller's shipments of this part, each with its tracking events; `lines` name your "
                        "order's lines."})
+    refunds = fields.List(fields.Nested(BuyerRefundSchema), metadata={
+        "description": "Money given back for this seller's part, oldest first."})
 
 
 class PaymentSchema(Schema):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,20 @@ class SellerOrderStatus(str, enum.Enum):
     COMPLETED = "completed"
     REJECTED = "rejected"
     CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class AcceptanceHours:
+    """The operator's SLA: the default and the bounds a seller's own choice must keep within."""
+
+    default: int
+    minimum: int
+    maximum: int
+
+    def for_seller(self, chosen: int | None) -> int:
+        """The hours a seller has: its choice kept within the bounds (they may have changed since), else the default."""
+        hours = self.default if chosen is None else chosen
+        return min(max(hours, self.minimum), self.maximum)
 
 
 class ReservationStatus(str, enum.Enum):

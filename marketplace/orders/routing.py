@@ -21,7 +21,8 @@ from marketplace.accounts.models import MemberRole, Membership, User
 from marketplace.checkout.models import MarketplaceOrder, MarketplaceOrderLine, OrderSellerPart, OrderStatus
 from marketplace.checkout.reservations import sell_in
 from marketplace.notifications.models import Notification
-from marketplace.orders.models import SellerOrder, SellerOrderLine, SellerOrderStatus
+from marketplace.orders.models import AcceptanceHours, SellerOrder, SellerOrderLine, SellerOrderStatus
+from marketplace.storefront.models import StorefrontSettings
 from tenants.registry import get_tenant_by_id
 from tenants.uow import UnitOfWork
 
@@ -36,10 +37,10 @@ class PaidOrder:
     lines: list[MarketplaceOrderLine]
 
 
-def route_order(order_id: int, acceptance_hours: int) -> int:
+def route_order(order_id: int, acceptance_hours: AcceptanceHours) -> int:
     """Route every seller part of a paid order not routed yet; how many were routed by this run.
 
-    Each seller order is due for acceptance `acceptance_hours` after the payment.
+    Each seller order is due for acceptance its seller's hours (`AcceptanceHours.for_seller`) after the payment.
     """
     paid = _paid_order(order_id)
     if paid is None:
@@ -65,7 +66,7 @@ def _paid_order(order_id: int) -> PaidOrder | None:
     return PaidOrder(order, buyer.full_name or buyer.email, parts, lines)
 
 
-def _seller_order_in_schema(paid: PaidOrder, part: OrderSellerPart, acceptance_hours: int) -> int:
+def _seller_order_in_schema(paid: PaidOrder, part: OrderSellerPart, acceptance_hours: AcceptanceHours) -> int:
     """The seller order of this part, created now with its sales, or found from an earlier run."""
     order = paid.order
     with UnitOfWork(get_tenant_by_id(part.tenant_id)) as uow:
@@ -73,13 +74,14 @@ def _seller_order_in_schema(paid: PaidOrder, part: OrderSellerPart, acceptance_h
         existing = session.scalar(select(SellerOrder.id).where(SellerOrder.marketplace_order_id == order.id))
         if existing is not None:
             return existing
+        hours = acceptance_hours.for_seller(session.scalar(select(StorefrontSettings.acceptance_hours)))
         seller_order_id = session.scalar(insert(SellerOrder).values(
             marketplace_order_id=order.id, buyer_user_id=order.buyer_user_id, buyer_name=paid.buyer_name,
             status=SellerOrderStatus.AWAITING_ACCEPTANCE, currency=order.currency,
             subtotal_amount=part.subtotal_amount, shipping_amount=part.shipping_amount,
             total_amount=part.total_amount, shipping_name=part.shipping_name,
             shipping_address=order.shipping_address, paid_at=order.paid_at,
-            acceptance_due_at=order.paid_at + timedelta(hours=acceptance_hours)).returning(SellerOrder.id))
+            acceptance_due_at=order.paid_at + timedelta(hours=hours)).returning(SellerOrder.id))
         session.execute(insert(SellerOrderLine), [_line_values(seller_order_id, line)
                                                   for line in paid.lines if line.tenant_id == part.tenant_id])
         sell_in(session, order.id)

@@ -18,6 +18,7 @@ from marketplace.audit.services import record
 from marketplace.core.cache import MARKET_SCOPE, invalidate, tenant_scope
 from tenants.locks import lock_row
 from marketplace.core.pagination import Page, PageRequest, fetch_page
+from marketplace.orders.services import ensure_no_open_orders
 from marketplace.sellers.lifecycle import PAST_TENSE, TENANT_LIFECYCLE, TenantAction
 from marketplace.sellers.models import TenantExport
 from marketplace.sellers.notices import record_notification
@@ -97,10 +98,15 @@ def change_tenant_status(slug: str, action: TenantAction, operator_user_id: int,
     """Move the tenant through its life cycle (`lifecycle.TENANT_LIFECYCLE`); an illegal move is a 409.
 
     Buyers' cached reads of the tenant and of the marketplace are dropped
-    once the change commits. Closing also queues the export of its data.
+    once the change commits. A seller with open orders is not closed (409
+    `open_orders`, listing them). Closing also queues the export of its data.
     The tenant's owners and managers are told, with the reason, by a job.
     """
     tenant_ref = get_tenant_by_slug(slug)
+    if action is TenantAction.CLOSE:
+        # Read in the seller's schema first (one database per transaction); an order routed in between is
+        # still the seller's to handle, as its portal shuts only to catalog and settings writes.
+        ensure_no_open_orders(tenant_ref)
     with UnitOfWork(on_behalf_of=tenant_ref) as uow:
         tenant = lock_row(uow.session, Tenant, tenant_ref.id)
         previous_status = TenantStatus(tenant.status)

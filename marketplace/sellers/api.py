@@ -239,12 +239,16 @@ class TenantClosure(MethodView):
     @blp.arguments(TransitionSchema)
     @blp.response(200, TenantDetailSchema)
     @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(409, response="CONFLICT")
+    @blp.alt_response(409, response="CONFLICT", description=(
+        "`illegal_transition`: already closed, or not active yet; `open_orders`: the seller still owes buyers "
+        "orders (`errors.open_orders` lists their seller order ids), nothing changed."))
     def post(self, body, slug):
         """Close a seller for good
 
         It is no longer listed and its members are shut out. Its data is kept,
-        and a job exports its catalog and orders as JSON and CSV files.
+        and a job exports its catalog and orders as JSON and CSV files. A
+        seller with open orders (awaiting acceptance, accepted, shipping) is
+        not closed.
         """
         return administration.change_tenant_status(slug, TenantAction.CLOSE, current_principal().user_id, body["reason"])
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from flask import current_app
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
 from marketplace.accounts.models import MemberRole
 from marketplace.core.fields import MAX_EMAIL_LENGTH, EmailAddress, TrimmedString
@@ -238,6 +239,17 @@ class StorefrontSettingsInputSchema(Schema):
     custom_domain = HostName(allow_none=True, metadata={
         "description": "A host name for this storefront; null for none. It serves the storefront once its "
                        "owner has proved it (see GET /sellers/{slug}/domain)."})
+    acceptance_hours = fields.Integer(allow_none=True, metadata={
+        "description": "Hours you take to accept or reject a paid order before it is cancelled and refunded; "
+                       "within the marketplace's bounds (by default 24 to 168); null for the marketplace's "
+                       "default (48 by default). Orders already placed keep their due time."})
+
+    @validates("acceptance_hours")
+    def _acceptance_hours_within_bounds(self, value: int | None, **kwargs) -> None:
+        # The bounds are the operator's settings, read when the request is.
+        low, high = current_app.config["ORDER_ACCEPTANCE_MIN_HOURS"], current_app.config["ORDER_ACCEPTANCE_MAX_HOURS"]
+        if value is not None and not low <= value <= high:
+            raise ValidationError(f"Must be between {low} and {high}.")
 
 
 
@@ -256,6 +268,8 @@ class StorefrontSettingsSchema(Schema):
     returns_policy = fields.String()
     support_email = fields.String(allow_none=True)
     custom_domain = fields.String(allow_none=True)
+    acceptance_hours = fields.Integer(allow_none=True, metadata={
+        "description": "Hours to accept an order; null: the marketplace's default."})
 
 
 # Custom domains

@@ -20,5 +20,7 @@ class StorefrontSettings(Timestamps, TenantBase):
     shipping_policy: Mapped[str] = mapped_column(Text, default="", server_default="")
     returns_policy: Mapped[str] = mapped_column(Text, default="", server_default="")
     support_email: Mapped[str | None] = mapped_column(String(254))
+    # Hours the seller takes to accept or reject a paid order; null: the operator's default (ORDER_ACCEPTANCE_HOURS).
+    acceptance_hours: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)

@@ -37,10 +37,10 @@ APPLY_DISPLAY_NAME_JOB = "marketplace.storefront.jobs.apply_display_name"
 # What a storefront shows before its seller has saved any settings (the name comes from the registry).
 _SETTINGS_DEFAULTS: dict[str, Any] = {
     "description": "", "logo_url": None, "banner_url": None, "shipping_policy": "", "returns_policy": "",
-    "support_email": None, "custom_domain": None,
+    "support_email": None, "custom_domain": None, "acceptance_hours": None,
 }
 _SETTINGS_COLUMNS = ("display_name", "description", "logo_url", "banner_url", "shipping_policy", "returns_policy",
-                     "support_email")
+                     "support_email", "acceptance_hours")
 
 
 @dataclass(frozen=True)

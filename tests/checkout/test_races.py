@@ -19,6 +19,7 @@ from marketplace.checkout import payments, recovery
 from marketplace.checkout.payments import ROUTE_ORDER_JOB
 from marketplace.orders import routing
 from marketplace.orders.models import SellerOrder, StockReservation
+from marketplace.orders.models import AcceptanceHours
 from marketplace.orders.routing import route_order
 from tenants.outbox import OutboxMessage
 from tenants.uow import UnitOfWork
@@ -156,9 +157,9 @@ def test_routing_run_twice_or_cut_short_makes_one_seller_order_per_seller(app, c
     with app.app_context():
         # Cut short: the first seller's order is written, its part never marked routed.
         paid = routing._paid_order(order["id"])
-        routing._seller_order_in_schema(paid, paid.parts[0], acceptance_hours=48)
-        assert route_order(order["id"], acceptance_hours=48) == 2
-        assert route_order(order["id"], acceptance_hours=48) == 0
+        routing._seller_order_in_schema(paid, paid.parts[0], AcceptanceHours(default=48, minimum=24, maximum=168))
+        assert route_order(order["id"], AcceptanceHours(default=48, minimum=24, maximum=168)) == 2
+        assert route_order(order["id"], AcceptanceHours(default=48, minimum=24, maximum=168)) == 0
     run_jobs(app)
 
     for seller_offer in offers:

@@ -14,6 +14,7 @@ FULL_SETTINGS = {
     "returns_policy": "30 days, no questions.",
     "support_email": "help@acme.example",
     "custom_domain": "shop.acme.example",
+    "acceptance_hours": 72,
 }
 
 
@@ -23,7 +24,7 @@ def test_a_seller_without_settings_shows_its_registry_name(client, team):
     assert response.status_code == 200
     assert response.get_json() == {"display_name": "Acme Tools", "description": "", "logo_url": None,
                                    "banner_url": None, "shipping_policy": "", "returns_policy": "",
-                                   "support_email": None, "custom_domain": None}
+                                   "support_email": None, "custom_domain": None, "acceptance_hours": None}
 
 
 def test_put_replaces_every_setting(client, team):
@@ -34,7 +35,7 @@ def test_put_replaces_every_setting(client, team):
     assert response.status_code == 200
     assert response.get_json() == {"display_name": "Acme", "description": "", "logo_url": None, "banner_url": None,
                                    "shipping_policy": "", "returns_policy": "", "support_email": None,
-                                   "custom_domain": None}
+                                   "custom_domain": None, "acceptance_hours": None}
 
 
 def test_patch_changes_only_the_given_settings(client, team):
