@@ -1,7 +1,7 @@
 """Three sellers, one cart: checkout → pay with a test card → three seller orders, each in its own schema."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from marketplace.orders.models import SellerOrder, SellerOrderLine
 from tenants.uow import UnitOfWork
