@@ -5,6 +5,7 @@ from datetime import timezone
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from marketplace.checkout.schemas import AddressSnapshotSchema
 from marketplace.core.fields import TrimmedString
 from marketplace.core.pagination import StrictQuerySchema
 from marketplace.orders.desk import DEFAULT_SORT, SORTS
@@ -89,21 +90,10 @@ class SellerOrderEventSchema(Schema):
     created_at = fields.DateTime()
 
 
-class ShippingAddressSchema(Schema):
-    name = fields.String()
-    line1 = fields.String()
-    line2 = fields.String()
-    city = fields.String()
-    region = fields.String()
-    postal_code = fields.String()
-    country = fields.String()
-    phone = fields.String(allow_none=True)
-
-
 class SellerOrderDetailSchema(SellerOrderSummarySchema):
     """A seller order whole: its lines, where it goes, and its history."""
 
     shipping_name = fields.String(metadata={"description": "The shipping option the buyer chose."})
-    shipping_address = fields.Nested(ShippingAddressSchema)
+    shipping_address = fields.Nested(AddressSnapshotSchema)
     lines = fields.List(fields.Nested(SellerOrderLineSchema))
     events = fields.List(fields.Nested(SellerOrderEventSchema), metadata={"description": "Its moves, oldest first."})
