@@ -5,7 +5,7 @@ from datetime import timezone
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from marketplace.checkout.schemas import AddressSnapshotSchema
+from marketplace.checkout.schemas import AddressSnapshotSchema, OrderLineSchema
 from marketplace.core.fields import TrimmedString
 from marketplace.core.pagination import StrictQuerySchema
 from marketplace.orders.desk import DEFAULT_SORT, SORTS
@@ -63,16 +63,9 @@ class SellerOrderSummarySchema(Schema):
     created_at = fields.DateTime(metadata={"description": "When the order reached the seller."})
 
 
-class SellerOrderLineSchema(Schema):
-    id = fields.Integer()
-    product_id = fields.Integer()
-    variant_id = fields.Integer()
-    sku = fields.String()
-    title = fields.String(metadata={"description": "As it was at checkout."})
-    options = fields.Dict(keys=fields.String(), values=fields.String())
-    quantity = fields.Integer()
-    unit_price_amount = fields.Integer(metadata={"description": "Minor units, as it was at checkout."})
-    line_total_amount = fields.Integer()
+class SellerOrderLineSchema(OrderLineSchema):
+    """A line as its seller sees it: the buyer's frozen line and the marketplace's commission on it."""
+
     commission_amount = fields.Integer(metadata={"description": "The marketplace's commission on the line."})
 
 
