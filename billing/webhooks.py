@@ -11,7 +11,8 @@ Handlers register per event type:
     def mark_order_paid(intent: PaymentIntent, event: WebhookEvent) -> None: ...
 
 A handler gets the event's object **as the gateway has it now** (a
-PaymentIntent for `payment_intent.*`, a Refund for `refund.*`), re-read
+PaymentIntent for `payment_intent.*`, a Refund for `refund.*`, a Charge for
+`charge.*`), re-read
 through the port, never the payload's copy: a forged or stale payload cannot
 make it act, and an event handled late or out of order (a `payment_failed`
 arriving after the intent succeeded) sees the current state. So a handler
@@ -32,7 +33,7 @@ from sqlalchemy import DateTime, String, func, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Mapped, mapped_column
 
-from billing.gateway.port import PaymentGateway, PaymentIntent, Refund, WebhookEvent
+from billing.gateway.port import Charge, PaymentGateway, PaymentIntent, Refund, WebhookEvent
 from tenants.db import SharedBase, utcnow
 from tenants.uow import UnitOfWork
 
@@ -42,7 +43,7 @@ HANDLE_EVENT_JOB = "billing.jobs.handle_gateway_event"
 # Payments decide orders: their events share the orders queue, ahead of everything else.
 HANDLE_EVENT_QUEUE = "orders"
 
-Handler = Callable[[PaymentIntent | Refund, WebhookEvent], None]
+Handler = Callable[[PaymentIntent | Refund | Charge, WebhookEvent], None]
 _handlers: dict[str, list[Handler]] = defaultdict(list)
 
 
@@ -126,11 +127,13 @@ def _unhandled_event(event_id: str) -> WebhookEvent | None:
                             object_id=record.object_id, created=int(record.created.timestamp()))
 
 
-def _reread(gateway: PaymentGateway, event: WebhookEvent) -> PaymentIntent | Refund:
+def _reread(gateway: PaymentGateway, event: WebhookEvent) -> PaymentIntent | Refund | Charge:
     if event.object_type == "payment_intent":
         return gateway.retrieve_payment_intent(event.object_id)
     if event.object_type == "refund":
         return gateway.retrieve_refund(event.object_id)
+    if event.object_type == "charge":
+        return gateway.retrieve_charge(event.object_id)
     raise UnreadableObject(f"handlers are registered for {event.type}, whose {event.object_type} object "
                            f"the gateway port cannot re-read")
 

@@ -55,6 +55,8 @@ class PaymentIntent:
     last_payment_error: str | None = None
     # Amount captured and not yet refunded; zero until the intent succeeds.
     amount_refundable: int = 0
+    # The charge that paid it (`ch_…`, the `source_transaction` of transfers to sellers); None until it is paid.
+    latest_charge: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,16 @@ class Refund:
     status: RefundStatus
     metadata: Mapping[str, str] = field(default_factory=dict)
     failure_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Charge:
+    """The money a paid intent captured: `charge.*` events name it, and refunds come out of it."""
+
+    id: str
+    payment_intent_id: str | None
+    amount: Money
+    amount_refunded: int
 
 
 @dataclass(frozen=True)
@@ -113,6 +125,12 @@ class PaymentGateway(Protocol):
                       metadata: Mapping[str, str]) -> Refund: ...
 
     def retrieve_refund(self, refund_id: str) -> Refund: ...
+
+    def list_refunds(self, payment_intent_id: str) -> list[Refund]:
+        """Every refund of the intent, newest first (as Stripe lists them), whoever made it."""
+        ...
+
+    def retrieve_charge(self, charge_id: str) -> Charge: ...
 
     def construct_event(self, payload: bytes, signature_header: str) -> WebhookEvent:
         """Verify Stripe-Signature on the raw body (tolerance WEBHOOK_TOLERANCE_SECONDS), or raise InvalidSignature."""

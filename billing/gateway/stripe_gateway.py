@@ -17,7 +17,7 @@ from typing import Any, Iterator, Mapping
 import stripe
 
 from billing.gateway.port import (
-    GatewayError, IdempotencyKeyReused, PaymentIntent, PaymentIntentStatus, Refund, RefundStatus, WebhookEvent,
+    Charge, GatewayError, IdempotencyKeyReused, PaymentIntent, PaymentIntentStatus, Refund, RefundStatus, WebhookEvent,
 )
 from billing.gateway.signatures import verify_event
 from billing.money import Money
@@ -26,6 +26,8 @@ from billing.money import Money
 STRIPE_API_VERSION = "2026-10-28.endive"
 # Stripe retries a request that failed on the network with the same idempotency key.
 MAX_NETWORK_RETRIES = 2
+# Stripe's largest page of a list; more pages are followed.
+REFUNDS_PAGE_SIZE = 100
 
 
 class StripeGateway:
@@ -85,6 +87,19 @@ class StripeGateway:
             refund = self._client.v1.refunds.retrieve(refund_id)
         return _refund(refund)
 
+    def list_refunds(self, payment_intent_id: str) -> list[Refund]:
+        params = {"payment_intent": payment_intent_id, "limit": REFUNDS_PAGE_SIZE}
+        with _gateway_errors():
+            return [_refund(refund) for refund in
+                    self._client.v1.refunds.list(params=params).auto_paging_iter()]
+
+    def retrieve_charge(self, charge_id: str) -> Charge:
+        with _gateway_errors():
+            charge = self._client.v1.charges.retrieve(charge_id)
+        return Charge(id=charge.id, payment_intent_id=_id_of(charge.payment_intent),
+                      amount=Money(charge.amount_captured, charge.currency.upper()),
+                      amount_refunded=charge.amount_refunded)
+
     def construct_event(self, payload: bytes, signature_header: str) -> WebhookEvent:
         return verify_event(payload, signature_header, self._webhook_secret)
 
@@ -117,7 +132,12 @@ def _intent(intent: stripe.PaymentIntent) -> PaymentIntent:
         amount=Money(intent.amount, intent.currency.upper()), transfer_group=intent.transfer_group,
         client_secret=intent.client_secret, metadata=_metadata(intent),
         last_payment_error=_decline_code(error) if error else None,
-        amount_refundable=_amount_refundable(intent))
+        amount_refundable=_amount_refundable(intent), latest_charge=_id_of(intent.latest_charge))
+
+
+def _id_of(expandable: str | stripe.StripeObject | None) -> str | None:
+    """The id of a field Stripe sends as an id, or as the object when expanded."""
+    return expandable if expandable is None or isinstance(expandable, str) else expandable.id
 
 
 def _amount_refundable(intent: stripe.PaymentIntent) -> int:

@@ -15,11 +15,13 @@ Stripe. The rules it keeps are Stripe's:
 - an idempotency key replayed with the same parameters answers what its
   first request answered; with other parameters, `IdempotencyKeyReused`;
 - a refund needs a succeeded intent and never exceeds what is left of the
-  captured amount (`charge_already_refunded`, `amount_too_large`).
+  captured amount (`charge_already_refunded`, `amount_too_large`);
+- a paid intent has one charge, `ch_…` named after it (`pi_X` is paid by
+  `ch_X`), which holds what was captured and refunded.
 
 Each change emits the event Stripe would (`payment_intent.succeeded`,
 `payment_intent.payment_failed`, `payment_intent.requires_action`,
-`payment_intent.canceled`, `refund.created`): the event row and an outbox
+`payment_intent.canceled`, `refund.created` with `charge.refunded`): the event row and an outbox
 message that delivers it are written in the same transaction as the change,
 and the delivery job (billing/jobs.py) posts the body, signed as Stripe
 signs it, to the webhook endpoint Stripe would call.
@@ -40,7 +42,7 @@ from billing.gateway.models import (
     TestGatewayEvent, TestGatewayIdempotencyKey, TestGatewayPaymentIntent, TestGatewayRefund,
 )
 from billing.gateway.port import (
-    GatewayError, IdempotencyKeyReused, PaymentIntent, PaymentIntentStatus, Refund, RefundStatus, WebhookEvent,
+    Charge, GatewayError, IdempotencyKeyReused, PaymentIntent, PaymentIntentStatus, Refund, RefundStatus, WebhookEvent,
 )
 from billing.gateway.signatures import signature_header, verify_event
 from billing.money import Money
@@ -66,6 +68,7 @@ TEST_PAYMENT_METHODS: dict[str, str] = {
     "4000002500003155": AUTHENTICATE, "pm_card_authenticationRequired": AUTHENTICATE,
 }
 AUTHENTICATION_FAILURE = "payment_intent_authentication_failure"
+INTENT_PREFIX, CHARGE_PREFIX = "pi_", "ch_"
 
 CONFIRMABLE = {PaymentIntentStatus.requires_payment_method, PaymentIntentStatus.requires_confirmation}
 NOT_CANCELABLE = {PaymentIntentStatus.succeeded, PaymentIntentStatus.canceled}
@@ -116,7 +119,7 @@ class TestGateway:
                 self._succeed(uow, row)
             elif outcome == AUTHENTICATE:
                 row.status, row.last_payment_error = PaymentIntentStatus.requires_action.value, None
-                self._emit(uow, "payment_intent.requires_action", row)
+                self._emit(uow, "payment_intent.requires_action", _stripe_json(row))
             else:
                 self._fail(uow, row, decline_code=outcome)
             return _intent(row)
@@ -135,7 +138,7 @@ class TestGateway:
             if PaymentIntentStatus(row.status) in NOT_CANCELABLE:
                 raise _unexpected_state(row, "cancel")
             row.status = PaymentIntentStatus.canceled.value
-            self._emit(uow, "payment_intent.canceled", row)
+            self._emit(uow, "payment_intent.canceled", _stripe_json(row))
             return _intent(row)
 
         return _intent_from_dict(self._idempotent(idempotency_key, request, cancel))
@@ -163,7 +166,8 @@ class TestGateway:
                                     currency=amount.currency, status=RefundStatus.succeeded.value,
                                     metadata_=dict(metadata))
             uow.session.add(row)
-            self._emit(uow, "refund.created", row)
+            self._emit(uow, "refund.created", _stripe_json(row))
+            self._emit(uow, "charge.refunded", _charge_json(intent_row))
             return _refund(row)
 
         return _refund_from_dict(self._idempotent(idempotency_key, request, refund))
@@ -174,6 +178,22 @@ class TestGateway:
             if row is None:
                 raise GatewayError("resource_missing", f"No such refund: '{refund_id}'")
             return _refund(row)
+
+    def list_refunds(self, payment_intent_id: str) -> list[Refund]:
+        with UnitOfWork() as uow:
+            _intent_row(uow, payment_intent_id)
+            rows = uow.session.scalars(select(TestGatewayRefund)
+                                       .where(TestGatewayRefund.payment_intent_id == payment_intent_id)
+                                       .order_by(TestGatewayRefund.created_at.desc(), TestGatewayRefund.id.desc()))
+            return [_refund(row) for row in rows]
+
+    def retrieve_charge(self, charge_id: str) -> Charge:
+        with UnitOfWork() as uow:
+            row = uow.session.get(TestGatewayPaymentIntent, _intent_id_of(charge_id)) \
+                if charge_id.startswith(CHARGE_PREFIX) else None
+            if row is None or not row.amount_received:
+                raise GatewayError("resource_missing", f"No such charge: '{charge_id}'")
+            return _charge(row)
 
     def construct_event(self, payload: bytes, signature_header: str) -> WebhookEvent:
         return verify_event(payload, signature_header, self.webhook_secret)
@@ -228,17 +248,17 @@ class TestGateway:
     def _succeed(self, uow: UnitOfWork, row: TestGatewayPaymentIntent) -> None:
         row.status, row.last_payment_error = PaymentIntentStatus.succeeded.value, None
         row.amount_received = row.amount
-        self._emit(uow, "payment_intent.succeeded", row)
+        self._emit(uow, "payment_intent.succeeded", _stripe_json(row))
 
     def _fail(self, uow: UnitOfWork, row: TestGatewayPaymentIntent, decline_code: str) -> None:
         row.status, row.last_payment_error = PaymentIntentStatus.requires_payment_method.value, decline_code
-        self._emit(uow, "payment_intent.payment_failed", row)
+        self._emit(uow, "payment_intent.payment_failed", _stripe_json(row))
 
-    def _emit(self, uow: UnitOfWork, event_type: str, row: TestGatewayPaymentIntent | TestGatewayRefund) -> None:
+    def _emit(self, uow: UnitOfWork, event_type: str, event_object: dict[str, Any]) -> None:
         event_id = _new_id("evt")
         body = {"id": event_id, "object": "event", "api_version": EVENT_API_VERSION, "created": int(time.time()),
                 "type": event_type, "livemode": False, "pending_webhooks": 1,
-                "data": {"object": _stripe_json(row)}}
+                "data": {"object": event_object}}
         uow.session.add(TestGatewayEvent(id=event_id, type=event_type, body=json.dumps(body)))
         uow.add_message(DELIVER_EVENT_JOB, {"event_id": event_id}, queue="default")
 
@@ -313,7 +333,30 @@ def _intent(row: TestGatewayPaymentIntent) -> PaymentIntent:
     return PaymentIntent(
         id=row.id, status=PaymentIntentStatus(row.status), amount=Money(row.amount, row.currency),
         transfer_group=row.transfer_group, client_secret=row.client_secret, metadata=dict(row.metadata_),
-        last_payment_error=row.last_payment_error, amount_refundable=row.amount_received - row.amount_refunded)
+        last_payment_error=row.last_payment_error, amount_refundable=row.amount_received - row.amount_refunded,
+        latest_charge=_charge_id_of(row.id) if row.amount_received else None)
+
+
+def _charge_id_of(intent_id: str) -> str:
+    return CHARGE_PREFIX + intent_id.removeprefix(INTENT_PREFIX)
+
+
+def _intent_id_of(charge_id: str) -> str:
+    return INTENT_PREFIX + charge_id.removeprefix(CHARGE_PREFIX)
+
+
+def _charge(row: TestGatewayPaymentIntent) -> Charge:
+    return Charge(id=_charge_id_of(row.id), payment_intent_id=row.id, amount=Money(row.amount_received, row.currency),
+                  amount_refunded=row.amount_refunded)
+
+
+def _charge_json(row: TestGatewayPaymentIntent) -> dict[str, Any]:
+    """The intent's charge as Stripe renders it in a `charge.*` event."""
+    return {"id": _charge_id_of(row.id), "object": "charge", "amount": row.amount_received,
+            "amount_captured": row.amount_received, "amount_refunded": row.amount_refunded,
+            "currency": row.currency.lower(), "payment_intent": row.id,
+            "refunded": row.amount_refunded == row.amount_received, "status": "succeeded",
+            "metadata": dict(row.metadata_)}
 
 
 def _refund(row: TestGatewayRefund) -> Refund:

@@ -12,7 +12,9 @@ The refund is recorded `pending` with an outbox message in the same
 transaction; the job `submit_refund` sends it to the gateway with the key
 `re:{refund id}` (a retried job never refunds twice) and records the
 gateway's answer. The gateway's events (`refund.created`, `refund.updated`,
-`refund.failed`) re-read the Refund and record its state the same way. A
+`refund.failed`) re-read the Refund and record its state the same way;
+`charge.refunded`, which names only the charge, re-reads every refund of its
+payment. A
 caller's own key (`idempotency_key`, unique per order and seller) makes a
 repeated request return the refund it made the first time.
 """
@@ -25,7 +27,7 @@ from typing import Any, Iterable
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from billing.gateway.port import GatewayError, Refund as GatewayRefund, WebhookEvent
+from billing.gateway.port import Charge, GatewayError, Refund as GatewayRefund, WebhookEvent
 from billing.gateway.registry import current_gateway
 from billing.money import Money
 from billing.webhooks import handles
@@ -224,3 +226,13 @@ def _record_state(which, state: RefundState, gateway_refund_id: str | None, fail
 def on_refund_event(answer: GatewayRefund, event: WebhookEvent) -> None:
     """Whatever the event's type, record the refund's current state (events may come late or out of order)."""
     record_gateway_refund(answer)
+
+
+@handles("charge.refunded")
+def on_charge_refunded(charge: Charge, event: WebhookEvent) -> None:
+    """Record the current state of each of our refunds of the charge's payment (the event names only the charge)."""
+    if charge.payment_intent_id is None:
+        return
+    for answer in current_gateway().list_refunds(charge.payment_intent_id):
+        if not record_gateway_refund(answer):
+            log.warning("a refund the marketplace did not make", extra={"gateway_refund_id": answer.id})

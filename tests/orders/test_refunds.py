@@ -151,6 +151,30 @@ def test_the_gateways_refund_events_update_the_refunds_state(app, client, offer,
     assert (refund["status"], refund["failure_reason"]) == ("failed", "expired_or_canceled_card")
 
 
+def test_charge_refunded_records_a_refund_whose_gateway_answer_was_lost(app, client, offer, routed_order,
+                                                                        seller_member):
+    seller_offer = offer("oak", price_amount=1500)
+    _, order = routed_order([seller_offer])
+    [part] = order["sellers"]
+    staff = seller_member(seller_offer.tenant)
+    path = refunds_path(seller_offer, part["seller_order_id"])
+    refund_id = client.post(path, headers=staff.headers, json={"amount": 500, "reason": "Late"}).get_json()["id"]
+    with app.app_context(), UnitOfWork() as uow:
+        intent_id = uow.session.scalar(select(Payment.gateway_payment_id).where(Payment.order_id == order["id"]))
+    with app.app_context():  # the refund job's call reached the gateway, then the job died before recording it
+        gateway = current_gateway()
+        made = gateway.create_refund(payment_intent_id=intent_id, amount=Money(500, order["currency"]),
+                                     idempotency_key=f"re:{refund_id}", metadata={"refund_id": str(refund_id)})
+        charge = gateway.retrieve_charge(gateway.retrieve_payment_intent(intent_id).latest_charge)
+        refund_services.on_charge_refunded(charge, WebhookEvent(id="evt_2", type="charge.refunded",
+                                                                object_type="charge", object_id=charge.id, created=0))
+
+    assert (charge.payment_intent_id, charge.amount_refunded) == (intent_id, 500)
+    with app.app_context(), UnitOfWork() as uow:
+        recorded = uow.session.get(Refund, refund_id)
+        assert (recorded.status.value, recorded.gateway_refund_id) == ("succeeded", made.id)
+
+
 @pytest.mark.parametrize("body, field", [
     ({"reason": "No amount"}, "amount"),
     ({"amount": 0, "reason": "Nothing"}, "amount"),

@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from billing.gateway.port import (
-    GatewayError, IdempotencyKeyReused, InvalidSignature, PaymentIntentStatus, RefundStatus, WEBHOOK_TOLERANCE_SECONDS,
+    GatewayError, IdempotencyKeyReused, InvalidSignature, PaymentIntentStatus, Refund, RefundStatus,
+    WEBHOOK_TOLERANCE_SECONDS,
 )
 from billing.gateway.signatures import signature_header
 from billing.gateway.stripe_gateway import STRIPE_API_VERSION, StripeGateway
@@ -118,6 +119,37 @@ def test_a_refund_of_part_of_a_paid_intent_under_the_callers_key(adapter):
         assert sent.headers["Idempotency-Key"] == "re:41"
         assert {name: sent.form[name] for name in ("payment_intent", "amount", "metadata[refund_id]")} \
             == {"payment_intent": intent.id, "amount": "500", "metadata[refund_id]": "41"}
+
+
+def test_a_paid_intents_charge_and_refunds_read_back(adapter):
+    intent = _create(adapter)
+    paid = adapter.gateway.confirm_payment_intent(intent.id, payment_method="pm_card_visa", idempotency_key="c:7")
+    refund = adapter.gateway.create_refund(payment_intent_id=intent.id, amount=Money(500, "EUR"),
+                                           idempotency_key="re:42", metadata={"refund_id": "42"})
+    adapter.sent and adapter.sent.clear()
+
+    charge = adapter.gateway.retrieve_charge(paid.latest_charge)
+    refunds = adapter.gateway.list_refunds(intent.id)
+
+    assert charge.id and all(isinstance(listed, Refund) for listed in refunds)
+    if adapter.sent is None:
+        assert (charge.payment_intent_id, charge.amount, charge.amount_refunded) == (intent.id, ORDER_TOTAL, 500)
+        assert refunds == [refund]
+        assert adapter.gateway.retrieve_payment_intent(intent.id).latest_charge == charge.id
+    else:
+        [read_charge, listed] = adapter.sent
+        assert (read_charge.method, read_charge.path) == ("GET", f"/v1/charges/{paid.latest_charge}")
+        assert (listed.method, listed.path, listed.form["payment_intent"]) == ("GET", "/v1/refunds", intent.id)
+
+
+def test_an_unpaid_intent_has_no_charge(adapter):
+    intent = _create(adapter)
+
+    assert intent.latest_charge is None
+    if adapter.sent is None:
+        with pytest.raises(GatewayError) as error:
+            adapter.gateway.retrieve_charge("ch_" + intent.id.removeprefix("pi_"))
+        assert error.value.code == "resource_missing"
 
 
 # Webhook signatures: Stripe's scheme, verified by both adapters alike.

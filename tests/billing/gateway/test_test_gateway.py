@@ -244,7 +244,9 @@ def test_each_change_emits_stripes_event_with_a_message_that_delivers_it(test_ga
     assert [(event_type, event_object["object"], event_object["status"]) for event_type, event_object in events] == [
         ("payment_intent.payment_failed", "payment_intent", "requires_payment_method"),
         ("payment_intent.succeeded", "payment_intent", "succeeded"),
+        ("charge.refunded", "charge", "succeeded"),  # one transaction with the refund: ordered by type
         ("refund.created", "refund", "succeeded"),
     ]
     assert events[0][1]["last_payment_error"]["decline_code"] == "card_declined"
-    assert len(messages) == 3
+    assert (events[2][1]["payment_intent"], events[2][1]["amount_refunded"]) == (intent.id, 100)
+    assert len(messages) == 4
