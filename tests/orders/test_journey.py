@@ -1,0 +1,61 @@
+"""One order across three sellers, from payment to a refunded return, as its buyer, sellers and a carrier live it.
+
+oak accepts and ships in two parcels, the carrier's signed webhook and the
+seller report them delivered, and one returned unit is refunded; elm rejects;
+ash misses its acceptance SLA and the job cancels it. Each ended part is
+refunded and its stock is back; the buyer's order shows every step.
+"""
+from __future__ import annotations
+
+from marketplace.orders.jobs import cancel_overdue_orders
+from tests.checkout.conftest import stock_of
+from tests.orders.conftest import seller_lines, stock_movements
+from tests.orders.test_carrier_webhooks import deliver_webhook, event, secret_of
+from tests.orders.test_sla import make_overdue
+from tests.workers.support import run_jobs
+
+
+def test_an_order_across_three_sellers_from_payment_to_a_refunded_return(app, client, offer, routed_order, member_of):
+    oak, elm, ash = offer("oak", price_amount=1500, stock=5), offer("elm", stock=5), offer("ash", stock=5)
+    buyer, order = routed_order([oak, elm, ash], quantity=2)
+    parts = {part["seller"]: part for part in order["sellers"]}
+    owners = {seller.tenant.slug: member_of(seller.tenant) for seller in (oak, elm, ash)}
+    oak_order = parts["oak"]["seller_order_id"]
+    oak_url = f"/api/v1/sellers/oak/orders/{oak_order}"
+
+    # oak accepts and ships one unit per parcel; elm rejects; ash says nothing and misses its SLA.
+    assert client.post(f"{oak_url}/accept", headers=owners["oak"].headers).status_code == 200
+    [(oak_line, _)] = seller_lines(app, oak.tenant, oak_order)
+    parcels = [client.post(f"{oak_url}/shipments", headers=owners["oak"].headers,
+                           json={"carrier": "DHL", "tracking_number": f"OAK-{number}",
+                                 "lines": [{"line_id": oak_line, "quantity": 1}]}).get_json()
+               for number in (1, 2)]
+    rejected = client.post(f"/api/v1/sellers/elm/orders/{parts['elm']['seller_order_id']}/reject",
+                           headers=owners["elm"].headers, json={"reason": "Out of glaze"})
+    make_overdue(app, ash.tenant, parts["ash"]["seller_order_id"])
+    with app.app_context():
+        cancel_overdue_orders()
+
+    # oak reports the first parcel delivered; the carrier's signed webhook delivers the second.
+    by_seller = client.post(f"/api/v1/sellers/oak/shipments/{parcels[0]['id']}/tracking-events",
+                            headers=owners["oak"].headers, json={"status": "delivered"})
+    secret = secret_of(client, "oak", owners["oak"])
+    by_carrier = deliver_webhook(client, "oak", event("OAK-2", "delivered", "dhl-1"), secret)
+    run_jobs(app)
+
+    assert (rejected.status_code, by_carrier.status_code, by_seller.status_code) == (200, 200, 201)
+    view = {part["seller"]: part for part in
+            client.get(f"/api/v1/orders/{order['id']}", headers=buyer.headers).get_json()["sellers"]}
+    assert {seller: part["status"] for seller, part in view.items()} == {
+        "oak": "delivered", "elm": "rejected", "ash": "cancelled"}
+    assert [(move["to_status"], move["actor"]) for move in view["oak"]["history"]] == [
+        ("accepted", "seller"), ("partially_shipped", "seller"), ("shipped", "seller"), ("delivered", "carrier")]
+    assert [(parcel["tracking_number"], parcel["status"]) for parcel in view["oak"]["shipments"]] == [
+        ("OAK-1", "delivered"), ("OAK-2", "delivered")]
+    assert [(move["to_status"], move["actor"]) for move in view["ash"]["history"]] == [("cancelled", "system")]
+    for seller, ended in (("elm", elm), ("ash", ash)):
+        assert [(refund["amount"], refund["status"]) for refund in view[seller]["refunds"]] == [
+            (view[seller]["total_amount"], "succeeded")]
+        assert stock_of(ended.tenant, ended.variant_id) == (5, 0)
+        assert [(delta, reason) for _, delta, reason, _ in stock_movements(app, ended.tenant)][-1] == (
+            2, "cancellation")
