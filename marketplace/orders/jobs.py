@@ -12,8 +12,9 @@ def route_order(order_id: int) -> None:
     route(order_id, acceptance_hours())
 
 
-def mirror_status(tenant_id: int, marketplace_order_id: int, status: str, event_id: int) -> None:
-    lifecycle.mirror_status(tenant_id, marketplace_order_id, status, event_id)
+def mirror_status(tenant_id: int, marketplace_order_id: int, status: str, event_id: int,
+                  tell_seller: bool = False) -> None:
+    lifecycle.mirror_status(tenant_id, marketplace_order_id, status, event_id, tell_seller)
 
 
 def complete_past_return_window() -> None:

@@ -9,6 +9,9 @@ mirrored to the buyer's view of the order (the shared `marketplace_order_sellers
 row) by an outbox message: a tenant's transaction never writes the control
 database. The mirror applies an event only if it is newer than the one it
 shows, so messages handled late or twice never move the buyer's view back.
+The buyer hears of every move; the seller's owners and managers of the moves
+someone else made (a carrier's delivery, the completion job), except ends,
+which the refund job announces with their refund.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from marketplace.checkout.models import MarketplaceOrder, OrderSellerPart
 from marketplace.core.state_machine import StateMachine
 from marketplace.notifications.models import Notification
 from marketplace.orders.models import SellerOrder, SellerOrderEvent, SellerOrderStatus
+from marketplace.sellers.notices import notify_order_handlers
 from tenants.locks import lock_row
 from tenants.uow import UnitOfWork
 
@@ -71,6 +75,9 @@ SELLER_ORDER_MOVES: StateMachine[Status, Action] = StateMachine(
                 Action.COMPLETE: "completed"},
 )
 
+# Ends have their own announcement to the seller (orders/services.py settle_ended_order).
+ENDS = frozenset({Action.REJECT, Action.CANCEL})
+
 # Open: the seller still owes the buyer something (a seller with such orders cannot be closed).
 OPEN_STATUSES = frozenset({Status.AWAITING_ACCEPTANCE, Status.ACCEPTED, Status.PARTIALLY_SHIPPED, Status.SHIPPED})
 
@@ -93,20 +100,23 @@ def move(uow: UnitOfWork, seller_order: SellerOrder, action: Action, actor: Acto
     seller_order.status = target
     uow.session.add(event)
     uow.session.flush()
+    tell_seller = actor.kind is not ActorKind.SELLER and action not in ENDS
     uow.add_message(MIRROR_STATUS_JOB, {
         "tenant_id": uow.tenant.id, "marketplace_order_id": seller_order.marketplace_order_id,
-        "status": target.value, "event_id": event.id}, queue="orders")
+        "status": target.value, "event_id": event.id, "tell_seller": tell_seller}, queue="orders")
     tenant_id, order_id, event_id = uow.tenant.id, seller_order.marketplace_order_id, event.id
-    uow.apply_after_commit(lambda: mirror_status(tenant_id, order_id, target.value, event_id),
+    uow.apply_after_commit(lambda: mirror_status(tenant_id, order_id, target.value, event_id, tell_seller),
                            "show a seller order's status to its buyer", marketplace_order_id=order_id)
     return event
 
 
-def mirror_status(tenant_id: int, marketplace_order_id: int, status: str, event_id: int) -> bool:
+def mirror_status(tenant_id: int, marketplace_order_id: int, status: str, event_id: int,
+                  tell_seller: bool = False) -> bool:
     """Show the buyer a seller order's status, unless a newer event is already shown; True if applied.
 
-    The buyer is notified of each event once (its notification's dedupe key
-    names the event), whether this run or an earlier one applied it.
+    The buyer (and, if `tell_seller`, the seller's order handlers) is notified
+    of each event once (its notification's dedupe key names the event),
+    whether this run or an earlier one applied it.
     """
     with UnitOfWork() as uow:
         part = uow.session.execute(
@@ -124,5 +134,10 @@ def mirror_status(tenant_id: int, marketplace_order_id: int, status: str, event_
                 subject=f"Order {marketplace_order_id}: {part.seller_name} — {status.replace('_', ' ')}",
                 body=f"{part.seller_name}'s part of your order {marketplace_order_id} is now "
                      f"{status.replace('_', ' ')}.").on_conflict_do_nothing(index_elements=[Notification.dedupe_key]))
+        if tell_seller:
+            notify_order_handlers(uow, tenant_id, kind="seller_order_status",
+                                  dedupe_key=f"seller_order_moved:{tenant_id}:{event_id}",
+                                  subject=f"Order {marketplace_order_id} is now {status.replace('_', ' ')}",
+                                  body=f"Order {marketplace_order_id} is now {status.replace('_', ' ')}.")
         uow.commit()
     return part is not None

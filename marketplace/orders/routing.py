@@ -15,18 +15,15 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from marketplace.accounts.models import MemberRole, Membership, User
+from marketplace.accounts.models import User
 from marketplace.checkout.models import MarketplaceOrder, MarketplaceOrderLine, OrderSellerPart, OrderStatus
 from marketplace.checkout.reservations import sell_in
-from marketplace.notifications.models import Notification
 from marketplace.orders.models import AcceptanceHours, SellerOrder, SellerOrderLine, SellerOrderStatus
+from marketplace.sellers.notices import notify_order_handlers
 from marketplace.storefront.models import StorefrontSettings
 from tenants.registry import get_tenant_by_id
 from tenants.uow import UnitOfWork
-
-NOTIFIED_ROLES = (MemberRole.OWNER, MemberRole.MANAGER)
 
 
 @dataclass(frozen=True)
@@ -107,15 +104,9 @@ def _mark_routed(order_id: int, tenant_id: int, seller_order_id: int) -> int:
             .values(status=SellerOrderStatus.AWAITING_ACCEPTANCE.value, seller_order_id=seller_order_id,
                     routed_at=func.now())
             .returning(OrderSellerPart.id))
-        members = uow.session.scalars(select(Membership.user_id).where(
-            Membership.tenant_id == tenant_id, Membership.role.in_(NOTIFIED_ROLES)))
-        values = [{"user_id": user_id, "kind": "seller_order_placed", "tenant_id": tenant_id,
-                   "dedupe_key": f"seller_order_placed:{tenant_id}:{seller_order_id}:{user_id}",
-                   "subject": f"New order {order_id} awaits your acceptance",
-                   "body": f"Order {order_id} was paid. Accept or reject it from your order desk."}
-                  for user_id in members]
-        if values:
-            uow.session.execute(pg_insert(Notification).values(values)
-                                .on_conflict_do_nothing(index_elements=[Notification.dedupe_key]))
+        notify_order_handlers(uow, tenant_id, kind="seller_order_placed",
+                              dedupe_key=f"seller_order_placed:{tenant_id}:{seller_order_id}",
+                              subject=f"New order {order_id} awaits your acceptance",
+                              body=f"Order {order_id} was paid. Accept or reject it from your order desk.")
         uow.commit()
     return 1 if marked is not None else 0

@@ -17,22 +17,19 @@ import logging
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from marketplace.accounts.models import Membership
 from marketplace.catalog.models import StockReason
 from marketplace.catalog.stock import StockChange, record_movements
 from marketplace.checkout.models import MarketplaceOrder, OrderSellerPart
 from marketplace.checkout.orders import OrderNotFound
 from marketplace.core.errors import ApiError, Conflict, NotFound
 from marketplace.core.state_machine import IllegalTransition
-from marketplace.notifications.models import Notification
 from marketplace.orders.lifecycle import (OPEN_STATUSES, SELLER_ORDER_MOVES, Action, Actor, ActorKind, lock_seller_order,
                                           move)
 from marketplace.orders.models import SellerOrder, SellerOrderLine, SellerOrderStatus
-from marketplace.orders.routing import NOTIFIED_ROLES
 from marketplace.refunds.services import (RefundExceedsRemaining, list_refunds, record_refund,
                                           refund_seller_part)
+from marketplace.sellers.notices import notify_order_handlers
 from tenants.models import TenantRef
 from tenants.registry import get_tenant_by_slug, TenantNotFound
 from tenants.uow import UnitOfWork
@@ -135,17 +132,11 @@ def settle_ended_order(tenant_id: int, marketplace_order_id: int, seller_order_i
 def _notify_members(uow: UnitOfWork, tenant_id: int, marketplace_order_id: int, event_id: int, actor_kind: str,
                     reason: str) -> None:
     by_whom = "the buyer" if actor_kind == ActorKind.BUYER.value else "the marketplace"
-    members = uow.session.scalars(select(Membership.user_id).where(
-        Membership.tenant_id == tenant_id, Membership.role.in_(NOTIFIED_ROLES)))
-    values = [{"user_id": user_id, "kind": "seller_order_cancelled", "tenant_id": tenant_id,
-               "dedupe_key": f"seller_order_cancelled:{tenant_id}:{event_id}:{user_id}",
-               "subject": f"Order {marketplace_order_id} was cancelled by {by_whom}",
-               "body": f"Order {marketplace_order_id} was cancelled by {by_whom} ({reason}). "
-                       "Its units are back in stock and the buyer is refunded."}
-              for user_id in members]
-    if values:
-        uow.session.execute(pg_insert(Notification).values(values)
-                            .on_conflict_do_nothing(index_elements=[Notification.dedupe_key]))
+    notify_order_handlers(uow, tenant_id, kind="seller_order_cancelled",
+                          dedupe_key=f"seller_order_cancelled:{tenant_id}:{event_id}",
+                          subject=f"Order {marketplace_order_id} was cancelled by {by_whom}",
+                          body=f"Order {marketplace_order_id} was cancelled by {by_whom} ({reason}). "
+                               "Its units are back in stock and the buyer is refunded.")
 
 
 def _buyers_seller_order(buyer_user_id: int, order_id: int, seller_slug: str) -> tuple[TenantRef, int]:

@@ -17,9 +17,9 @@ from tests.workers.support import run_jobs
 
 def test_an_order_across_three_sellers_from_payment_to_a_refunded_return(app, client, offer, routed_order, member_of):
     oak, elm, ash = offer("oak", price_amount=1500, stock=5), offer("elm", stock=5), offer("ash", stock=5)
+    owners = {seller.tenant.slug: member_of(seller.tenant) for seller in (oak, elm, ash)}
     buyer, order = routed_order([oak, elm, ash], quantity=2)
     parts = {part["seller"]: part for part in order["sellers"]}
-    owners = {seller.tenant.slug: member_of(seller.tenant) for seller in (oak, elm, ash)}
     oak_order = parts["oak"]["seller_order_id"]
     oak_url = f"/api/v1/sellers/oak/orders/{oak_order}"
 
@@ -59,3 +59,12 @@ def test_an_order_across_three_sellers_from_payment_to_a_refunded_return(app, cl
         assert stock_of(ended.tenant, ended.variant_id) == (5, 0)
         assert [(delta, reason) for _, delta, reason, _ in stock_movements(app, ended.tenant)][-1] == (
             2, "cancellation")
+    notices = {slug: [notice["subject"] for notice in
+                      client.get("/api/v1/me/notifications", headers=owner.headers).get_json()
+                      if notice["kind"] != "welcome"]
+               for slug, owner in owners.items()}
+    placed = f"New order {order['id']} awaits your acceptance"
+    assert notices == {  # newest first; each seller hears of what others did, not of its own moves
+        "oak": [f"Order {order['id']} is now delivered", placed],
+        "elm": [placed],
+        "ash": [f"Order {order['id']} was cancelled by the marketplace", placed]}
