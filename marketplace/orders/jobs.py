@@ -42,10 +42,10 @@ def notify_return(tenant_id: int, return_id: int, marketplace_order_id: int, sta
     returns.notify_return(tenant_id, return_id, marketplace_order_id, status, reason)
 
 
-def refund_return(tenant_id: int, return_id: int, marketplace_order_id: int, amount: int,
+def refund_return(tenant_id: int, return_id: int, marketplace_order_id: int, amount: int, currency: str,
                   lines: list[dict[str, int]]) -> None:
-    returns.refund_return(tenant_id, return_id, marketplace_order_id, amount, lines)
+    returns.refund_return(tenant_id, return_id, marketplace_order_id, amount, currency, lines)
 
 
-def record_return_refund(tenant_id: int, return_id: int, refund_id: int) -> None:
+def record_return_refund(tenant_id: int, return_id: int, refund_id: int | None) -> None:
     returns.record_return_refund(tenant_id, return_id, refund_id)

@@ -35,7 +35,7 @@ from typing import Any, Sequence
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from billing.money import Money, allocate
+from billing.money import Money, allocate, format_amount
 from marketplace.accounts.models import Membership
 from marketplace.catalog.models import StockReason
 from marketplace.catalog.stock import StockChange, record_movements
@@ -272,7 +272,7 @@ def receive(tenant: TenantRef, user_id: int, return_id: int, lines: Sequence[dic
         uow.add_message(REFUND_RETURN_JOB, {
             "tenant_id": uow.tenant.id, "return_id": return_.id,
             "marketplace_order_id": seller_order.marketplace_order_id,
-            "amount": return_.refund_goods_amount + return_.refund_shipping_amount,
+            "amount": return_.refund_goods_amount + return_.refund_shipping_amount, "currency": seller_order.currency,
             "lines": _buyer_lines(uow.session, return_lines)}, queue="orders")
         [view] = seller_return_views(uow.session, [return_.id])
         uow.commit()
@@ -375,7 +375,7 @@ def _locked(uow: UnitOfWork, return_id: int) -> tuple[SellerOrder, Return]:
 
 # Jobs: the refund in the control database, and its id back to the seller
 
-def refund_return(tenant_id: int, return_id: int, marketplace_order_id: int, amount: int,
+def refund_return(tenant_id: int, return_id: int, marketplace_order_id: int, amount: int, currency: str,
                   lines: list[dict[str, int]]) -> bool:
     """Refund a received return (one control-database transaction); True if a refund is recorded for it.
 
@@ -385,29 +385,36 @@ def refund_return(tenant_id: int, return_id: int, marketplace_order_id: int, amo
     """
     tenant = get_tenant_by_id(tenant_id)
     with UnitOfWork(on_behalf_of=tenant) as uow:
-        try:
-            refund = record_refund(uow, marketplace_order_id, tenant_id, amount, lines,
-                                   f"Return {return_id}", f"return:{tenant_id}:{return_id}")
-        except RefundExceedsRemaining:
-            # Someone refunded these units already (a refund of the seller's own): there is nothing left to pay.
-            log.warning("a received return could not be refunded: less is left to refund",
-                        extra={"tenant_id": tenant_id, "return_id": return_id,
-                               "marketplace_order_id": marketplace_order_id})
-            _notify_members(uow, tenant_id, marketplace_order_id, return_id, "return_refund_failed",
-                            f"Return {return_id} of order {marketplace_order_id} was not refunded",
-                            f"Less is left to refund of order {marketplace_order_id} than return {return_id} "
-                            "asks: refund the buyer yourself if they are still owed money.")
-            uow.commit()
-            return False
+        if amount == 0:
+            refund_id = None  # units sold for nothing: the return is settled with nothing to pay back
+        else:
+            try:
+                refund_id = record_refund(uow, marketplace_order_id, tenant_id, amount, lines, f"Return {return_id}",
+                                          f"return:{tenant_id}:{return_id}").id
+            except RefundExceedsRemaining:
+                _report_unrefundable(uow, tenant_id, return_id, marketplace_order_id)
+                uow.commit()
+                return False
         uow.add_message(RECORD_RETURN_REFUND_JOB, {"tenant_id": tenant_id, "return_id": return_id,
-                                                   "refund_id": refund.id}, queue="orders")
+                                                   "refund_id": refund_id}, queue="orders")
         _notify_buyer(uow, tenant_id, marketplace_order_id, return_id, ReturnStatus.REFUNDED,
-                      f"{refund.amount} {refund.currency} minor units are on their way back to you.")
+                      f"{format_amount(Money(amount, currency))} {currency} is on its way back to you.")
         uow.commit()
     return True
 
 
-def record_return_refund(tenant_id: int, return_id: int, refund_id: int) -> bool:
+def _report_unrefundable(uow: UnitOfWork, tenant_id: int, return_id: int, marketplace_order_id: int) -> None:
+    """Less is left of the seller's part than the return asks (the seller refunded these units by hand, say):
+    the return stays `received`, and the seller's owners and managers are told to settle it themselves."""
+    log.warning("a received return could not be refunded: less is left to refund",
+                extra={"tenant_id": tenant_id, "return_id": return_id, "marketplace_order_id": marketplace_order_id})
+    _notify_members(uow, tenant_id, marketplace_order_id, return_id, "return_refund_failed",
+                    f"Return {return_id} of order {marketplace_order_id} was not refunded",
+                    f"Less is left to refund of order {marketplace_order_id} than return {return_id} asks: "
+                    "refund the buyer yourself if they are still owed money.")
+
+
+def record_return_refund(tenant_id: int, return_id: int, refund_id: int | None) -> bool:
     """Record the refund's id on the return and move it to `refunded`; False if it was already (a rerun)."""
     with UnitOfWork(get_tenant_by_id(tenant_id)) as uow:
         _, return_ = _locked(uow, return_id)

@@ -279,7 +279,7 @@ def test_a_rerun_of_the_refund_job_refunds_once(app, client, delivered):
     before = client.get(sale.seller_url(return_id), headers=sale.owner.headers).get_json()
 
     with app.app_context():
-        rerun = returns.refund_return(sale.seller.id, return_id, sale.order["id"], 1000,
+        rerun = returns.refund_return(sale.seller.id, return_id, sale.order["id"], 1000, "USD",
                                       [{"line_id": sale.order_line_id, "quantity": 1}])
         recorded_again = returns.record_return_refund(sale.seller.id, return_id, before["refund_id"] + 1)
     run_jobs(app)
@@ -333,3 +333,23 @@ def test_an_order_with_an_open_return_is_not_completed_until_it_is_refunded(app,
     with app.app_context():
         assert complete_past_return_window(14) == 1
     assert seller_order_status(app, sale.seller, sale.seller_order_id) == "completed"
+
+
+def test_a_return_whose_units_were_refunded_by_hand_stays_received_and_the_seller_is_told(app, client, delivered):
+    sale = delivered(quantity=1)
+    return_id = ask(client, sale, 1).get_json()["id"]
+    client.post(sale.seller_url(return_id, "approve"), headers=sale.owner.headers)
+    by_hand = client.post(f"/api/v1/sellers/{sale.seller.slug}/orders/{sale.seller_order_id}/refunds",
+                          headers=sale.owner.headers, json={"amount": 1000, "reason": "Refunded before it came back",
+                                                            "lines": [{"line_id": sale.order_line_id,
+                                                                       "quantity": 1}]})
+
+    client.post(sale.seller_url(return_id, "receive"), headers=sale.owner.headers,
+                json={"lines": [{"line_id": sale.seller_line_id, "resellable": True}]})
+    run_jobs(app)
+
+    assert by_hand.status_code == 201
+    assert [amount for amount, _, _ in refunds_of_order(app, sale.order["id"])] == [1000]
+    assert client.get(sale.seller_url(return_id), headers=sale.owner.headers).get_json()["status"] == "received"
+    assert ("return_refund_failed", f"Return {return_id} of order {sale.order['id']} was not refunded") in notices(
+        client, sale.owner)
