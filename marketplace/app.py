@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     from marketplace.orders.api import blp as seller_orders_blp
     from marketplace.orders.shipments_api import blp as fulfilment_blp
     from marketplace.orders.handling_api import blp as order_handling_blp
+    from marketplace.orders.returns_api import blp as returns_blp
     from marketplace.payments.api import blp as payments_blp, test_gateway_blp
     from marketplace.reviews.api import blp as reviews_blp
     from marketplace.search.api import blp as search_blp
@@ -130,6 +131,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     api.register_blueprint(seller_orders_blp, url_prefix="/api/v1")
     api.register_blueprint(fulfilment_blp, url_prefix="/api/v1")
     api.register_blueprint(order_handling_blp, url_prefix="/api/v1")
+    api.register_blueprint(returns_blp, url_prefix="/api/v1")
 
 
 def _register_commands(app: Flask) -> None:

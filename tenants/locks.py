@@ -27,7 +27,8 @@ the control database's transactions and that of a tenant's:
     4. a checkout's stock reservations of one order (released or sold: `UPDATE … RETURNING`), then
        variants in id order (`lock_selected`, variants only); reserving takes the variants alone, then
        inserts its own reservation rows; routing then writes its new seller order
-    5. a seller order (`marketplace.orders.lifecycle.lock_seller_order`), then what its move changes
+    5. a seller order (`marketplace.orders.lifecycle.lock_seller_order`), then what its move changes; a
+       return is locked after its seller order (`marketplace.orders.returns`), then the variants its receipt restocks
     6. the seller's fulfilment settings row (return window, carrier secret), alone
     Anywhere
     - a tenant move's runner lock (`try_session_lock`, held across its transactions) and

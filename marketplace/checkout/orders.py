@@ -95,7 +95,7 @@ def write_order(session: Session, draft: OrderDraft, payment_minutes: int) -> No
 def order_view(session: Session, order_id: int, buyer_user_id: int | None = None) -> dict[str, Any]:
     """The order as its buyer sees it: totals, payment, and each seller's part with its lines, status and refunds.
 
-    A routed part also shows its timeline (moves, shipments, tracking events),
+    A routed part also shows its timeline (moves, shipments, tracking events, returns),
     read from its seller's schema: one tenant-bound read per seller.
     """
     order = session.get(MarketplaceOrder, order_id)
@@ -189,7 +189,7 @@ def _part_fields(part: OrderSellerPart, slug: str) -> dict[str, Any]:
 
 def _timeline_of(part: OrderSellerPart, tenant: Tenant) -> dict[str, Any]:
     if part.seller_order_id is None:
-        return {"history": [], "shipments": []}  # not routed yet: the seller has nothing of it
+        return {"history": [], "shipments": [], "returns": []}  # not routed yet: the seller has nothing of it
     return seller_order_timeline(tenant.ref(), part.seller_order_id)
 
 

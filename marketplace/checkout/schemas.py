@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from marketplace.core.fields import TrimmedString
+from marketplace.orders.return_schemas import BuyerReturnSchema
 from marketplace.orders.shipment_schemas import ShipmentSchema
 from marketplace.refunds.schemas import RefundLineSchema
 
@@ -87,6 +88,8 @@ class SellerPartSchema(Schema):
                        "order's lines."})
     refunds = fields.List(fields.Nested(BuyerRefundSchema), metadata={
         "description": "Money given back for this seller's part, oldest first."})
+    returns = fields.List(fields.Nested(BuyerReturnSchema), metadata={
+        "description": "Your returns of this seller's units, oldest first (`POST /orders/{id}/sellers/{seller}/returns`)."})
 
 
 class PaymentSchema(Schema):

@@ -20,3 +20,12 @@ class EmailAddress(fields.Email):
         address = super()._deserialize(value, attr, data, **kwargs).strip()
         local_part, at, domain = address.rpartition("@")
         return f"{local_part}{at}{domain.lower()}" if at else address
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON true or false only: marshmallow's Boolean also takes "yes", "0" or 1, which the document does not allow."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value

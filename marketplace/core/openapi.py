@@ -43,8 +43,8 @@ ERROR_CODES = """Codes by status (a client may rely on them; new ones may be add
   `email_already_verified`, `token_used`, `move_running`, `commission_rule_exists`, `address_limit_reached`,
   `cart_empty`, `lines_unavailable`, `no_shipping_option`, `total_changed`, `idempotency_key_reused`, `in_progress`,
   `checkout_interrupted`, `checkout_timed_out`, `order_not_payable`, `not_purchasable`, `currency_mismatch`,
-  `cart_line_limit_reached`, `duplicate_event`, `refund_exceeds_remaining`, `open_orders`: the request clashes
-  with the current state.
+  `cart_line_limit_reached`, `duplicate_event`, `refund_exceeds_remaining`, `open_orders`, `not_delivered`,
+  `return_window_closed`: the request clashes with the current state.
 - 410 `invite_expired`, `invite_revoked`, `token_expired`, `token_replaced`: the invite or mailed token can no
   longer be used.
 - 402 `payment_declined`: the card was declined; the order stays payable until it expires.

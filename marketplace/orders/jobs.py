@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from marketplace.orders import lifecycle, services, sla, tracking
+from marketplace.orders import lifecycle, returns, services, sla, tracking
 from marketplace.orders.models import AcceptanceHours
 from marketplace.orders.routing import route_order as route
 
@@ -37,3 +37,16 @@ def acceptance_hours() -> AcceptanceHours:
     config = current_app.config
     return AcceptanceHours(default=config["ORDER_ACCEPTANCE_HOURS"], minimum=config["ORDER_ACCEPTANCE_MIN_HOURS"],
                            maximum=config["ORDER_ACCEPTANCE_MAX_HOURS"])
+
+
+def notify_return(tenant_id: int, return_id: int, marketplace_order_id: int, status: str, reason: str) -> None:
+    returns.notify_return(tenant_id, return_id, marketplace_order_id, status, reason)
+
+
+def refund_return(tenant_id: int, return_id: int, marketplace_order_id: int, amount: int, currency: str,
+                  lines: list[dict[str, int]]) -> None:
+    returns.refund_return(tenant_id, return_id, marketplace_order_id, amount, currency, lines)
+
+
+def record_return_refund(tenant_id: int, return_id: int, refund_id: int | None) -> None:
+    returns.record_return_refund(tenant_id, return_id, refund_id)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint,
-                        text)
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String,
+                        UniqueConstraint, text)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -206,8 +206,65 @@ class FulfilmentSettings(TenantBase):
     # is shown once when the owner rotates it and never read back through the API.
     carrier_webhook_secret: Mapped[str | None] = mapped_column(String(100))
     carrier_webhook_secret_rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The seller's return policy: a received return also refunds shipping, in proportion to the goods' value.
+    refund_shipping_on_return: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     __table_args__ = (
         CheckConstraint("id = 1", name="single_row"),
         CheckConstraint("return_window_days >= 0", name="return_window_days_not_negative"),
     )
+
+
+class ReturnStatus(str, enum.Enum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    RECEIVED = "received"
+    REFUNDED = "refunded"
+
+
+# A return the seller still owes an answer, a parcel check or a refund: its order is not completed meanwhile.
+OPEN_RETURN_STATUSES = (ReturnStatus.REQUESTED, ReturnStatus.APPROVED, ReturnStatus.RECEIVED)
+
+
+class Return(Timestamps, TenantBase):
+    """A buyer's request to send back delivered units of one seller order, and what the seller made of it."""
+
+    __tablename__ = "returns"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    seller_order_id: Mapped[int] = mapped_column(ForeignKey("seller_orders.id", ondelete="CASCADE"), index=True)
+    buyer_user_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[ReturnStatus] = mapped_column(checked_enum(ReturnStatus, "return_status"))
+    reason: Mapped[str] = mapped_column(String(500))
+    # Why the seller rejected it (empty when approved).
+    decision_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    refunded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Fixed at receipt (minor units): the returned units' share of their lines, and of shipping if the policy says so.
+    refund_goods_amount: Mapped[int | None] = mapped_column(BigInteger)
+    refund_shipping_amount: Mapped[int | None] = mapped_column(BigInteger)
+    # The shared `platform.refunds` row that paid it back, once the refund job has recorded it.
+    refund_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        # The seller's list of returns by status, newest first.
+        Index("ix_returns_status_id", "status", "id"),
+    )
+
+
+class ReturnLine(TenantBase):
+    """Units of one seller order line in a return; whether they can be sold again is known at receipt."""
+
+    __tablename__ = "return_lines"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("returns.id", ondelete="CASCADE"), index=True)
+    seller_order_line_id: Mapped[int] = mapped_column(ForeignKey("seller_order_lines.id", ondelete="CASCADE"),
+                                                      index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    # None until received; True: the units went back on hand with a `return` stock movement.
+    resellable: Mapped[bool | None] = mapped_column(Boolean)
+
+    __table_args__ = (CheckConstraint("quantity > 0", name="return_line_quantity_positive"),)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from marketplace.core.fields import TrimmedString
+from marketplace.core.fields import StrictBoolean, TrimmedString
 from marketplace.orders.tracking import REPORTABLE_STATUSES
 
 MAX_ID = 2**63 - 1
@@ -75,6 +75,9 @@ class FulfilmentSettingsInputSchema(Schema):
     return_window_days = fields.Integer(required=True, strict=True, allow_none=True,
                                         validate=validate.Range(min=0, max=MAX_RETURN_WINDOW_DAYS), metadata={
         "description": "Days after delivery a buyer may return lines; null: the platform's default."})
+    refund_shipping_on_return = StrictBoolean(metadata={
+        "description": "true: a received return also refunds shipping, in proportion to the returned goods' "
+                       "value; left out: unchanged."})
 
 
 class FulfilmentSettingsSchema(Schema):
@@ -82,5 +85,8 @@ class FulfilmentSettingsSchema(Schema):
                                                                                   "platform's default applies."})
     effective_return_window_days = fields.Integer(metadata={
         "description": "The window that applies; delivered orders are completed after it."})
+    refund_shipping_on_return = fields.Boolean(metadata={
+        "description": "Whether a received return also refunds shipping, in proportion to the returned goods' "
+                       "value (default false)."})
     carrier_webhook_secret_rotated_at = fields.DateTime(allow_none=True, metadata={
         "description": "When the carrier webhook secret was last made; null: carriers cannot sign yet."})

@@ -81,20 +81,23 @@ class SellerFulfilmentSettings(MethodView):
     @order_reader
     @blp.response(200, FulfilmentSettingsSchema)
     def get(self, slug):
-        """The seller's return window and carrier webhook state (members and operators)"""
+        """The seller's return window, return policy and carrier webhook state (members and operators)"""
         return tracking.fulfilment_settings(current_tenant(), current_app.config["RETURN_WINDOW_DAYS"])
 
     @member_required(MemberRole.MANAGER)
-    @blp.arguments(FulfilmentSettingsInputSchema, example={"return_window_days": 30})
+    @blp.arguments(FulfilmentSettingsInputSchema, example={"return_window_days": 30,
+                                                           "refund_shipping_on_return": True})
     @blp.response(200, FulfilmentSettingsSchema)
     def put(self, settings, slug):
-        """Set the seller's return window (owners and managers)
+        """Set the seller's return window and return policy (owners and managers)
 
-        Delivered orders are completed once it has passed since delivery;
-        null goes back to the platform's default (RETURN_WINDOW_DAYS).
+        Delivered orders are completed once the window has passed since
+        delivery; null goes back to the platform's default (RETURN_WINDOW_DAYS).
+        `refund_shipping_on_return` applies to returns received from now on.
         """
         return tracking.change_fulfilment_settings(current_tenant(), settings["return_window_days"],
-                                                   current_app.config["RETURN_WINDOW_DAYS"])
+                                                   current_app.config["RETURN_WINDOW_DAYS"],
+                                                   settings.get("refund_shipping_on_return"))
 
 
 @blp.route("/sellers/<slug>/carrier-webhook-secret")

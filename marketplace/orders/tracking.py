@@ -29,8 +29,9 @@ from sqlalchemy.dialects.postgresql import insert
 
 from marketplace.core.errors import ApiError, Conflict, NotFound
 from marketplace.orders.lifecycle import Action, Actor, ActorKind, lock_seller_order, move
-from marketplace.orders.models import (FulfilmentSettings, SellerOrder, SellerOrderEvent, SellerOrderStatus,
-                                       Shipment, TrackingEvent, TrackingSource, TrackingStatus)
+from marketplace.orders.models import (OPEN_RETURN_STATUSES, FulfilmentSettings, Return, SellerOrder,
+                                       SellerOrderEvent, SellerOrderStatus, Shipment, TrackingEvent, TrackingSource,
+                                       TrackingStatus)
 from marketplace.orders.shipments import shipment_views
 from tenants.db import utcnow
 from tenants.fleet import load_tenants
@@ -115,12 +116,15 @@ def fulfilment_settings(tenant: TenantRef, default_window_days: int) -> dict[str
         return _settings_view(uow.session.get(FulfilmentSettings, 1), default_window_days)
 
 
-def change_fulfilment_settings(tenant: TenantRef, return_window_days: int | None,
-                               default_window_days: int) -> dict[str, Any]:
-    """Set the seller's own return window (None: the platform's RETURN_WINDOW_DAYS again)."""
+def change_fulfilment_settings(tenant: TenantRef, return_window_days: int | None, default_window_days: int,
+                               refund_shipping_on_return: bool | None = None) -> dict[str, Any]:
+    """Set the seller's own return window (None: the platform's RETURN_WINDOW_DAYS again) and, if given, whether
+    a received return also refunds shipping."""
     with UnitOfWork(tenant) as uow:
         settings = _settings_for_update(uow)
         settings.return_window_days = return_window_days
+        if refund_shipping_on_return is not None:
+            settings.refund_shipping_on_return = refund_shipping_on_return
         uow.session.flush()
         view = _settings_view(settings, default_window_days)
         uow.commit()
@@ -137,8 +141,9 @@ def carrier_signature(payload: bytes, secret: str, timestamp: int | None = None)
 def complete_past_return_window(default_window_days: int) -> int:
     """Scheduled: complete every seller's delivered orders whose return window has passed; how many.
 
-    Each seller in its own transaction; an order is re-read under its lock, so
-    a run that overlaps another (or a return opened meanwhile) completes nothing twice.
+    Each seller in its own transaction; an order with a return still open waits
+    for it. An order is re-read under its lock, so a run that overlaps another
+    completes nothing twice, and a return requested meanwhile keeps it open.
     """
     completed = 0
     for tenant in load_tenants():
@@ -160,12 +165,14 @@ def _complete_for(tenant: TenantRef, default_window_days: int) -> int:
                 SellerOrder.status == SellerOrderStatus.DELIVERED,
                 exists().where(SellerOrderEvent.seller_order_id == SellerOrder.id,
                                SellerOrderEvent.action == Action.DELIVER.value,
-                               SellerOrderEvent.created_at <= delivered_before))
+                               SellerOrderEvent.created_at <= delivered_before),
+                ~_open_return_exists(SellerOrder.id))
             .order_by(SellerOrder.id)).all()
         completed = 0
         for seller_order_id in due_ids:
             seller_order = lock_seller_order(uow, seller_order_id)
-            if seller_order is not None and seller_order.status is SellerOrderStatus.DELIVERED:
+            if seller_order is not None and seller_order.status is SellerOrderStatus.DELIVERED \
+                    and not uow.session.scalar(select(_open_return_exists(seller_order.id))):
                 move(uow, seller_order, Action.COMPLETE, Actor(ActorKind.SYSTEM),
                      reason=f"The {window_days}-day return window has passed.")
                 completed += 1
@@ -223,10 +230,16 @@ def _verify_signature(payload: bytes, header: str | None, secret: str, now: int)
         raise InvalidCarrierWebhook("The signature does not verify with this seller's secret.")
 
 
+def _open_return_exists(seller_order_id):
+    """Whether the seller order has a return requested, approved or received and not refunded yet (SQL)."""
+    return exists().where(Return.seller_order_id == seller_order_id, Return.status.in_(OPEN_RETURN_STATUSES))
+
+
 def _settings_view(settings: FulfilmentSettings | None, default_window_days: int) -> dict[str, Any]:
     own_days = settings.return_window_days if settings else None
     return {"return_window_days": own_days,
             "effective_return_window_days": default_window_days if own_days is None else own_days,
+            "refund_shipping_on_return": bool(settings and settings.refund_shipping_on_return),
             "carrier_webhook_secret_rotated_at": settings.carrier_webhook_secret_rotated_at if settings else None}
 
 

@@ -280,4 +280,5 @@ def test_a_malformed_return_window_is_refused(client, shipped, body):
 
     assert response.status_code == 422
     assert client.get("/api/v1/sellers/oak/fulfilment-settings", headers=owner.headers).get_json() == {
-        "return_window_days": None, "effective_return_window_days": 14, "carrier_webhook_secret_rotated_at": None}
+        "return_window_days": None, "effective_return_window_days": 14, "refund_shipping_on_return": False,
+        "carrier_webhook_secret_rotated_at": None}
