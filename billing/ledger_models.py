@@ -78,6 +78,7 @@ class AccountKind(str, enum.Enum):
 
 _CREDIT_NORMAL_KINDS = frozenset({AccountKind.SELLER_PAYABLE, AccountKind.COMMISSION_REVENUE, AccountKind.PLAN_FEES})
 PER_SELLER_KINDS = (AccountKind.SELLER_PAYABLE, AccountKind.SELLER_RECEIVABLE)
+_PER_SELLER_KIND_VALUES = ", ".join(f"'{kind.value}'" for kind in PER_SELLER_KINDS)
 
 
 class TransactionKind(str, enum.Enum):
@@ -115,10 +116,7 @@ class LedgerAccount(SharedBase):
         UniqueConstraint("kind", "tenant_id", "currency", postgresql_nulls_not_distinct=True),
         # What postings' (account_id, currency) foreign key points at: a posting's currency is its account's.
         UniqueConstraint("id", "currency"),
-        CheckConstraint(
-            "(tenant_id IS NOT NULL) = (kind IN ({}))".format(", ".join(f"'{kind.value}'" for kind in PER_SELLER_KINDS)),
-            name="seller_matches_kind",
-        ),
+        CheckConstraint(f"(tenant_id IS NOT NULL) = (kind IN ({_PER_SELLER_KIND_VALUES}))", name="seller_matches_kind"),
     )
 
 
