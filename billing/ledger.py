@@ -36,7 +36,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from billing.ledger_models import (
-    AccountKind, LedgerAccount, LedgerPosting, LedgerTransaction, Side, TransactionKind,
+    DESCRIPTION_MAX_LENGTH, EXTERNAL_ID_MAX_LENGTH, AccountKind, LedgerAccount, LedgerPosting, LedgerTransaction, Side,
+    TransactionKind,
 )
 from billing.money import Money
 from tenants.shards import DEFAULT_SHARD
@@ -202,8 +203,10 @@ def _post(uow: UnitOfWork, kind: TransactionKind, external_id: str, entries: Seq
           occurred_at: datetime | None, order_id: int | None, tenant_id: int | None,
           reverses_id: int | None) -> LedgerTransaction:
     _require_control_database(uow)
-    if not external_id:
-        raise ValueError("A ledger transaction needs an external id.")
+    if not 0 < len(external_id) <= EXTERNAL_ID_MAX_LENGTH:
+        raise ValueError(f"A ledger transaction's external id has 1 to {EXTERNAL_ID_MAX_LENGTH} characters.")
+    if len(description) > DESCRIPTION_MAX_LENGTH:
+        raise ValueError(f"A ledger transaction's description has at most {DESCRIPTION_MAX_LENGTH} characters.")
     _require_balanced(entries)
     session = uow.session
     # Claiming the external id first: a concurrent post of the same id waits here for this one's commit.

@@ -120,6 +120,10 @@ class LedgerAccount(SharedBase):
     )
 
 
+EXTERNAL_ID_MAX_LENGTH = 255
+DESCRIPTION_MAX_LENGTH = 500
+
+
 class LedgerTransaction(SharedBase):
     """A set of postings recorded at once, under an external id unique across the ledger.
 
@@ -133,8 +137,8 @@ class LedgerTransaction(SharedBase):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     kind: Mapped[TransactionKind] = mapped_column(checked_enum(TransactionKind, "ledger_transaction_kind"))
-    external_id: Mapped[str] = mapped_column(String(255), unique=True)
-    description: Mapped[str] = mapped_column(String(500), server_default="")
+    external_id: Mapped[str] = mapped_column(String(EXTERNAL_ID_MAX_LENGTH), unique=True)
+    description: Mapped[str] = mapped_column(String(DESCRIPTION_MAX_LENGTH), server_default="")
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # For filtering a seller's or an order's money; the postings say whose accounts moved.

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from billing import ledger
 from billing.ledger import (
-    COMMISSION_REVENUE, GATEWAY_BALANCE, PROCESSING_FEES, AccountRef, AlreadyReversed, UnbalancedEntries, credit,
+    COMMISSION_REVENUE, GATEWAY_BALANCE, PROCESSING_FEES, REFUNDS, AccountRef, AlreadyReversed, UnbalancedEntries, credit,
     debit, seller_payable, seller_receivable,
 )
 from billing.ledger_models import BALANCED_CONSTRAINT, AccountKind, TransactionKind
@@ -147,6 +147,16 @@ def test_an_entry_is_a_positive_amount_of_money_on_an_account_of_the_catalogue(m
         make_entry()
 
 
+@pytest.mark.parametrize(("external_id", "description"), [("", "empty id"), ("x" * 256, "long id"),
+                                                          ("payment:pi_1", "x" * 501)])
+def test_an_external_id_and_a_description_that_do_not_fit_are_refused(app, external_id, description, sql):
+    with pytest.raises(ValueError):
+        post(TransactionKind.PAYMENT, external_id, [debit(GATEWAY_BALANCE, eur(1)), credit(REFUNDS, eur(1))],
+             description=description)
+
+    assert sql("SELECT count(*) FROM platform.ledger_transactions") == [(0,)]
+
+
 def test_the_ledger_is_not_written_from_a_transaction_bound_to_a_seller(seller, sql):
     with UnitOfWork(seller) as uow, pytest.raises(ValueError, match="control database"):
         ledger.post(uow, TransactionKind.PAYMENT, "payment:pi_1", payment_entries(seller.id))
@@ -257,6 +267,23 @@ def test_a_transaction_is_reversed_once_and_a_repeated_reversal_returns_the_firs
     assert repeated_id == first.id
     assert refusal.value.reversal_id == first.id
     assert sql("SELECT count(*) FROM platform.ledger_transactions") == [(2,)]
+    assert balance_of(GATEWAY_BALANCE) == eur(0)
+
+
+def test_two_different_reversals_of_one_transaction_at_the_same_time_reverse_it_once(app, seller, sql):
+    payment = post(TransactionKind.PAYMENT, "payment:pi_1", payment_entries(seller.id))
+
+    def reverse_as(external_id):
+        def reverse_the_payment():
+            with UnitOfWork() as uow:
+                ledger.reverse(uow, payment.id, external_id, "duplicate payment")
+                uow.commit()
+        return reverse_the_payment
+
+    outcomes = run_together(app, reverse_as("correct:a"), reverse_as("correct:b"))
+
+    assert sorted(outcomes) == ["AlreadyReversed", "done"]
+    assert sql("SELECT count(*) FROM platform.ledger_transactions WHERE reverses_id = :id", id=payment.id) == [(1,)]
     assert balance_of(GATEWAY_BALANCE) == eur(0)
 
 
