@@ -35,10 +35,6 @@ class Side(enum.Enum):
     DEBIT = 1
     CREDIT = -1
 
-    @property
-    def opposite(self) -> "Side":
-        return Side.CREDIT if self is Side.DEBIT else Side.DEBIT
-
 
 class AccountKind(str, enum.Enum):
     """The catalogue of accounts, each with the side its balance normally lives on.
