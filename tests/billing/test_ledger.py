@@ -303,6 +303,9 @@ def test_a_balance_as_of_an_instant_counts_only_what_occurred_before_it(seller):
     assert balance_of(seller_payable(seller.id), as_of=monday) == eur(0)
     assert balance_of(seller_payable(seller.id), as_of=monday + timedelta(days=1)) == eur(8_800)
     assert balance_of(seller_payable(seller.id), as_of=monday + timedelta(days=2)) == eur(8_800 + 2_700)
+    with UnitOfWork() as uow:
+        assert ledger.balances_by_tenant(uow.session, AccountKind.SELLER_PAYABLE, "EUR",
+                                         as_of=monday + timedelta(days=1)) == {seller.id: eur(8_800)}
 
 
 def test_balances_by_tenant_reads_every_sellers_balance_in_one_query(make_seller):
