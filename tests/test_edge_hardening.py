@@ -298,7 +298,10 @@ def test_every_unique_rule_a_client_can_break_has_its_own_code():
                    # Made with ON CONFLICT DO NOTHING (a buyer's cart) or under the cart row's lock (its lines).
                    "uq_carts_buyer_user_id", "uq_carts_token_hash", "cart_lines_variant_key",
                    # A refund's key is looked up under its seller part's lock before the insert; the gateway's id.
-                   "refunds_key", "uq_refunds_gateway_refund_id"}
+                   "refunds_key", "uq_refunds_gateway_refund_id",
+                   # The ledger's: written by jobs with ON CONFLICT (external ids, accounts); the rest structural.
+                   "uq_ledger_transactions_external_id", "uq_ledger_transactions_reverses_id",
+                   "uq_ledger_accounts_kind_tenant_id_currency", "uq_ledger_accounts_id_currency"}
 
     assert unique_rules - unreachable == set(CONFLICTS_BY_CONSTRAINT)
 

@@ -13,7 +13,6 @@ from billing.money import (
 CURRENCIES = st.sampled_from(["EUR", "USD", "JPY", "BHD", "KRW", "KWD"])
 AMOUNTS = st.integers(min_value=-10**15, max_value=10**15)
 MONEY = st.builds(Money, AMOUNTS, CURRENCIES)
-WEIGHTS = st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=20).filter(any)
 
 
 @pytest.mark.parametrize(("currency", "digits"), [("EUR", 2), ("USD", 2), ("JPY", 0), ("KRW", 0), ("CLP", 0),
@@ -60,30 +59,7 @@ def test_arithmetic_and_ordering_across_currencies_are_refused(left, right):
     assert left != right
 
 
-@given(MONEY, WEIGHTS)
-def test_allocate_parts_always_sum_to_the_total(total, weights):
-    parts = allocate(total, weights)
-
-    assert len(parts) == len(weights)
-    assert sum(part.amount for part in parts) == total.amount
-    assert {part.currency for part in parts} == {total.currency}
-
-
-@given(MONEY, WEIGHTS)
-def test_allocate_gives_each_part_within_one_unit_of_its_exact_share(total, weights):
-    parts = allocate(total, weights)
-
-    for part, weight in zip(parts, weights):
-        exact_share = Fraction(total.amount * weight, sum(weights))
-        assert abs(part.amount - exact_share) < 1
-        if weight == 0:
-            assert part.amount == 0
-
-
-@given(MONEY, WEIGHTS)
-def test_allocating_a_negative_total_mirrors_the_positive_one(total, weights):
-    assert allocate(-total, weights) == [-part for part in allocate(total, weights)]
-
+# allocate's properties (sums, shares, zeros, mirrors) are in test_money_properties.py.
 
 def test_allocate_breaks_ties_in_favour_of_the_earlier_weight():
     assert allocate(Money(100, "EUR"), [1, 1, 1]) == [Money(34, "EUR"), Money(33, "EUR"), Money(33, "EUR")]
