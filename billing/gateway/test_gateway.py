@@ -413,10 +413,10 @@ class TestGateway:
                     tuple_(TestGatewayBalanceTransaction.created_at, TestGatewayBalanceTransaction.id) < last_seen)
                 page = list(uow.session.scalars(page_query))
                 transactions = [_balance_transaction(row) for row in page]
+                last_seen = (page[-1].created_at, page[-1].id) if page else None
             yield from transactions
             if len(page) < BALANCE_TRANSACTIONS_PAGE_SIZE:
                 return
-            last_seen = (page[-1].created_at, page[-1].id)
 
     def construct_event(self, payload: bytes, signature_header: str) -> WebhookEvent:
         return verify_event(payload, signature_header, self.webhook_secret)
