@@ -15,7 +15,8 @@ Stripe. The rules it keeps are Stripe's:
 - an idempotency key replayed with the same parameters answers what its
   first request answered; with other parameters, `IdempotencyKeyReused`;
 - a refund needs a succeeded intent and never exceeds what is left of the
-  captured amount (`charge_already_refunded`, `amount_too_large`);
+  captured amount (`charge_already_refunded`, `amount_too_large`); a charge
+  with an open or lost dispute is not refunded (`charge_disputed`);
 - a paid intent has one charge, `ch_…` named after it (`pi_X` is paid by
   `ch_X`), which holds what was captured and refunded.
 
@@ -126,7 +127,7 @@ REQUESTED_CAPABILITIES = ("card_payments", "transfers")
 ONBOARDING_REQUIREMENTS = ("business_type", "external_account", "tos_acceptance.date", "tos_acceptance.ip")
 # Stripe's failure code when the bank returns a payout and the test names none.
 DEFAULT_PAYOUT_FAILURE = "could_not_process"
-# Balances that still count against a connected account's balance: everything but failed and canceled.
+# Payouts whose money has left their account's balance: all but the failed and canceled ones.
 PAYOUTS_HOLDING_FUNDS = (PayoutStatus.pending.value, PayoutStatus.in_transit.value, PayoutStatus.paid.value)
 OPEN_DISPUTE_STATUSES = {DisputeStatus.needs_response, DisputeStatus.under_review,
                          DisputeStatus.warning_needs_response, DisputeStatus.warning_under_review}
@@ -221,6 +222,8 @@ class TestGateway:
             if amount > refundable:  # CurrencyMismatch for a refund in another currency: a caller's bug
                 raise GatewayError("amount_too_large", f"Refund amount ({amount.amount}) is greater than "
                                                        f"the unrefunded amount ({refundable.amount}).")
+            if _charged_back(uow, intent_row):
+                raise GatewayError("charge_disputed", f"The charge of {payment_intent_id} has been charged back.")
             intent_row.amount_refunded += amount.amount
             row = TestGatewayRefund(id=_new_id("re"), payment_intent_id=payment_intent_id, amount=amount.amount,
                                     currency=amount.currency, status=RefundStatus.succeeded.value,
@@ -643,6 +646,13 @@ def _locked_charge(uow: UnitOfWork, charge_id: str) -> TestGatewayPaymentIntent:
     if row is None or not row.amount_received:
         raise GatewayError("resource_missing", f"No such charge: '{charge_id}'")
     return row
+
+
+def _charged_back(uow: UnitOfWork, intent_row: TestGatewayPaymentIntent) -> bool:
+    """Whether the intent's charge has a dispute that is open or lost: the buyer's bank took the money back."""
+    return uow.session.scalar(select(TestGatewayDispute.id).where(
+        TestGatewayDispute.payment_intent_id == intent_row.id,
+        TestGatewayDispute.status != DisputeStatus.won.value)) is not None
 
 
 def _charge_id_of(intent_id: str) -> str:

@@ -338,6 +338,24 @@ def test_a_charge_is_disputed_once_and_never_for_more_than_it_kept(test_gateway,
     assert _count(sql, "test_gateway_disputes") == 1
 
 
+@pytest.mark.parametrize("won", [None, False, True])
+def test_a_charged_back_charge_is_not_refunded_unless_its_dispute_was_won(test_gateway, sql, won):
+    charge_id = _charge(test_gateway)
+    dispute = test_gateway.open_dispute(charge_id, eur(2_500), reason="fraudulent")
+    if won is not None:
+        test_gateway.close_dispute(dispute.id, won=won)
+
+    def refund():
+        return test_gateway.create_refund(payment_intent_id="pi_" + charge_id.removeprefix("ch_"), amount=eur(1_000),
+                                          idempotency_key="re:1", metadata={})
+
+    if won:
+        assert refund().amount == eur(1_000)
+    else:
+        assert _error_code(refund) == "charge_disputed"
+        assert _count(sql, "test_gateway_refunds") == 0
+
+
 # Balance transactions
 
 def test_every_movement_of_the_platforms_balance_is_a_balance_transaction_with_stripes_type(test_gateway, sql):
