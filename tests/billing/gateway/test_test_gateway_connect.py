@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import pytest
 
 from billing import webhooks
-from billing.gateway.port import DisputeStatus, GatewayError, IdempotencyKeyReused, PayoutStatus
+from billing.gateway.port import DisputeStatus, GatewayError, IdempotencyKeyReused, PayoutStatus, WebhookEvent
 from billing.gateway.signatures import signature_header
 from billing.money import Money
 from tests.billing.gateway.conftest import WEBHOOK_SECRET
@@ -297,6 +297,27 @@ def test_a_payout_is_found_on_its_own_account_only(test_gateway):
     assert _error_code(lambda: test_gateway.retrieve_payout(other_id, payout.id)) == "resource_missing"
 
 
+def test_a_replayed_payout_pays_out_once_and_a_key_reused_otherwise_is_refused(test_gateway, sql):
+    account_id = _account(test_gateway)
+    _transfer(test_gateway, _charge(test_gateway), account_id, eur(6_000))
+
+    first, again = (_payout(test_gateway, account_id, eur(4_000)) for _ in range(2))
+    with pytest.raises(IdempotencyKeyReused):
+        _payout(test_gateway, account_id, eur(1_000))
+
+    assert again == first
+    assert sql("SELECT count(*), sum(amount) FROM platform.test_gateway_payouts") == [(1, 4_000)]
+
+
+def test_a_replayed_account_creation_creates_one_account(test_gateway, sql):
+    first, again = (test_gateway.create_connected_account(email="owner@shop.test", country="de",
+                                                          idempotency_key="acct:1", metadata={"tenant_id": "1"})
+                    for _ in range(2))
+
+    assert again == first
+    assert sql("SELECT count(*), min(country) FROM platform.test_gateway_accounts") == [(1, "DE")]
+
+
 # Disputes
 
 def test_a_dispute_takes_its_amount_from_the_platform_and_a_won_one_gives_it_back(test_gateway, sql):
@@ -435,3 +456,17 @@ def test_connect_events_reach_their_handlers_with_their_object_read_again(test_g
         [(current_object, handled_event)] = calls
         assert (current_object.id, getattr(current_object, attribute)) == (object_id, value), event_type
         assert handled_event.account == (account_id if event_type in ("account.updated", "payout.paid") else None)
+
+
+def test_a_payout_event_that_names_no_connected_account_is_not_read_on_a_guess(test_gateway, sql):
+    account_id = _account(test_gateway)
+    _transfer(test_gateway, _charge(test_gateway), account_id, eur(6_000))
+    payout = _payout(test_gateway, account_id, eur(1_000))
+    webhooks.record_event(WebhookEvent(id="evt_no_account", type="payout.paid", object_type="payout",
+                                       object_id=payout.id, created=1764500000))
+
+    with _handled("payout.paid") as calls, pytest.raises(webhooks.UnreadableObject):
+        webhooks.handle_event(test_gateway, "evt_no_account")
+
+    assert calls == []
+    assert sql("SELECT handled_at FROM platform.gateway_events WHERE id = 'evt_no_account'") == [(None,)]
