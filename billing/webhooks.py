@@ -12,7 +12,9 @@ Handlers register per event type:
 
 A handler gets the event's object **as the gateway has it now** (a
 PaymentIntent for `payment_intent.*`, a Refund for `refund.*`, a Charge for
-`charge.*`), re-read
+`charge.*`, a ConnectedAccount for `account.*`, a Transfer for `transfer.*`,
+a Payout for `payout.*`, read on the event's connected account, a Dispute for
+`charge.dispute.*`), re-read
 through the port, never the payload's copy: a forged or stale payload cannot
 make it act, and an event handled late or out of order (a `payment_failed`
 arriving after the intent succeeded) sees the current state. So a handler
@@ -33,7 +35,9 @@ from sqlalchemy import DateTime, String, func, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Mapped, mapped_column
 
-from billing.gateway.port import Charge, PaymentGateway, PaymentIntent, Refund, WebhookEvent
+from billing.gateway.port import (
+    Charge, ConnectedAccount, Dispute, PaymentGateway, PaymentIntent, Payout, Refund, Transfer, WebhookEvent,
+)
 from tenants.db import SharedBase, utcnow
 from tenants.uow import UnitOfWork
 
@@ -43,7 +47,8 @@ HANDLE_EVENT_JOB = "billing.jobs.handle_gateway_event"
 # Payments decide orders: their events share the orders queue, ahead of everything else.
 HANDLE_EVENT_QUEUE = "orders"
 
-Handler = Callable[[PaymentIntent | Refund | Charge, WebhookEvent], None]
+GatewayObject = PaymentIntent | Refund | Charge | ConnectedAccount | Transfer | Payout | Dispute
+Handler = Callable[[GatewayObject, WebhookEvent], None]
 _handlers: dict[str, list[Handler]] = defaultdict(list)
 
 
@@ -56,6 +61,8 @@ class GatewayEventRecord(SharedBase):
     type: Mapped[str] = mapped_column(String(100))
     object_type: Mapped[str] = mapped_column(String(60))
     object_id: Mapped[str] = mapped_column(String(255))
+    # The connected account the event happened on (Connect events); None for the platform's own.
+    account: Mapped[str | None] = mapped_column(String(255))
     # When the gateway created the event (its `created`), not when it arrived.
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -88,7 +95,7 @@ def record_event(event: WebhookEvent) -> bool:
         stored_id = uow.session.execute(
             insert(GatewayEventRecord)
             .values(id=event.id, type=event.type, object_type=event.object_type, object_id=event.object_id,
-                    created=datetime.fromtimestamp(event.created, timezone.utc))
+                    account=event.account, created=datetime.fromtimestamp(event.created, timezone.utc))
             .on_conflict_do_nothing(index_elements=["id"])
             .returning(GatewayEventRecord.id)
         ).scalar_one_or_none()
@@ -124,18 +131,27 @@ def _unhandled_event(event_id: str) -> WebhookEvent | None:
         if record is None or record.handled_at is not None:
             return None
         return WebhookEvent(id=record.id, type=record.type, object_type=record.object_type,
-                            object_id=record.object_id, created=int(record.created.timestamp()))
+                            object_id=record.object_id, created=int(record.created.timestamp()),
+                            account=record.account)
 
 
-def _reread(gateway: PaymentGateway, event: WebhookEvent) -> PaymentIntent | Refund | Charge:
-    if event.object_type == "payment_intent":
-        return gateway.retrieve_payment_intent(event.object_id)
-    if event.object_type == "refund":
-        return gateway.retrieve_refund(event.object_id)
-    if event.object_type == "charge":
-        return gateway.retrieve_charge(event.object_id)
-    raise UnreadableObject(f"handlers are registered for {event.type}, whose {event.object_type} object "
-                           f"the gateway port cannot re-read")
+def _reread(gateway: PaymentGateway, event: WebhookEvent) -> GatewayObject:
+    reread_by_object_type: dict[str, Callable[[str], GatewayObject]] = {
+        "payment_intent": gateway.retrieve_payment_intent,
+        "refund": gateway.retrieve_refund,
+        "charge": gateway.retrieve_charge,
+        "account": gateway.retrieve_account,
+        "transfer": gateway.retrieve_transfer,
+        "dispute": gateway.retrieve_dispute,
+    }
+    if event.object_type == "payout" and event.account is not None:
+        # A connected account's payout is read as that account (Stripe-Account); its id alone finds nothing.
+        return gateway.retrieve_payout(event.account, event.object_id)
+    reread = reread_by_object_type.get(event.object_type)
+    if reread is None:
+        raise UnreadableObject(f"handlers are registered for {event.type}, whose {event.object_type} object "
+                               f"the gateway port cannot re-read")
+    return reread(event.object_id)
 
 
 def _mark_handled(event_id: str) -> None:

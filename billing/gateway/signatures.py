@@ -44,10 +44,12 @@ def verify_event(payload: bytes, header: str | None, secret: str) -> WebhookEven
     try:
         body = json.loads(payload)
         event_object = body["data"]["object"]
+        account = body.get("account")  # only on events of a connected account (Connect)
         return WebhookEvent(id=_text(body["id"], 255), type=_text(body["type"], 100),
                             object_type=_text(event_object["object"], 60), object_id=_text(event_object["id"], 255),
-                            created=_unix_time(body["created"]))
-    except (ValueError, TypeError, KeyError) as error:
+                            created=_unix_time(body["created"]),
+                            account=None if account is None else _text(account, 255))
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
         raise InvalidSignature(f"the signed body is not an event: {error}") from None
 
 

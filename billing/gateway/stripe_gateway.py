@@ -8,6 +8,10 @@ answered Stripe's stored result. The API version is pinned
 (STRIPE_API_VERSION), so an account's default version never changes what the
 code reads. A declined confirmation is not an error of the port: the intent
 is read back and returned, `requires_payment_method` with its decline code.
+
+Connect: sellers' Express accounts, transfers from the platform's charges
+(keys `tr:{order}:{seller}`, `rev:{refund}:{seller}`), and payouts, which are
+requests made as the connected account (the Stripe-Account header).
 """
 from __future__ import annotations
 
@@ -17,7 +21,9 @@ from typing import Any, Iterator, Mapping
 import stripe
 
 from billing.gateway.port import (
-    Charge, GatewayError, IdempotencyKeyReused, PaymentIntent, PaymentIntentStatus, Refund, RefundStatus, WebhookEvent,
+    AccountLink, BalanceTransaction, Charge, ConnectedAccount, Dispute, DisputeStatus, GatewayError,
+    IdempotencyKeyReused, PaymentIntent, PaymentIntentStatus, Payout, PayoutStatus, Refund, RefundStatus, Transfer,
+    TransferReversal, WebhookEvent,
 )
 from billing.gateway.signatures import verify_event
 from billing.money import Money
@@ -28,6 +34,9 @@ STRIPE_API_VERSION = "2026-10-28.endive"
 MAX_NETWORK_RETRIES = 2
 # Stripe's largest page of a list; more pages are followed.
 REFUNDS_PAGE_SIZE = 100
+BALANCE_TRANSACTIONS_PAGE_SIZE = 100
+# What a seller's Express account asks for: taking card payments and receiving the platform's transfers.
+REQUESTED_CAPABILITIES = {"card_payments": {"requested": True}, "transfers": {"requested": True}}
 
 
 class StripeGateway:
@@ -100,6 +109,83 @@ class StripeGateway:
                       amount=Money(charge.amount_captured, charge.currency.upper()),
                       amount_refunded=charge.amount_refunded)
 
+    # --- Stripe Connect ---
+
+    def create_connected_account(self, *, email: str, country: str, idempotency_key: str,
+                                 metadata: Mapping[str, str]) -> ConnectedAccount:
+        params = {"type": "express", "email": email, "country": country, "capabilities": REQUESTED_CAPABILITIES,
+                  "metadata": dict(metadata)}
+        with _gateway_errors():
+            account = self._client.v1.accounts.create(params=params, options=_keyed(idempotency_key))
+        return _account(account)
+
+    def retrieve_account(self, account_id: str) -> ConnectedAccount:
+        with _gateway_errors():
+            account = self._client.v1.accounts.retrieve(account_id)
+        return _account(account)
+
+    def create_account_link(self, *, account_id: str, refresh_url: str, return_url: str,
+                            idempotency_key: str) -> AccountLink:
+        params = {"account": account_id, "refresh_url": refresh_url, "return_url": return_url,
+                  "type": "account_onboarding"}
+        with _gateway_errors():
+            link = self._client.v1.account_links.create(params=params, options=_keyed(idempotency_key))
+        return AccountLink(url=link.url, expires_at=link.expires_at)
+
+    def create_transfer(self, *, amount: Money, destination: str, source_transaction: str, transfer_group: str,
+                        idempotency_key: str, metadata: Mapping[str, str]) -> Transfer:
+        params = {"amount": amount.amount, "currency": amount.currency.lower(), "destination": destination,
+                  "source_transaction": source_transaction, "transfer_group": transfer_group,
+                  "metadata": dict(metadata)}
+        with _gateway_errors():
+            transfer = self._client.v1.transfers.create(params=params, options=_keyed(idempotency_key))
+        return _transfer(transfer)
+
+    def retrieve_transfer(self, transfer_id: str) -> Transfer:
+        with _gateway_errors():
+            transfer = self._client.v1.transfers.retrieve(transfer_id)
+        return _transfer(transfer)
+
+    def create_transfer_reversal(self, transfer_id: str, *, amount: Money, idempotency_key: str,
+                                 metadata: Mapping[str, str]) -> TransferReversal:
+        params = {"amount": amount.amount, "metadata": dict(metadata)}
+        with _gateway_errors():
+            reversal = self._client.v1.transfers.reversals.create(transfer_id, params=params,
+                                                                  options=_keyed(idempotency_key))
+        return TransferReversal(id=reversal.id, transfer_id=_id_of(reversal.transfer),
+                                amount=Money(reversal.amount, reversal.currency.upper()), metadata=_metadata(reversal))
+
+    def create_payout(self, *, account_id: str, amount: Money, idempotency_key: str,
+                      metadata: Mapping[str, str]) -> Payout:
+        params = {"amount": amount.amount, "currency": amount.currency.lower(), "metadata": dict(metadata)}
+        with _gateway_errors():
+            payout = self._client.v1.payouts.create(
+                params=params, options={**_keyed(idempotency_key), **_as_account(account_id)})
+        return _payout(payout, account_id)
+
+    def retrieve_payout(self, account_id: str, payout_id: str) -> Payout:
+        with _gateway_errors():
+            payout = self._client.v1.payouts.retrieve(payout_id, options=_as_account(account_id))
+        return _payout(payout, account_id)
+
+    def retrieve_dispute(self, dispute_id: str) -> Dispute:
+        with _gateway_errors():
+            dispute = self._client.v1.disputes.retrieve(dispute_id)
+        return Dispute(id=dispute.id, charge_id=_id_of(dispute.charge), payment_intent_id=_id_of(dispute.payment_intent),
+                       amount=Money(dispute.amount, dispute.currency.upper()), status=DisputeStatus(dispute.status),
+                       reason=dispute.reason)
+
+    def list_balance_transactions(self, *, created_gte: int, created_lt: int) -> Iterator[BalanceTransaction]:
+        params = {"created": {"gte": created_gte, "lt": created_lt}, "limit": BALANCE_TRANSACTIONS_PAGE_SIZE}
+        with _gateway_errors():
+            pages = self._client.v1.balance_transactions.list(params=params).auto_paging_iter()
+        while True:
+            with _gateway_errors():  # each next page is a request of its own
+                transaction = next(pages, None)
+            if transaction is None:
+                return
+            yield _balance_transaction(transaction)
+
     def construct_event(self, payload: bytes, signature_header: str) -> WebhookEvent:
         return verify_event(payload, signature_header, self._webhook_secret)
 
@@ -123,6 +209,11 @@ def _gateway_errors() -> Iterator[None]:
 
 def _keyed(idempotency_key: str) -> dict[str, Any]:
     return {"idempotency_key": idempotency_key}
+
+
+def _as_account(account_id: str) -> dict[str, Any]:
+    """A request made as the connected account (Stripe-Account), as payouts from its balance are."""
+    return {"stripe_account": account_id}
 
 
 def _intent(intent: stripe.PaymentIntent) -> PaymentIntent:
@@ -156,7 +247,35 @@ def _refund(refund: stripe.Refund) -> Refund:
                   metadata=_metadata(refund), failure_reason=getattr(refund, "failure_reason", None))
 
 
-def _metadata(stripe_object: stripe.PaymentIntent | stripe.Refund) -> dict[str, str]:
+def _account(account: stripe.Account) -> ConnectedAccount:
+    requirements = account.requirements
+    return ConnectedAccount(id=account.id, charges_enabled=bool(account.charges_enabled),
+                            payouts_enabled=bool(account.payouts_enabled),
+                            details_submitted=bool(account.details_submitted),
+                            requirements_due=tuple(requirements.currently_due or ()) if requirements else (),
+                            metadata=_metadata(account))
+
+
+def _transfer(transfer: stripe.Transfer) -> Transfer:
+    currency = transfer.currency.upper()
+    return Transfer(id=transfer.id, amount=Money(transfer.amount, currency), destination=_id_of(transfer.destination),
+                    source_transaction=_id_of(transfer.source_transaction), transfer_group=transfer.transfer_group,
+                    amount_reversed=Money(transfer.amount_reversed, currency), metadata=_metadata(transfer))
+
+
+def _payout(payout: stripe.Payout, account_id: str) -> Payout:
+    return Payout(id=payout.id, account_id=account_id, amount=Money(payout.amount, payout.currency.upper()),
+                  status=PayoutStatus(payout.status), failure_code=payout.failure_code, metadata=_metadata(payout))
+
+
+def _balance_transaction(transaction: stripe.BalanceTransaction) -> BalanceTransaction:
+    currency = transaction.currency.upper()
+    return BalanceTransaction(id=transaction.id, type=transaction.type, amount=Money(transaction.amount, currency),
+                              fee=Money(transaction.fee, currency), net=Money(transaction.net, currency),
+                              source=_id_of(transaction.source), created=transaction.created)
+
+
+def _metadata(stripe_object: stripe.StripeObject) -> dict[str, str]:
     return stripe_object.metadata.to_dict() if stripe_object.metadata else {}
 
 

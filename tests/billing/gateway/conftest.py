@@ -8,6 +8,7 @@ HTTP requests it sends, which a recording HTTP client keeps.
 """
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import time
@@ -49,6 +50,29 @@ class RecordingHTTPClient(stripe.RequestsClient):
         self.sent.append(SentRequest(method=method.upper(), path=parts.path, headers=dict(headers or {}),
                                      form=dict(parse_qsl(body or parts.query))))
         return super().request(method, url, headers, post_data)
+
+
+class AnsweringHTTPClient(RecordingHTTPClient):
+    """Passes requests to stripe-mock, except that requests to paths ending with `path_suffix` get `error`.
+
+    For what stripe-mock never answers: Stripe's refusals (a declined card, a reused key, a short balance).
+    """
+
+    def __init__(self, path_suffix: str, status: int, error: dict):
+        super().__init__()
+        self.path_suffix, self.status, self.error = path_suffix, status, error
+
+    def request(self, method, url, headers, post_data=None):
+        if urlsplit(url).path.endswith(self.path_suffix):
+            self.sent.append(SentRequest(method=method.upper(), path=urlsplit(url).path, headers=dict(headers),
+                                         form={}))
+            return json.dumps({"error": self.error}).encode(), self.status, {}
+        return super().request(method, url, headers, post_data)
+
+
+def stripe_gateway_on(http_client: RecordingHTTPClient, stripe_mock_url: str) -> StripeGateway:
+    return StripeGateway(secret_key="sk_test_contract", webhook_secret=WEBHOOK_SECRET, api_base=stripe_mock_url,
+                         http_client=http_client)
 
 
 @dataclass

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import time
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -17,9 +16,9 @@ from billing.gateway.port import (
     WEBHOOK_TOLERANCE_SECONDS,
 )
 from billing.gateway.signatures import signature_header
-from billing.gateway.stripe_gateway import STRIPE_API_VERSION, StripeGateway
+from billing.gateway.stripe_gateway import STRIPE_API_VERSION
 from billing.money import Money
-from tests.billing.gateway.conftest import WEBHOOK_SECRET, RecordingHTTPClient, SentRequest
+from tests.billing.gateway.conftest import WEBHOOK_SECRET, AnsweringHTTPClient, stripe_gateway_on
 
 ORDER_TOTAL = Money(1999, "EUR")
 
@@ -190,31 +189,11 @@ def test_an_event_that_does_not_verify_is_refused(adapter, case):
 
 # What stripe-mock never answers: a declined card and a reused key, as Stripe sends them.
 
-class AnsweringHTTPClient(RecordingHTTPClient):
-    """Passes requests to stripe-mock, except that requests to paths ending with `path_suffix` get `answer`."""
-
-    def __init__(self, path_suffix: str, status: int, error: dict):
-        super().__init__()
-        self.path_suffix, self.status, self.error = path_suffix, status, error
-
-    def request(self, method, url, headers, post_data=None):
-        if urlsplit(url).path.endswith(self.path_suffix):
-            self.sent.append(SentRequest(method=method.upper(), path=urlsplit(url).path, headers=dict(headers),
-                                         form={}))
-            return json.dumps({"error": self.error}).encode(), self.status, {}
-        return super().request(method, url, headers, post_data)
-
-
-def _stripe_gateway(http_client, stripe_mock_url) -> StripeGateway:
-    return StripeGateway(secret_key="sk_test_contract", webhook_secret=WEBHOOK_SECRET, api_base=stripe_mock_url,
-                         http_client=http_client)
-
-
 def test_a_card_stripe_declines_answers_the_intent_read_back_not_an_error(stripe_mock_url):
     declining = AnsweringHTTPClient("/confirm", 402, {
         "type": "card_error", "code": "card_declined", "decline_code": "insufficient_funds",
         "message": "Your card has insufficient funds."})
-    gateway = _stripe_gateway(declining, stripe_mock_url)
+    gateway = stripe_gateway_on(declining, stripe_mock_url)
 
     intent = gateway.confirm_payment_intent("pi_123", payment_method="pm_card_chargeDeclinedInsufficientFunds",
                                             idempotency_key="confirm:order-7:1")
@@ -228,7 +207,7 @@ def test_a_key_stripe_saw_with_other_parameters_is_idempotency_key_reused(stripe
     refusing = AnsweringHTTPClient("/v1/payment_intents", 400, {
         "type": "idempotency_error",
         "message": "Keys for idempotent requests can only be used with the same parameters they were first used with."})
-    gateway = _stripe_gateway(refusing, stripe_mock_url)
+    gateway = stripe_gateway_on(refusing, stripe_mock_url)
 
     with pytest.raises(IdempotencyKeyReused):
         gateway.create_payment_intent(amount=ORDER_TOTAL, transfer_group="order-7", idempotency_key="pi:order-7",
@@ -239,7 +218,7 @@ def test_another_refusal_of_stripe_is_a_gateway_error_with_stripes_code(stripe_m
     refusing = AnsweringHTTPClient("/cancel", 400, {
         "type": "invalid_request_error", "code": "payment_intent_unexpected_state",
         "message": "You cannot cancel this PaymentIntent because it has a status of succeeded."})
-    gateway = _stripe_gateway(refusing, stripe_mock_url)
+    gateway = stripe_gateway_on(refusing, stripe_mock_url)
 
     with pytest.raises(GatewayError) as error:
         gateway.cancel_payment_intent("pi_123", idempotency_key="cancel:order-7")
