@@ -36,7 +36,6 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from billing.money import Money, allocate, format_amount
-from marketplace.accounts.models import Membership
 from marketplace.catalog.models import StockReason
 from marketplace.catalog.stock import StockChange, record_movements
 from marketplace.checkout.models import MarketplaceOrder, OrderSellerPart
@@ -47,9 +46,8 @@ from marketplace.orders.lifecycle import Action, lock_seller_order
 from marketplace.orders.models import (FulfilmentSettings, Return, ReturnLine, ReturnStatus, SellerOrder,
                                        SellerOrderEvent, SellerOrderLine, SellerOrderStatus, Shipment, ShipmentLine,
                                        TrackingStatus)
-from marketplace.orders.routing import NOTIFIED_ROLES
 from marketplace.refunds.services import RefundExceedsRemaining, record_refund
-from marketplace.sellers.notices import record_notification
+from marketplace.sellers.notices import notify_order_handlers, record_notification
 from tenants.db import utcnow
 from tenants.locks import lock_first, lock_row
 from tenants.models import TenantRef
@@ -408,7 +406,7 @@ def _report_unrefundable(uow: UnitOfWork, tenant_id: int, return_id: int, market
     the return stays `received`, and the seller's owners and managers are told to settle it themselves."""
     log.warning("a received return could not be refunded: less is left to refund",
                 extra={"tenant_id": tenant_id, "return_id": return_id, "marketplace_order_id": marketplace_order_id})
-    _notify_members(uow, tenant_id, marketplace_order_id, return_id, "return_refund_failed",
+    _notify_members(uow, tenant_id, return_id, "return_refund_failed",
                     f"Return {return_id} of order {marketplace_order_id} was not refunded",
                     f"Less is left to refund of order {marketplace_order_id} than return {return_id} asks: "
                     "refund the buyer yourself if they are still owed money.")
@@ -431,7 +429,7 @@ def notify_return(tenant_id: int, return_id: int, marketplace_order_id: int, sta
     """Tell the seller's owners and managers of a new return, or its buyer of the seller's decision (once each)."""
     with UnitOfWork() as uow:
         if status == ReturnStatus.REQUESTED.value:
-            _notify_members(uow, tenant_id, marketplace_order_id, return_id, "return_requested",
+            _notify_members(uow, tenant_id, return_id, "return_requested",
                             f"Return requested on order {marketplace_order_id}",
                             f"The buyer asks to return units of order {marketplace_order_id} (return {return_id}): "
                             f"{reason}")
@@ -469,16 +467,10 @@ def _notify_buyer(uow: UnitOfWork, tenant_id: int, marketplace_order_id: int, re
                         body=body.format(reason=reason))
 
 
-def _notify_members(uow: UnitOfWork, tenant_id: int, marketplace_order_id: int, return_id: int, kind: str,
-                    subject: str, body: str) -> None:
-    members = uow.session.scalars(select(Membership.user_id).where(
-        Membership.tenant_id == tenant_id, Membership.role.in_(NOTIFIED_ROLES)).order_by(Membership.user_id))
-    for user_id in members.all():
-        record_notification(uow, user_id=user_id, kind=kind, tenant_id=tenant_id,
-                            dedupe_key=f"{kind}:{tenant_id}:{return_id}:{user_id}", subject=subject, body=body)
+def _notify_members(uow: UnitOfWork, tenant_id: int, return_id: int, kind: str, subject: str, body: str) -> None:
+    notify_order_handlers(uow, tenant_id, kind=kind, dedupe_key=f"{kind}:{tenant_id}:{return_id}",
+                          subject=subject, body=body)
 
-
-# Views
 
 def seller_return_views(session: Session, return_ids: Sequence[int]) -> list[dict[str, Any]]:
     """Returns as their seller sees them (lines named by seller order line ids), in the order of `return_ids`."""

@@ -1,7 +1,7 @@
 """One order across three sellers, from payment to a refunded return, as its buyer, sellers and a carrier live it.
 
-oak accepts and ships in two parcels, the carrier's signed webhook and the
-seller report them delivered, and one returned unit is refunded; elm rejects;
+oak accepts and ships in two parcels, the seller and the carrier's signed
+webhook report them delivered, and one returned unit is refunded; elm rejects;
 ash misses its acceptance SLA and the job cancels it. Each ended part is
 refunded and its stock is back; the buyer's order shows every step.
 """
@@ -59,12 +59,30 @@ def test_an_order_across_three_sellers_from_payment_to_a_refunded_return(app, cl
         assert stock_of(ended.tenant, ended.variant_id) == (5, 0)
         assert [(delta, reason) for _, delta, reason, _ in stock_movements(app, ended.tenant)][-1] == (
             2, "cancellation")
+    # The buyer returns one of oak's units; oak approves, receives it resellable, and the buyer is refunded.
+    asked = client.post(f"/api/v1/orders/{order['id']}/sellers/oak/returns", headers=buyer.headers,
+                        json={"reason": "One too many", "lines": [{"line_id": parts["oak"]["lines"][0]["id"],
+                                                                   "quantity": 1}]})
+    return_url = f"/api/v1/sellers/oak/returns/{asked.get_json()['id']}"
+    approved = client.post(f"{return_url}/approve", headers=owners["oak"].headers)
+    received = client.post(f"{return_url}/receive", headers=owners["oak"].headers,
+                           json={"lines": [{"line_id": oak_line, "resellable": True}]})
+    run_jobs(app)
+
+    assert (asked.status_code, approved.status_code, received.status_code) == (201, 200, 200)
+    [oak_view] = [part for part in client.get(f"/api/v1/orders/{order['id']}", headers=buyer.headers).get_json()
+                  ["sellers"] if part["seller"] == "oak"]
+    [returned] = oak_view["returns"]
+    assert (returned["status"], returned["refund_amount"]) == ("refunded", 1500)
+    assert [(refund["amount"], refund["status"]) for refund in oak_view["refunds"]] == [(1500, "succeeded")]
+    assert stock_of(oak.tenant, oak.variant_id) == (5 - 2 + 1, 0)
+
     notices = {slug: [notice["subject"] for notice in
                       client.get("/api/v1/me/notifications", headers=owner.headers).get_json()
                       if notice["kind"] != "welcome"]
                for slug, owner in owners.items()}
     placed = f"New order {order['id']} awaits your acceptance"
     assert notices == {  # newest first; each seller hears of what others did, not of its own moves
-        "oak": [f"Order {order['id']} is now delivered", placed],
+        "oak": [f"Return requested on order {order['id']}", f"Order {order['id']} is now delivered", placed],
         "elm": [placed],
         "ash": [f"Order {order['id']} was cancelled by the marketplace", placed]}
