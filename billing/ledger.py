@@ -74,6 +74,10 @@ def seller_receivable(tenant_id: int) -> AccountRef:
     return AccountRef(AccountKind.SELLER_RECEIVABLE, tenant_id)
 
 
+def connected_balance(tenant_id: int) -> AccountRef:
+    return AccountRef(AccountKind.CONNECTED_BALANCE, tenant_id)
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One side of a transaction: a positive amount debited or credited to an account."""

@@ -43,6 +43,9 @@ class AccountKind(str, enum.Enum):
     - gateway_balance: the platform's cash at the payment processor;
     - seller_receivable (per seller): what a seller owes the platform (a refund or a
       lost dispute that could not be taken back from a transfer, an unpaid plan fee);
+    - connected_balance (per seller): the seller's money transferred to its
+      connected account at the processor and not paid out to its bank yet (the
+      seller's payable still counts it: a payout settles both);
     - processing_fees: what the processor charged the platform;
     - refunds: money given back to buyers that no seller and no commission bears;
     - dispute_losses: disputes lost that no seller bears.
@@ -56,6 +59,7 @@ class AccountKind(str, enum.Enum):
     GATEWAY_BALANCE = "gateway_balance"
     SELLER_PAYABLE = "seller_payable"
     SELLER_RECEIVABLE = "seller_receivable"
+    CONNECTED_BALANCE = "connected_balance"
     COMMISSION_REVENUE = "commission_revenue"
     PROCESSING_FEES = "processing_fees"
     REFUNDS = "refunds"
@@ -73,7 +77,7 @@ class AccountKind(str, enum.Enum):
 
 
 _CREDIT_NORMAL_KINDS = frozenset({AccountKind.SELLER_PAYABLE, AccountKind.COMMISSION_REVENUE, AccountKind.PLAN_FEES})
-PER_SELLER_KINDS = (AccountKind.SELLER_PAYABLE, AccountKind.SELLER_RECEIVABLE)
+PER_SELLER_KINDS = (AccountKind.SELLER_PAYABLE, AccountKind.SELLER_RECEIVABLE, AccountKind.CONNECTED_BALANCE)
 _PER_SELLER_KIND_VALUES = ", ".join(f"'{kind.value}'" for kind in PER_SELLER_KINDS)
 
 

@@ -64,10 +64,12 @@ def upgrade() -> None:
         sa.Column('tenant_id', sa.BigInteger(), nullable=True),
         sa.Column('currency', sa.String(length=3), nullable=False),
         sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-        sa.CheckConstraint("kind IN ('gateway_balance', 'seller_payable', 'seller_receivable', 'commission_revenue', "
+        sa.CheckConstraint("kind IN ('gateway_balance', 'seller_payable', 'seller_receivable', "
+                           "'connected_balance', 'commission_revenue', "
                            "'processing_fees', 'refunds', 'dispute_losses', 'plan_fees')",
                            name=op.f('ck_ledger_accounts_ledger_account_kind')),
-        sa.CheckConstraint("(tenant_id IS NOT NULL) = (kind IN ('seller_payable', 'seller_receivable'))",
+        sa.CheckConstraint("(tenant_id IS NOT NULL) = (kind IN ('seller_payable', 'seller_receivable', "
+                           "'connected_balance'))",
                            name=op.f('ck_ledger_accounts_seller_matches_kind')),
         sa.ForeignKeyConstraint(['tenant_id'], ['platform.tenants.id'],
                                 name=op.f('fk_ledger_accounts_tenant_id_tenants')),
