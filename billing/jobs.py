@@ -9,8 +9,9 @@ import logging
 
 from flask import current_app
 
-from billing import webhooks
+from billing import transfers, webhooks
 from billing.gateway.registry import current_gateway
+from billing.money import Money
 
 log = logging.getLogger(__name__)
 
@@ -44,3 +45,16 @@ def deliver_test_gateway_event(event_id: str) -> None:
         raise WebhookDeliveryFailed(f"the webhook endpoint answered {response.status_code} to event {event_id}")
     current_gateway().mark_delivered(event_id)
     log.info("test gateway event delivered", extra={"event_id": event_id})
+
+
+def recover_seller_share(order_id: int, tenant_id: int, amount: int, key: str, currency: str | None = None) -> None:
+    """Take back from the seller's transfer for the order, up to `amount` (minor units), what it no longer earns.
+
+    Sent after posting a refund or a lost dispute the seller bears; `key`
+    names it (`refund:{id}`, `dispute:{id}`); `currency` defaults to the
+    transfer's. See billing.transfers.recover_seller_share.
+    """
+    currency = currency or transfers.transfer_currency(order_id, tenant_id)
+    if currency is None:
+        return  # never transferred: the transfer, when it comes, is already smaller
+    transfers.recover_seller_share(current_gateway(), order_id, tenant_id, Money(amount, currency), key)

@@ -103,6 +103,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     from marketplace.orders.handling_api import blp as order_handling_blp
     from marketplace.orders.returns_api import blp as returns_blp
     from marketplace.payments.api import blp as payments_blp, test_gateway_blp
+    from marketplace.payouts.api import blp as payouts_blp, test_gateway_blp as test_gateway_onboarding_blp
     from marketplace.reviews.api import blp as reviews_blp
     from marketplace.search.api import blp as search_blp
     from marketplace.sellers.api import blp as sellers_blp
@@ -127,11 +128,13 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     api.register_blueprint(payments_blp, url_prefix="/api/v1")
     if app.config["PAYMENT_GATEWAY"] == "test":
         api.register_blueprint(test_gateway_blp, url_prefix="/api/v1")
+        api.register_blueprint(test_gateway_onboarding_blp, url_prefix="/api/v1")
     api.register_blueprint(cart_blp, url_prefix="/api/v1")
     api.register_blueprint(seller_orders_blp, url_prefix="/api/v1")
     api.register_blueprint(fulfilment_blp, url_prefix="/api/v1")
     api.register_blueprint(order_handling_blp, url_prefix="/api/v1")
     api.register_blueprint(returns_blp, url_prefix="/api/v1")
+    api.register_blueprint(payouts_blp, url_prefix="/api/v1")
 
 
 def _register_commands(app: Flask) -> None:

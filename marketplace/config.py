@@ -231,6 +231,12 @@ SETTINGS: tuple[Setting, ...] = (
             "seconds between two runs of the job that cancels seller orders not accepted in time"),
     Setting("ORDER_SLA_BATCH_SIZE", "500", _parse_positive_int,
             "most overdue orders of one seller the SLA job cancels in one run (the next run goes on)"),
+    Setting("PUBLIC_URL", "http://localhost:5000", _parse_url("http", "https"),
+            "the marketplace's public address; the seller portal's pages (e.g. /portal/payouts) are under it"),
+    Setting("TRANSFER_HOLD_DAYS", "7", _parse_int,
+            "days after a seller's part is delivered before its share is transferred to the seller"),
+    Setting("TRANSFER_SWEEP_SECONDS", "3600", _parse_positive_int,
+            "seconds between two runs of the job that transfers sellers' due shares"),
 )
 
 

@@ -18,6 +18,7 @@ from marketplace.cart.jobs import purge_stale_guest_carts
 from marketplace.core.extensions import redis_client
 from marketplace.orders.jobs import complete_past_return_window
 from marketplace.orders.jobs import cancel_overdue_orders
+from marketplace.payouts.jobs import send_due_transfers
 from marketplace.sellers.jobs import recheck_pending_domains
 from workers.relay import purge_dispatched_messages, sweep_outbox
 
@@ -64,6 +65,9 @@ def periodic_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
         # The acceptance SLA: one indexed read per seller, then a cancellation (refund, stock back) per overdue order.
         {"func": cancel_overdue_orders, "queue_name": "orders", "interval": config["ORDER_SLA_SWEEP_SECONDS"],
          "ttl": config["ORDER_SLA_SWEEP_SECONDS"], "job_timeout": config["ORDER_SLA_SWEEP_SECONDS"]},
+        # Sellers' shares due (delivered, held, settled, undisputed, payouts enabled), each transferred once.
+        {"func": send_due_transfers, "queue_name": "settlement", "interval": config["TRANSFER_SWEEP_SECONDS"],
+         "ttl": config["TRANSFER_SWEEP_SECONDS"], "job_timeout": config["TRANSFER_SWEEP_SECONDS"]},
     ]
 
 

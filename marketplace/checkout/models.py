@@ -127,6 +127,8 @@ class OrderSellerPart(SharedBase):
     # The seller order event `status` shows (marketplace.orders.lifecycle): an older one never replaces it.
     status_event_id: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     routed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the buyer first saw it delivered (or completed): the transfer hold period counts from here.
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         UniqueConstraint("order_id", "tenant_id", name="marketplace_order_sellers_seller_key"),

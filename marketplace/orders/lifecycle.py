@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from marketplace.checkout.models import MarketplaceOrder, OrderSellerPart
@@ -123,7 +123,7 @@ def mirror_status(tenant_id: int, marketplace_order_id: int, status: str, event_
             update(OrderSellerPart)
             .where(OrderSellerPart.order_id == marketplace_order_id, OrderSellerPart.tenant_id == tenant_id,
                    OrderSellerPart.status_event_id < event_id)
-            .values(status=status, status_event_id=event_id)
+            .values(status=status, status_event_id=event_id, delivered_at=_delivered_at(status))
             .returning(OrderSellerPart.seller_name)).first()
         buyer_user_id = uow.session.scalar(select(MarketplaceOrder.buyer_user_id)
                                            .where(MarketplaceOrder.id == marketplace_order_id))
@@ -141,3 +141,11 @@ def mirror_status(tenant_id: int, marketplace_order_id: int, status: str, event_
                                   body=f"Order {marketplace_order_id} is now {status.replace('_', ' ')}.")
         uow.commit()
     return part is not None
+
+
+def _delivered_at(status: str):
+    """The part's delivery time after moving to `status`: set once, when first delivered (or completed, if the
+    delivered event was overtaken), so that the transfer hold period counts from the buyer getting the goods."""
+    if status in (Status.DELIVERED.value, Status.COMPLETED.value):
+        return func.coalesce(OrderSellerPart.delivered_at, func.now())
+    return OrderSellerPart.delivered_at
