@@ -28,11 +28,17 @@ def account_key(tenant_id: int) -> str:
     return f"acct:{tenant_id}"
 
 
-def open_payout_account(gateway: PaymentGateway, tenant_id: int, *, email: str, country: str, refresh_url: str,
-                        return_url: str) -> tuple[PayoutAccount, AccountLink]:
-    """The seller's payout account (created on first call) and a new onboarding link for it."""
+class CountryRequired(ValueError):
+    """A connected account is opened in a country: none was given, and the seller has none on record."""
+
+
+def open_payout_account(gateway: PaymentGateway, tenant_id: int, *, email: str, country: str | None,
+                        refresh_url: str, return_url: str) -> tuple[PayoutAccount, AccountLink]:
+    """The seller's payout account (created on first call, in `country`) and a new onboarding link for it."""
     account = get_payout_account(tenant_id)
     if account is None:
+        if country is None:
+            raise CountryRequired("Give the country of the seller's business: it has none on record.")
         created = gateway.create_connected_account(email=email, country=country, idempotency_key=account_key(tenant_id),
                                                    metadata={"tenant_id": str(tenant_id)})
         account = _record_account(tenant_id, created)

@@ -52,8 +52,9 @@ class SellerPayoutAccount(MethodView):
     @member_required(MemberRole.OWNER)
     @blp.arguments(PayoutAccountInputSchema, example={"country": "DE"})
     @blp.response(200, PayoutAccountLinkSchema)
-    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY", description="`validation_error`: the country is not "
-                                                                         "one the processor supports, or unknown.")
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY", description="`validation_error`: no country given "
+                                                                         "for a new account and none on record, "
+                                                                         "or one the processor does not support.")
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE", description="`payment_gateway_unavailable`: the "
                                                                         "processor did not answer.")
     def post(self, body, slug):
@@ -70,6 +71,8 @@ class SellerPayoutAccount(MethodView):
             account, link = payout_accounts.open_payout_account(
                 current_gateway(), tenant.id, email=current_principal().email,
                 country=body.get("country") or _country_of(tenant.id), refresh_url=portal_url, return_url=portal_url)
+        except payout_accounts.CountryRequired as error:
+            raise ValidationFailed(str(error), errors={"country": [str(error)]}) from error
         except GatewayError as error:
             if error.code == "country_unsupported":
                 raise ValidationFailed(error.message, errors={"country": [error.message]}) from error
@@ -78,13 +81,9 @@ class SellerPayoutAccount(MethodView):
                 "expires_at": datetime.fromtimestamp(link.expires_at, timezone.utc)}
 
 
-def _country_of(tenant_id: int) -> str:
+def _country_of(tenant_id: int) -> str | None:
     with UnitOfWork() as uow:
-        country = uow.session.scalar(select(Tenant.country).where(Tenant.id == tenant_id))
-    if country is None:
-        message = "The seller has no country on record: give the country of its business."
-        raise ValidationFailed(message, errors={"country": [message]})
-    return country
+        return uow.session.scalar(select(Tenant.country).where(Tenant.id == tenant_id))
 
 
 test_gateway_blp = Blueprint("test_gateway_onboarding", __name__,

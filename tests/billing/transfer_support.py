@@ -1,0 +1,168 @@
+"""Helpers of the transfer, payout account and dispute tests: a delivered, settled order and what the gateway did.
+
+`settle` posts an order's settlement itself (postings.settlement, gross per
+seller less the commission frozen on its lines, no processing fee): the real
+settlement job is built beside this work, and the lead switches to it at merge.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlparse
+
+from sqlalchemy import func, select, update
+
+from billing import ledger, postings
+from billing.gateway.models import TestGatewayTransfer
+from billing.gateway.registry import current_gateway
+from billing.ledger_models import AccountKind, LedgerAccount, LedgerPosting, TransactionKind
+from billing.money import Money
+from billing.transfer_models import SellerTransfer
+from marketplace.checkout.models import MarketplaceOrderLine, OrderSellerPart, Payment
+from marketplace.payouts.transfers import send_due_transfers
+from tenants.db import utcnow
+from tenants.models import TenantRef
+from tenants.uow import UnitOfWork
+from tests.conftest import SignedIn
+from tests.orders.conftest import accept, seller_lines
+from tests.workers.support import run_jobs
+
+HOLD_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Sale:
+    """A paid order and one of its sellers' parts."""
+
+    order_id: int
+    tenant: TenantRef
+    seller_order_id: int
+    owner: SignedIn
+
+
+def connect(app, client, tenant: TenantRef, owner: SignedIn, onboard: bool = True) -> dict:
+    """The owner opens the seller's payout account; with `onboard`, finishes the onboarding and the event lands."""
+    opened = client.post(f"/api/v1/sellers/{tenant.slug}/payout-account", headers=owner.headers,
+                         json={"country": "PT"})
+    assert opened.status_code == 200, opened.get_json()
+    if onboard:
+        onboarding_path = urlparse(opened.get_json()["onboarding_url"]).path
+        assert client.post(onboarding_path).status_code == 200
+        run_jobs(app)
+    return opened.get_json()
+
+
+def settle(app, order_id: int) -> None:
+    """Post the order's settlement as the settlement job will (idempotent by `settle:{order}`)."""
+    with app.app_context(), UnitOfWork() as uow:
+        currency, charged = uow.session.execute(select(Payment.currency, Payment.amount)
+                                                .where(Payment.order_id == order_id)).one()
+        commission_by_seller = dict(uow.session.execute(
+            select(MarketplaceOrderLine.tenant_id, func.sum(MarketplaceOrderLine.commission_amount))
+            .where(MarketplaceOrderLine.order_id == order_id).group_by(MarketplaceOrderLine.tenant_id)).all())
+        splits = [postings.SellerSplit(tenant_id, Money(total, currency),
+                                       Money(int(commission_by_seller.get(tenant_id, 0)), currency),
+                                       Money.zero(currency))
+                  for tenant_id, total in uow.session.execute(
+                      select(OrderSellerPart.tenant_id, OrderSellerPart.total_amount)
+                      .where(OrderSellerPart.order_id == order_id))]
+        ledger.post(uow, TransactionKind.SETTLEMENT, f"settle:{order_id}",
+                    postings.settlement(Money(charged, currency), Money.zero(currency), splits), order_id=order_id)
+        uow.commit()
+
+
+def seller_net(app, order_id: int, tenant: TenantRef) -> int:
+    """What the settlement owes the seller for the order (its part's total less its commission)."""
+    with app.app_context(), UnitOfWork() as uow:
+        total = uow.session.scalar(select(OrderSellerPart.total_amount).where(
+            OrderSellerPart.order_id == order_id, OrderSellerPart.tenant_id == tenant.id))
+        commission = uow.session.scalar(select(func.coalesce(func.sum(MarketplaceOrderLine.commission_amount), 0))
+                                        .where(MarketplaceOrderLine.order_id == order_id,
+                                               MarketplaceOrderLine.tenant_id == tenant.id))
+    return total - int(commission)
+
+
+def deliver(app, client, sale: Sale) -> None:
+    """The seller accepts, ships everything, and the carrier delivers; the buyer's view shows it delivered."""
+    slug = sale.tenant.slug
+    accept(app, sale.tenant, sale.seller_order_id)
+    lines = [{"line_id": line_id, "quantity": quantity}
+             for line_id, quantity in seller_lines(app, sale.tenant, sale.seller_order_id)]
+    shipment = client.post(f"/api/v1/sellers/{slug}/orders/{sale.seller_order_id}/shipments",
+                           headers=sale.owner.headers,
+                           json={"carrier": "DHL", "tracking_number": f"{slug}-{sale.order_id}", "lines": lines})
+    assert shipment.status_code == 201, shipment.get_json()
+    delivered = client.post(f"/api/v1/sellers/{slug}/shipments/{shipment.get_json()['id']}/tracking-events",
+                            headers=sale.owner.headers, json={"status": "delivered"})
+    assert delivered.status_code // 100 == 2, delivered.get_json()
+    run_jobs(app)
+
+
+def age_delivery(app, sale: Sale, days: int) -> None:
+    with app.app_context(), UnitOfWork() as uow:
+        uow.session.execute(update(OrderSellerPart)
+                            .where(OrderSellerPart.order_id == sale.order_id,
+                                   OrderSellerPart.tenant_id == sale.tenant.id)
+                            .values(delivered_at=utcnow() - timedelta(days=days)))
+        uow.commit()
+
+
+def run_transfers(app) -> int:
+    with app.app_context():
+        sent = send_due_transfers(HOLD_DAYS)
+    run_jobs(app)
+    return sent
+
+
+def gateway_transfers(app) -> list[tuple[str, int, int]]:
+    """(transfer group, amount, amount reversed) of every transfer the gateway made, oldest first."""
+    with app.app_context(), UnitOfWork() as uow:
+        return [tuple(row) for row in uow.session.execute(
+            select(TestGatewayTransfer.transfer_group, TestGatewayTransfer.amount, TestGatewayTransfer.amount_reversed)
+            .order_by(TestGatewayTransfer.created_at, TestGatewayTransfer.id))]
+
+
+def transfer_row(app, sale: Sale) -> SellerTransfer | None:
+    with app.app_context(), UnitOfWork() as uow:
+        row = uow.session.scalar(select(SellerTransfer).where(SellerTransfer.order_id == sale.order_id,
+                                                              SellerTransfer.tenant_id == sale.tenant.id))
+        uow.session.expunge_all()
+    return row
+
+
+def seller_balance(app, kind: AccountKind, tenant: TenantRef, currency: str = "USD") -> int:
+    with app.app_context(), UnitOfWork() as uow:
+        return ledger.balance(uow.session, ledger.AccountRef(kind, tenant.id), currency).amount
+
+
+def ledger_balances(app) -> bool:
+    """Whether every account's postings sum to zero across the whole ledger, per currency."""
+    with app.app_context(), UnitOfWork() as uow:
+        totals = uow.session.execute(select(LedgerAccount.currency, func.sum(LedgerPosting.amount))
+                                     .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+                                     .group_by(LedgerAccount.currency)).all()
+    return all(total == 0 for _, total in totals)
+
+
+def refund_seller_share(app, sale: Sale, amount: int, refund_key: str) -> None:
+    """What the refund job does for a refund the seller bears: the gateway refund, its posting, then recovery."""
+    with app.app_context():
+        with UnitOfWork() as uow:
+            intent_id, currency = uow.session.execute(select(Payment.gateway_payment_id, Payment.currency)
+                                                      .where(Payment.order_id == sale.order_id)).one()
+        current_gateway().create_refund(payment_intent_id=intent_id, amount=Money(amount, currency),
+                                        idempotency_key=f"re:{refund_key}", metadata={})
+        with UnitOfWork() as uow:
+            ledger.post(uow, TransactionKind.REFUND, f"refund:{refund_key}",
+                        postings.refund(sale.tenant.id, Money(amount, currency), Money.zero(currency)),
+                        order_id=sale.order_id, tenant_id=sale.tenant.id)
+            uow.add_message("billing.jobs.recover_seller_share",
+                            {"order_id": sale.order_id, "tenant_id": sale.tenant.id, "amount": amount,
+                             "key": f"refund:{refund_key}"}, queue="settlement")
+            uow.commit()
+    run_jobs(app)
+
+
+def payment_intent_of(app, order_id: int) -> str:
+    with app.app_context(), UnitOfWork() as uow:
+        return uow.session.scalar(select(Payment.gateway_payment_id).where(Payment.order_id == order_id))
