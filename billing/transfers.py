@@ -235,18 +235,18 @@ def _fix_recovery(session: Session, transfer: SellerTransfer, amount: Money,
                   key: str) -> TransferRecovery | None:
     """Under the transfer's lock: how much to take back, and how much of it from the transfer."""
     currency = transfer.currency
-    pending = Money(session.scalar(
+    pending = Money(int(session.scalar(
         select(func.coalesce(func.sum(TransferRecovery.amount), 0))
         .where(TransferRecovery.order_id == transfer.order_id, TransferRecovery.tenant_id == transfer.tenant_id,
-               TransferRecovery.status == RecoveryStatus.PENDING)), currency)
+               TransferRecovery.status == RecoveryStatus.PENDING))), currency)
     shortfall = -owed_for_order(session, transfer.order_id, transfer.tenant_id, currency) - pending
     to_recover = min(amount, shortfall)
     if to_recover.amount <= 0:
         return None
-    asked_back = Money(session.scalar(
+    asked_back = Money(int(session.scalar(
         select(func.coalesce(func.sum(TransferRecovery.reverse_amount), 0))
         .where(TransferRecovery.order_id == transfer.order_id, TransferRecovery.tenant_id == transfer.tenant_id,
-               TransferRecovery.status != RecoveryStatus.RECEIVABLE)), currency)
+               TransferRecovery.status != RecoveryStatus.RECEIVABLE))), currency)
     reversible = max(Money(transfer.amount, currency) - asked_back, Money.zero(currency))
     recovery = TransferRecovery(key=key, order_id=transfer.order_id, tenant_id=transfer.tenant_id, currency=currency,
                                 amount=to_recover.amount, reverse_amount=min(to_recover, reversible).amount,

@@ -20,11 +20,13 @@ from sqlalchemy.dialects.postgresql import insert
 from billing import ledger, postings
 from billing.gateway.port import Dispute, DisputeStatus, WebhookEvent
 from billing.ledger_models import TransactionKind
-from billing.money import allocate
+from billing.money import Money, allocate
 from billing.transfer_models import OrderDispute
 from billing.webhooks import handles
 from marketplace.checkout.models import OrderSellerPart, Payment
 from tenants.db import utcnow
+from tenants.models import TenantRef
+from tenants.registry import get_tenant_by_id
 from tenants.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -72,21 +74,29 @@ def record_dispute(dispute: Dispute) -> int | None:
 
 
 def charge_lost_dispute(order_id: int, dispute: Dispute) -> None:
-    """Each seller of the order bears its share (by gross) of a lost dispute, taken back from its transfer."""
+    """Each seller of the order bears its share (by gross) of a lost dispute, taken back from its transfer.
+
+    One transaction per seller, on its behalf, so that its recovery message
+    carries that seller; each is posted once by its id, so a rerun adds nothing.
+    """
     with UnitOfWork() as uow:
         parts = uow.session.execute(select(OrderSellerPart.tenant_id, OrderSellerPart.total_amount)
                                     .where(OrderSellerPart.order_id == order_id)
                                     .order_by(OrderSellerPart.tenant_id)).all()
-        shares = allocate(dispute.amount, [total for _, total in parts])
-        for (tenant_id, _), share in zip(parts, shares):
-            if share.amount == 0:
-                continue
-            ledger.post(uow, TransactionKind.DISPUTE, f"dispute:{dispute.id}:lost:{tenant_id}",
-                        postings.dispute_lost(tenant_id, share), description=f"Dispute {dispute.id} lost",
-                        order_id=order_id, tenant_id=tenant_id)
-            uow.add_message(RECOVER_JOB, {"order_id": order_id, "tenant_id": tenant_id, "amount": share.amount,
-                                          "key": f"dispute:{dispute.id}", "currency": share.currency},
-                            queue=RECOVER_QUEUE)
+    shares = allocate(dispute.amount, [total for _, total in parts])
+    for (tenant_id, _), share in zip(parts, shares):
+        if share.amount > 0:
+            _charge_seller(order_id, get_tenant_by_id(tenant_id), dispute, share)
+
+
+def _charge_seller(order_id: int, tenant: TenantRef, dispute: Dispute, share: Money) -> None:
+    with UnitOfWork(on_behalf_of=tenant) as uow:
+        ledger.post(uow, TransactionKind.DISPUTE, f"dispute:{dispute.id}:lost:{tenant.id}",
+                    postings.dispute_lost(tenant.id, share), description=f"Dispute {dispute.id} lost",
+                    order_id=order_id, tenant_id=tenant.id)
+        uow.add_message(RECOVER_JOB, {"order_id": order_id, "tenant_id": tenant.id, "amount": share.amount,
+                                      "key": f"dispute:{dispute.id}", "currency": share.currency},
+                        queue=RECOVER_QUEUE)
         uow.commit()
 
 

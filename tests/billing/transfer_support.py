@@ -152,7 +152,7 @@ def refund_seller_share(app, sale: Sale, amount: int, refund_key: str) -> None:
                                                       .where(Payment.order_id == sale.order_id)).one()
         current_gateway().create_refund(payment_intent_id=intent_id, amount=Money(amount, currency),
                                         idempotency_key=f"re:{refund_key}", metadata={})
-        with UnitOfWork() as uow:
+        with UnitOfWork(on_behalf_of=sale.tenant) as uow:
             ledger.post(uow, TransactionKind.REFUND, f"refund:{refund_key}",
                         postings.refund(sale.tenant.id, Money(amount, currency), Money.zero(currency)),
                         order_id=sale.order_id, tenant_id=sale.tenant.id)

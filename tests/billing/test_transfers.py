@@ -1,0 +1,171 @@
+"""Transfers of sellers' shares: after delivery and the hold, once, only to sellers the processor lets be paid;
+refunds shrink them before, reverse them after, and become receivables netted from later orders once paid out."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from billing.gateway.registry import current_gateway
+from billing.ledger_models import AccountKind
+from billing.money import Money
+from billing.payout_account_models import PayoutAccount
+from marketplace.catalog.models import Variant
+from marketplace.payouts.transfers import send_due_transfers
+from tenants.uow import UnitOfWork
+from tests.billing.transfer_support import (
+    HOLD_DAYS, Sale, age_delivery, connect, deliver, gateway_transfers, ledger_balances, refund_seller_share,
+    run_transfers, seller_balance, seller_net, settle, transfer_row,
+)
+from tests.checkout.conftest import Offer
+from tests.concurrency import run_together
+from tests.workers.support import run_jobs
+
+
+def delivered_and_held(app, client, sale, connected: bool = True, onboard: bool = True):
+    if connected:
+        connect(app, client, sale.tenant, sale.owner, onboard=onboard)
+    settle(app, sale.order_id)
+    deliver(app, client, sale)
+    age_delivery(app, sale, HOLD_DAYS + 1)
+
+
+def test_a_share_is_transferred_once_after_delivery_and_the_hold_never_before(app, client, sale):
+    [oak] = sale("oak", price_amount=1000)
+    connect(app, client, oak.tenant, oak.owner)
+    settle(app, oak.order_id)
+    deliver(app, client, oak)
+
+    assert run_transfers(app) == 0  # delivered today: still held
+    age_delivery(app, oak, HOLD_DAYS - 1)
+    assert run_transfers(app) == 0
+    age_delivery(app, oak, HOLD_DAYS + 1)
+    assert run_transfers(app) == 1
+    assert run_transfers(app) == 0
+
+    net = seller_net(app, oak.order_id, oak.tenant)
+    assert gateway_transfers(app) == [(f"order_{oak.order_id}", net, 0)]
+    assert seller_balance(app, AccountKind.CONNECTED_BALANCE, oak.tenant) == net
+    assert transfer_row(app, oak).status.value == "transferred"
+    assert ledger_balances(app)
+
+
+def test_an_undelivered_or_unsettled_share_is_never_transferred(app, client, sale):
+    [oak] = sale("oak")
+    connect(app, client, oak.tenant, oak.owner)
+    deliver(app, client, oak)
+    age_delivery(app, oak, HOLD_DAYS + 1)
+
+    assert run_transfers(app) == 0  # not settled
+    settle(app, oak.order_id)
+    assert run_transfers(app) == 1
+
+
+def test_each_seller_of_an_order_gets_its_own_share(app, client, sale):
+    oak, elm = sale("oak", price_amount=1000, others=[("elm", 2500)])
+    for part in (oak, elm):
+        connect(app, client, part.tenant, part.owner)
+    settle(app, oak.order_id)
+    for part in (oak, elm):
+        deliver(app, client, part)
+        age_delivery(app, part, HOLD_DAYS + 1)
+
+    assert run_transfers(app) == 2
+    assert sorted(amount for _, amount, _ in gateway_transfers(app)) == sorted(
+        [seller_net(app, oak.order_id, oak.tenant), seller_net(app, elm.order_id, elm.tenant)])
+
+
+def test_a_seller_without_payouts_enabled_accrues_then_is_paid_once_enabled(app, client, sale):
+    [oak] = sale("oak")
+    delivered_and_held(app, client, oak, onboard=False)
+
+    assert run_transfers(app) == 0
+    assert gateway_transfers(app) == []
+    assert seller_balance(app, AccountKind.SELLER_PAYABLE, oak.tenant) == seller_net(app, oak.order_id, oak.tenant)
+
+    with app.app_context(), UnitOfWork() as uow:
+        account_id = uow.session.get(PayoutAccount, oak.tenant.id).gateway_account_id
+    with app.app_context():
+        current_gateway().complete_onboarding(account_id)
+    run_jobs(app)  # account.updated
+
+    assert run_transfers(app) == 1
+    assert [amount for _, amount, _ in gateway_transfers(app)] == [seller_net(app, oak.order_id, oak.tenant)]
+
+
+def test_two_runs_at_once_transfer_once(app, client, sale):
+    [oak] = sale("oak")
+    delivered_and_held(app, client, oak)
+
+    def run():
+        with app.app_context():
+            send_due_transfers(HOLD_DAYS)
+
+    run_together(app, run, run)
+
+    assert len(gateway_transfers(app)) == 1
+    assert seller_balance(app, AccountKind.CONNECTED_BALANCE, oak.tenant) == seller_net(app, oak.order_id, oak.tenant)
+    assert ledger_balances(app)
+
+
+def test_a_refund_before_the_transfer_shrinks_it(app, client, sale):
+    [oak] = sale("oak", price_amount=1000)
+    delivered_and_held(app, client, oak)
+
+    refund_seller_share(app, oak, 300, "r1")
+    run_transfers(app)
+
+    assert [amount for _, amount, _ in gateway_transfers(app)] == [seller_net(app, oak.order_id, oak.tenant) - 300]
+    assert ledger_balances(app)
+
+
+def test_a_refund_after_the_transfer_is_reversed_and_partial_refunds_never_over_reverse(app, client, sale):
+    [oak] = sale("oak", price_amount=1000)
+    delivered_and_held(app, client, oak)
+    run_transfers(app)
+    net = seller_net(app, oak.order_id, oak.tenant)
+
+    refund_seller_share(app, oak, 300, "r1")
+    refund_seller_share(app, oak, 300, "r1")  # the same refund's job again: nothing more
+    refund_seller_share(app, oak, 200, "r2")
+
+    assert gateway_transfers(app) == [(f"order_{oak.order_id}", net, 500)]
+    assert transfer_row(app, oak).amount_reversed == 500
+    assert seller_balance(app, AccountKind.CONNECTED_BALANCE, oak.tenant) == net - 500
+    assert seller_balance(app, AccountKind.SELLER_RECEIVABLE, oak.tenant) == 0
+    assert ledger_balances(app)
+
+
+def test_after_a_payout_a_refund_becomes_a_receivable_netted_from_the_next_orders_transfer(app, client, sale,
+                                                                                          routed_order):
+    [first] = sale("oak", price_amount=1000)
+    delivered_and_held(app, client, first)
+    run_transfers(app)
+    net = seller_net(app, first.order_id, first.tenant)
+    with app.app_context(), UnitOfWork() as uow:
+        account_id = uow.session.get(PayoutAccount, first.tenant.id).gateway_account_id
+    with app.app_context():
+        current_gateway().create_payout(account_id=account_id, amount=Money(net, "USD"), idempotency_key="po:1",
+                                        metadata={})
+
+    refund_seller_share(app, first, 400, "r1")
+
+    assert gateway_transfers(app) == [(f"order_{first.order_id}", net, 0)]  # paid out: nothing to reverse
+    assert seller_balance(app, AccountKind.SELLER_RECEIVABLE, first.tenant) == 400
+
+    second = next_sale_of(app, routed_order, first)
+    delivered_and_held(app, client, second, connected=False)
+    run_transfers(app)
+
+    second_net = seller_net(app, second.order_id, second.tenant)
+    assert [amount for _, amount, _ in gateway_transfers(app)] == [net, second_net - 400]
+    assert transfer_row(app, second).netted_amount == 400
+    assert seller_balance(app, AccountKind.SELLER_RECEIVABLE, first.tenant) == 0
+    assert ledger_balances(app)
+
+
+def next_sale_of(app, routed_order, earlier: Sale) -> Sale:
+    """Another paid order of the same seller's product, by a new buyer."""
+    with app.app_context(), UnitOfWork(earlier.tenant) as uow:
+        variant = uow.session.scalar(select(Variant))
+        seller_offer = Offer(earlier.tenant, variant.product_id, variant.id, variant.price_amount)
+    _, order = routed_order([seller_offer])
+    return Sale(order["id"], earlier.tenant, order["sellers"][0]["seller_order_id"], earlier.owner)
