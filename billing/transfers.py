@@ -110,14 +110,17 @@ def _claim_transfer(order_id: int, tenant_id: int, currency: str) -> _Claim | Se
         account = session.get(PayoutAccount, tenant_id, with_for_update=True, populate_existing=True)
         if account is None or not account.payouts_enabled:
             return None
+        destination = account.gateway_account_id
         transfer = _transfer_of(session, order_id, tenant_id)
         if transfer is None:
             transfer = _fix_amount(uow, order_id, tenant_id, currency)
             uow.commit()
+        session.refresh(transfer)
         session.expunge(transfer)
     if transfer.status != TransferStatus.PENDING:
         return transfer
-    return _Claim(transfer.id, Money(transfer.amount, transfer.currency), account.gateway_account_id)
+    # A pending row is a transfer fixed earlier and maybe made already: the same key asks again, same amount.
+    return _Claim(transfer.id, Money(transfer.amount, transfer.currency), destination)
 
 
 def _fix_amount(uow: UnitOfWork, order_id: int, tenant_id: int, currency: str) -> SellerTransfer:

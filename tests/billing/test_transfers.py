@@ -2,18 +2,21 @@
 refunds shrink them before, reverse them after, and become receivables netted from later orders once paid out."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
+from billing import ledger
 from billing.gateway.registry import current_gateway
 from billing.ledger_models import AccountKind
 from billing.money import Money
 from billing.payout_account_models import PayoutAccount
+from billing.transfers import transfer_seller_share
 from marketplace.catalog.models import Variant
 from marketplace.payouts.transfers import send_due_transfers
 from tenants.uow import UnitOfWork
 from tests.billing.transfer_support import (
-    HOLD_DAYS, Sale, age_delivery, connect, deliver, gateway_transfers, ledger_balances, refund_seller_share,
-    run_transfers, seller_balance, seller_net, settle, transfer_row,
+    HOLD_DAYS, Sale, age_delivery, connect, deliver, gateway_transfers, ledger_balances, payment_intent_of,
+    refund_seller_share, run_transfers, seller_balance, seller_net, settle, transfer_row,
 )
 from tests.checkout.conftest import Offer
 from tests.concurrency import run_together
@@ -169,3 +172,29 @@ def next_sale_of(app, routed_order, earlier: Sale) -> Sale:
         seller_offer = Offer(earlier.tenant, variant.product_id, variant.id, variant.price_amount)
     _, order = routed_order([seller_offer])
     return Sale(order["id"], earlier.tenant, order["sellers"][0]["seller_order_id"], earlier.owner)
+
+
+def test_a_run_that_died_after_the_gateway_answered_is_finished_by_the_next_without_a_second_transfer(
+        app, client, sale, monkeypatch):
+    [oak] = sale("oak")
+    delivered_and_held(app, client, oak)
+    real_post = ledger.post
+
+    def die_on_the_transfer_posting(uow, kind, external_id, *args, **kwargs):
+        if external_id.startswith("tr:"):
+            raise ConnectionError("the worker died here")
+        return real_post(uow, kind, external_id, *args, **kwargs)
+
+    monkeypatch.setattr(ledger, "post", die_on_the_transfer_posting)
+    with app.app_context():
+        with pytest.raises(ConnectionError):
+            transfer_seller_share(current_gateway(), oak.order_id, oak.tenant.id, "USD",
+                                  payment_intent_of(app, oak.order_id))
+    monkeypatch.setattr(ledger, "post", real_post)
+    assert transfer_row(app, oak).status.value == "pending"
+
+    assert run_transfers(app) == 1
+
+    assert len(gateway_transfers(app)) == 1
+    assert seller_balance(app, AccountKind.CONNECTED_BALANCE, oak.tenant) == seller_net(app, oak.order_id, oak.tenant)
+    assert ledger_balances(app)
