@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from billing import ledger, postings
@@ -39,7 +39,7 @@ from billing.gateway.port import DisputeStatus, GatewayError, PaymentGateway, Tr
 from billing.ledger_models import AccountKind, LedgerAccount, LedgerPosting, LedgerTransaction, TransactionKind
 from billing.money import Money
 from billing.payout_account_models import PayoutAccount
-from billing.transfer_models import RecoveryStatus, SellerTransfer, TransferRecovery, TransferStatus
+from billing.transfer_models import OrderDispute, RecoveryStatus, SellerTransfer, TransferRecovery, TransferStatus
 from billing.webhooks import handles
 from tenants.db import utcnow
 from tenants.uow import UnitOfWork
@@ -113,6 +113,8 @@ def _claim_transfer(order_id: int, tenant_id: int, currency: str) -> _Claim | Se
         destination = account.gateway_account_id
         transfer = _transfer_of(session, order_id, tenant_id)
         if transfer is None:
+            if _dispute_open(session, order_id):
+                return None  # opened since the caller chose this share: it waits for the outcome
             transfer = _fix_amount(uow, order_id, tenant_id, currency)
             uow.commit()
         session.refresh(transfer)
@@ -138,6 +140,11 @@ def _fix_amount(uow: UnitOfWork, order_id: int, tenant_id: int, currency: str) -
     uow.session.add(transfer)
     uow.session.flush()
     return transfer
+
+
+def _dispute_open(session: Session, order_id: int) -> bool:
+    return session.scalar(select(exists().where(OrderDispute.order_id == order_id,
+                                                OrderDispute.status.in_(OPEN_DISPUTE_STATUSES))))
 
 
 def owed_for_order(session: Session, order_id: int, tenant_id: int, currency: str) -> Money:
@@ -216,6 +223,9 @@ def _claim_recovery(order_id: int, tenant_id: int, amount: Money, key: str) -> _
         session = uow.session
         recorded = session.get(TransferRecovery, key)
         if recorded is None:
+            # The seller's account row first, as a transfer's claim takes it: a claim that read the ledger before
+            # this refund was posted has committed its transfer row by the time this looks for it.
+            session.get(PayoutAccount, tenant_id, with_for_update=True)
             transfer = _transfer_of(session, order_id, tenant_id, lock=True)
             if transfer is None:
                 return None

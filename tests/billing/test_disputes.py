@@ -10,6 +10,7 @@ from billing.gateway.registry import current_gateway
 from billing.ledger_models import LedgerTransaction
 from billing.money import Money
 from billing.transfer_models import OrderDispute
+from billing.transfers import transfer_seller_share
 from marketplace.checkout.models import OrderSellerPart
 from marketplace.payouts import disputes
 from tenants.uow import UnitOfWork
@@ -126,3 +127,16 @@ def test_repeated_and_out_of_order_dispute_events_end_in_one_state(app, client, 
     assert transfer_row(app, oak).amount_reversed == 400
     assert run_transfers(app) == 0
     assert ledger_balances(app)
+
+
+def test_a_dispute_opened_after_the_share_was_chosen_still_stops_its_transfer(app, client, sale):
+    [oak] = sale("oak", price_amount=1000)
+    delivered_and_held(app, client, oak)
+    open_dispute(app, oak.order_id, 200)
+
+    with app.app_context():  # as a sweep that listed the share just before the dispute arrived
+        made = transfer_seller_share(current_gateway(), oak.order_id, oak.tenant.id, "USD",
+                                     payment_intent_of(app, oak.order_id))
+
+    assert made is None
+    assert gateway_transfers(app) == []
