@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from billing import ledger
+from billing import ledger, postings
+from billing.gateway.port import WebhookEvent
 from billing.gateway.registry import current_gateway
-from billing.ledger_models import AccountKind
+from billing.ledger_models import AccountKind, TransactionKind
 from billing.money import Money
 from billing.payout_account_models import PayoutAccount
-from billing.transfers import transfer_seller_share
+from billing.transfers import on_transfer_reversed, recover_seller_share, transfer_seller_share
 from marketplace.catalog.models import Variant
 from marketplace.payouts.transfers import send_due_transfers
 from tenants.uow import UnitOfWork
@@ -198,3 +199,48 @@ def test_a_run_that_died_after_the_gateway_answered_is_finished_by_the_next_with
     assert len(gateway_transfers(app)) == 1
     assert seller_balance(app, AccountKind.CONNECTED_BALANCE, oak.tenant) == seller_net(app, oak.order_id, oak.tenant)
     assert ledger_balances(app)
+
+
+def test_two_recoveries_at_once_never_reverse_more_than_the_transfer(app, client, sale):
+    [oak] = sale("oak", price_amount=1000)
+    delivered_and_held(app, client, oak)
+    run_transfers(app)
+    net = seller_net(app, oak.order_id, oak.tenant)
+    with app.app_context(), UnitOfWork(on_behalf_of=oak.tenant) as uow:
+        # Two refunds the seller bears, more than it was transferred between them, posted before their jobs run.
+        for key, amount in (("r1", net - 100), ("r2", 300)):
+            ledger.post(uow, TransactionKind.REFUND, f"refund:{key}",
+                        postings.refund(oak.tenant.id, Money(amount, "USD"), Money.zero("USD")),
+                        order_id=oak.order_id, tenant_id=oak.tenant.id)
+        uow.commit()
+
+    def recover(key: str, amount: int):
+        def run():
+            with app.app_context():
+                recover_seller_share(current_gateway(), oak.order_id, oak.tenant.id, Money(amount, "USD"),
+                                     f"refund:{key}")
+        return run
+
+    run_together(app, recover("r1", net - 100), recover("r2", 300))
+    run_jobs(app)
+
+    assert gateway_transfers(app) == [(f"order_{oak.order_id}", net, net)]
+    assert seller_balance(app, AccountKind.SELLER_RECEIVABLE, oak.tenant) == 200
+    assert ledger_balances(app)
+
+
+def test_a_late_stale_transfer_reversed_event_never_lowers_what_is_recorded(app, client, sale):
+    [oak] = sale("oak", price_amount=1000)
+    delivered_and_held(app, client, oak)
+    run_transfers(app)
+    with app.app_context():
+        stale = current_gateway().retrieve_transfer(transfer_row(app, oak).gateway_transfer_id)
+    refund_seller_share(app, oak, 300, "r1")
+    event = WebhookEvent(id="evt_late", type="transfer.reversed", object_type="transfer", object_id=stale.id,
+                         created=0)
+
+    with app.app_context():
+        on_transfer_reversed(stale, event)  # read before the reversal, handled after it
+        on_transfer_reversed(current_gateway().retrieve_transfer(stale.id), event)
+
+    assert transfer_row(app, oak).amount_reversed == 300
