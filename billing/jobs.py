@@ -6,11 +6,13 @@ does, because billing never names anything in `marketplace`.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 
-from billing import webhooks
+from billing import payouts, reconcile, webhooks
 from billing.gateway.registry import current_gateway
+from billing.payout_models import PayoutRunTrigger
 
 log = logging.getLogger(__name__)
 
@@ -44,3 +46,22 @@ def deliver_test_gateway_event(event_id: str) -> None:
         raise WebhookDeliveryFailed(f"the webhook endpoint answered {response.status_code} to event {event_id}")
     current_gateway().mark_delivered(event_id)
     log.info("test gateway event delivered", extra={"event_id": event_id})
+
+
+def execute_payout_run(run_id: int) -> None:
+    """Pay out the sellers due in a payout run (billing/payouts.py); nothing more once it finished."""
+    payouts.execute_run(current_gateway(), run_id, current_app.config["PAYOUT_MINIMUM_AMOUNT"])
+
+
+def start_scheduled_payout_run() -> None:
+    """Periodic: from PAYOUT_RUN_HOUR (UTC) on, start today's scheduled payout run, once a day however often called."""
+    now = datetime.now(timezone.utc)
+    if now.hour >= current_app.config["PAYOUT_RUN_HOUR"]:
+        payouts.start_run(PayoutRunTrigger.SCHEDULED, now.date())
+
+
+def reconcile_yesterday() -> None:
+    """Periodic: from PAYOUT_RUN_HOUR (UTC) on, record the reconciliation report of the day before, once."""
+    now = datetime.now(timezone.utc)
+    if now.hour >= current_app.config["PAYOUT_RUN_HOUR"]:
+        reconcile.record_daily_report(current_gateway(), now.date() - timedelta(days=1))
