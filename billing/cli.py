@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 import click
 from flask.cli import AppGroup
@@ -21,7 +21,7 @@ billing_cli = AppGroup("billing", help="Money: reconciliation of the ledger with
               help="last day included, UTC (default: --from)")
 def reconcile_command(first_day: datetime | None, last_day: datetime | None) -> None:
     """Compare the ledger with the processor's balance transactions; exit 1 if they differ anywhere."""
-    first = first_day.date() if first_day else date.today() - timedelta(days=1)
+    first = first_day.date() if first_day else datetime.now(timezone.utc).date() - timedelta(days=1)
     last = last_day.date() if last_day else first
     if last < first:
         raise click.UsageError("--to must not be before --from")

@@ -72,8 +72,8 @@ def reconcile(session: Session, gateway: PaymentGateway, start: datetime, end: d
     return report
 
 
-def record_daily_report(gateway: PaymentGateway, day: date) -> ReconciliationReport | None:
-    """Reconcile one UTC day and store the report; None if that day's report is stored already."""
+def record_daily_report(gateway: PaymentGateway, day: date) -> int | None:
+    """Reconcile one UTC day and store the report: its id; None if that day's report is stored already."""
     start = datetime.combine(day, time.min, tzinfo=timezone.utc)
     end = start + timedelta(days=1)
     with UnitOfWork() as uow:
@@ -86,8 +86,10 @@ def record_daily_report(gateway: PaymentGateway, day: date) -> ReconciliationRep
                                    difference_count=len(report.differences),
                                    differences=[asdict(difference) for difference in report.differences])
         uow.session.add(row)
+        uow.session.flush()
+        report_id = row.id
         uow.commit()
-        return row
+    return report_id
 
 
 def _ledger_movements(session: Session, start: datetime, end: datetime

@@ -151,10 +151,12 @@ def revenue(query: dict[str, Any]) -> list[dict[str, Any]]:
     return [{**asdict(row), "net_revenue": row.net_revenue} for row in rows]
 
 
-def reconciliation_reports(page_request: PageRequest) -> Page[ReconciliationReport]:
+def reconciliation_reports(page_request: PageRequest) -> Page[dict[str, Any]]:
     with UnitOfWork() as uow:
-        return fetch_page(uow.session, select(ReconciliationReport).order_by(ReconciliationReport.id.desc()),
+        page = fetch_page(uow.session, select(ReconciliationReport).order_by(ReconciliationReport.id.desc()),
                           page_request)
+        return page.map(lambda report: {column: getattr(report, column) for column in (
+            "id", "period_start", "period_end", "matched_count", "difference_count", "differences", "created_at")})
 
 
 # --- helpers ---
