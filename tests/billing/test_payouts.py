@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from billing import payouts
+from billing import jobs, payouts
 from billing.gateway.port import WebhookEvent
 from billing.payout_models import PayoutRunTrigger
 from marketplace.accounts.models import MemberRole
@@ -245,3 +245,18 @@ def test_an_unknown_payout_run_is_404(client, operator):
     assert response.status_code == 404
     assert response.get_json()["code"] == "not_found"
 
+
+
+def test_the_scheduler_starts_one_payout_run_a_day_from_the_payout_hour(app, client, operator, acme, gateway,
+                                                                        monkeypatch, sql):
+    earn_and_transfer(gateway, acme.id, connect(gateway, acme.id), eur(10_000), "order-1")
+    monkeypatch.setitem(app.config, "PAYOUT_RUN_HOUR", 0)
+
+    with app.app_context():
+        jobs.start_scheduled_payout_run()
+        jobs.start_scheduled_payout_run()
+    run_jobs(app)
+
+    [run] = client.get(RUNS, headers=operator.headers).get_json()
+    assert (run["trigger"], [result["outcome"] for result in run["results"]]) == ("scheduled", ["paid"])
+    assert len(gateway_payouts(sql)) == 1

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from billing import postings, reconcile
+from billing import jobs, postings, reconcile
 from billing.ledger_models import TransactionKind
 from marketplace.accounts.models import MemberRole
 from tenants.uow import UnitOfWork
@@ -93,3 +93,15 @@ def test_a_period_outside_the_movements_has_nothing_to_reconcile(app, gateway, c
     with app.app_context(), UnitOfWork() as uow:
         report = reconcile.reconcile(uow.session, gateway, tomorrow, tomorrow + timedelta(days=1))
     assert (report.matched_count, report.differences) == (0, [])
+
+
+def test_the_scheduler_records_yesterdays_report(app, client, operator, gateway, monkeypatch):
+    monkeypatch.setitem(app.config, "PAYOUT_RUN_HOUR", 0)
+    with app.app_context():
+        jobs.reconcile_yesterday()
+        jobs.reconcile_yesterday()
+
+    [report] = client.get("/api/v1/operator/reconciliation", headers=operator.headers).get_json()
+    yesterday = datetime.combine(datetime.now(timezone.utc).date() - timedelta(days=1), time.min, tzinfo=timezone.utc)
+    assert report["period_start"] == yesterday.isoformat()
+    assert report["difference_count"] == 0
