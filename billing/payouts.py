@@ -181,16 +181,21 @@ def _pay_out(gateway: PaymentGateway, uow: UnitOfWork, run_id: int, tenant_id: i
 @handles("payout.paid")
 @handles("payout.failed")
 def record_payout_outcome(payout: Payout, event: WebhookEvent) -> None:
-    """The bank's answer for a payout a run made; a failed one's money is available again (reversed once)."""
+    """The bank's answer for a payout a run made; a failed one's money is available again (reversed once).
+
+    A payout may fail even after it was reported paid (the bank returns it days later), as at Stripe.
+    """
     with UnitOfWork() as uow:
         result = lock_first(uow.session, select(PayoutRunResult).where(
             PayoutRunResult.gateway_payout_id == payout.id))
         if result is None or not _on_sellers_account(uow, result.tenant_id, payout.account_id):
             log.warning("payout event for no payout of ours", extra={"payout_id": payout.id, "event_id": event.id})
             return
-        if result.payout_status is not PayoutStatus.PENDING:
-            return  # decided already: a replayed or late event changes nothing
+        if result.payout_status is PayoutStatus.FAILED:
+            return  # its money is back already: a replayed or late event changes nothing
         if payout.status is GatewayPayoutStatus.paid:
+            if result.payout_status is PayoutStatus.PAID:
+                return
             result.payout_status = PayoutStatus.PAID
         elif payout.status in (GatewayPayoutStatus.failed, GatewayPayoutStatus.canceled):
             ledger.reverse(uow, result.ledger_transaction_id, f"payout-failed:{payout.id}",

@@ -6,7 +6,7 @@ from datetime import date, timezone
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from billing.ledger_models import AccountKind, TransactionKind
+from billing.ledger_models import TransactionKind
 from billing.payout_models import PayoutFrequency
 from billing.revenue import PERIODS
 from marketplace.catalog.schemas import MAX_AMOUNT

@@ -260,3 +260,30 @@ def test_the_scheduler_starts_one_payout_run_a_day_from_the_payout_hour(app, cli
     [run] = client.get(RUNS, headers=operator.headers).get_json()
     assert (run["trigger"], [result["outcome"] for result in run["results"]]) == ("scheduled", ["paid"])
     assert len(gateway_payouts(sql)) == 1
+
+
+def test_a_payout_that_fails_after_it_was_paid_puts_the_money_back(app, client, operator, owner, acme, gateway, sql):
+    account = connect(gateway, acme.id)
+    net = earn_and_transfer(gateway, acme.id, account, eur(10_000), "order-1")
+    run = start_run(client, operator)
+    run_jobs(app)
+    payout_id = client.get(f"{RUNS}/{run['id']}", headers=operator.headers).get_json()["results"][0][
+        "gateway_payout_id"]
+    paid = gateway.settle_payout(account, payout_id, paid=True)
+    run_jobs(app)
+    # The bank returns it later: the processor now says failed.
+    sql("UPDATE platform.test_gateway_payouts SET status = 'failed', failure_code = 'account_closed' "
+        "WHERE id = :id", id=payout_id)
+    returned = gateway.retrieve_payout(account, payout_id)
+
+    with app.app_context():
+        payouts.record_payout_outcome(returned, WebhookEvent(id="evt_returned", type="payout.failed",
+                                                             object_type="payout", object_id=payout_id, created=0,
+                                                             account=account))
+        payouts.record_payout_outcome(paid, WebhookEvent(id="evt_late_paid", type="payout.paid",
+                                                         object_type="payout", object_id=payout_id, created=0,
+                                                         account=account))
+
+    result = client.get(f"{RUNS}/{run['id']}", headers=operator.headers).get_json()["results"][0]
+    assert (result["payout_status"], result["failure_code"]) == ("failed", "account_closed")
+    assert balance(client, owner.headers)["available"] == net.amount
