@@ -1,4 +1,5 @@
-"""Money views: a seller's balance, payout schedule and statements; the operator's payout runs, ledger, revenue.
+"""Money views: a seller's balance, payout schedule, payouts and statements; the operator's payout runs, ledger,
+revenue and reconciliation.
 
 A seller's views are its members' (any role reads, owners and managers change
 the schedule) and operators' (reads); everything under /operator is operators'.
@@ -17,7 +18,7 @@ from marketplace.finance import services
 from marketplace.finance.schemas import (
     BalanceSchema, LedgerQuerySchema, LedgerTransactionSchema, PayoutRunSchema, PayoutScheduleSchema,
     PeriodQuerySchema, ReconciliationReportSchema, RevenueQuerySchema, RevenueSchema, SellerBalancesSchema,
-    StatementsSchema,
+    SellerPayoutSchema, StatementsSchema,
 )
 
 blp = Blueprint("finance", __name__, description="Money: balances, payout schedules and runs, statements, the ledger "
@@ -55,6 +56,16 @@ class PayoutSchedule(MethodView):
         platform's default minimum.
         """
         return services.change_payout_schedule(current_principal().user_id, current_tenant(), schedule)
+
+
+@blp.route("/sellers/<slug>/payouts")
+class SellerPayouts(MethodView):
+    @money_reader
+    @blp.response(200, SellerPayoutSchema(many=True))
+    @paginated(blp)
+    def get(self, slug, page_request):
+        """The seller's payouts to its bank, newest first, with what the bank answered (members and operators)"""
+        return services.seller_payouts(current_tenant(), page_request)
 
 
 @blp.route("/sellers/<slug>/statements")

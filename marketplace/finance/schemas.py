@@ -132,6 +132,20 @@ class PayoutRunResultSchema(Schema):
     failure_code = fields.String(allow_none=True)
 
 
+class SellerPayoutSchema(Schema):
+    """A payout of the seller's money to its bank, as a payout run made it."""
+
+    run_id = fields.Integer(metadata={"description": "The payout run that made it."})
+    currency = fields.String()
+    amount = _minor_units("Paid out: the seller's whole available balance when the run looked at it.")
+    gateway_payout_id = fields.String(metadata={"description": "The processor's payout (`po_…`)."})
+    status = fields.String(metadata={"description": "`pending`, then `paid` or `failed` (its money available "
+                                                    "again) as the bank answers."})
+    failure_code = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
 class PayoutRunSchema(Schema):
     id = fields.Integer()
     trigger = fields.String(metadata={"description": "`scheduled` or `operator`."})

@@ -19,7 +19,7 @@ from billing import payouts
 from billing.balances import SellerBalance, seller_balances
 from billing.ledger_models import LedgerAccount, LedgerTransaction
 from billing.money import Money
-from billing.payout_models import PayoutRun, PayoutRunTrigger, ReconciliationReport
+from billing.payout_models import PayoutOutcome, PayoutRun, PayoutRunResult, PayoutRunTrigger, ReconciliationReport
 from billing.revenue import revenue_by_period
 from billing.statements import Statement, seller_statements
 from marketplace.audit.services import record
@@ -87,6 +87,18 @@ def statements_csv(tenant: TenantRef, period: dict[str, Any]) -> Iterator[str]:
                             line["description"]))
         yield _csv_row((currency, found["period_end"].isoformat(), "closing", "", "",
                         statement["closing_balance"], statement["closing_available"], "closing balance"))
+
+
+def seller_payouts(tenant: TenantRef, page_request: PageRequest) -> Page[dict[str, Any]]:
+    """The seller's payouts, newest first."""
+    with UnitOfWork() as uow:
+        page = fetch_page(uow.session, select(PayoutRunResult).where(
+            PayoutRunResult.tenant_id == tenant.id, PayoutRunResult.outcome == PayoutOutcome.PAID,
+        ).order_by(PayoutRunResult.id.desc()), page_request)
+        return page.map(lambda result: {
+            "run_id": result.run_id, "currency": result.currency, "amount": result.available_amount,
+            "gateway_payout_id": result.gateway_payout_id, "status": result.payout_status.value,
+            "failure_code": result.failure_code, "created_at": result.created_at, "updated_at": result.updated_at})
 
 
 # --- operators ---

@@ -287,3 +287,19 @@ def test_a_payout_that_fails_after_it_was_paid_puts_the_money_back(app, client, 
     result = client.get(f"{RUNS}/{run['id']}", headers=operator.headers).get_json()["results"][0]
     assert (result["payout_status"], result["failure_code"]) == ("failed", "account_closed")
     assert balance(client, owner.headers)["available"] == net.amount
+
+
+def test_a_seller_lists_its_own_payouts_only(app, client, operator, owner, acme, make_seller, sign_up, gateway):
+    rival_owner = sign_up("owner@rival.test")
+    rival = make_seller("rival", {rival_owner.user_id: MemberRole.OWNER})
+    net = earn_and_transfer(gateway, acme.id, connect(gateway, acme.id), eur(10_000), "order-1")
+    earn_and_transfer(gateway, rival.id, connect(gateway, rival.id), eur(5_000), "order-2")
+    run = start_run(client, operator)
+    run_jobs(app)
+
+    response = client.get("/api/v1/sellers/acme/payouts", headers=owner.headers)
+
+    assert response.status_code == 200
+    assert [(payout["run_id"], payout["amount"], payout["status"]) for payout in response.get_json()] == [
+        (run["id"], net.amount, "pending")]
+    assert client.get("/api/v1/sellers/rival/payouts", headers=owner.headers).status_code == 403
