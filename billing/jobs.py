@@ -6,12 +6,14 @@ does, because billing never names anything in `marketplace`.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 
-from billing import transfers, webhooks
+from billing import payouts, reconcile, transfers, webhooks
 from billing.gateway.registry import current_gateway
 from billing.money import Money
+from billing.payout_models import PayoutRunTrigger
 
 log = logging.getLogger(__name__)
 
@@ -58,3 +60,22 @@ def recover_seller_share(order_id: int, tenant_id: int, amount: int, key: str, c
     if currency is None:
         return  # never transferred: the transfer, when it comes, is already smaller
     transfers.recover_seller_share(current_gateway(), order_id, tenant_id, Money(amount, currency), key)
+
+
+def execute_payout_run(run_id: int) -> None:
+    """Pay out the sellers due in a payout run (billing/payouts.py); nothing more once it finished."""
+    payouts.execute_run(current_gateway(), run_id, current_app.config["PAYOUT_MINIMUM_AMOUNT"])
+
+
+def start_scheduled_payout_run() -> None:
+    """Periodic: from PAYOUT_RUN_HOUR (UTC) on, start today's scheduled payout run, once a day however often called."""
+    now = datetime.now(timezone.utc)
+    if now.hour >= current_app.config["PAYOUT_RUN_HOUR"]:
+        payouts.start_run(PayoutRunTrigger.SCHEDULED, now.date())
+
+
+def reconcile_yesterday() -> None:
+    """Periodic: from PAYOUT_RUN_HOUR (UTC) on, record the reconciliation report of the day before, once."""
+    now = datetime.now(timezone.utc)
+    if now.hour >= current_app.config["PAYOUT_RUN_HOUR"]:
+        reconcile.record_daily_report(current_gateway(), now.date() - timedelta(days=1))

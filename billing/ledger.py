@@ -132,17 +132,20 @@ class AlreadyReversed(Exception):
 
 def post(uow: UnitOfWork, kind: TransactionKind, external_id: str, entries: Sequence[Entry], *,
          description: str = "", occurred_at: datetime | None = None, order_id: int | None = None,
-         tenant_id: int | None = None) -> LedgerTransaction:
+         tenant_id: int | None = None, gateway_source: str | None = None) -> LedgerTransaction:
     """Record `entries` as one transaction under `external_id`; if that id is recorded already, return that one.
 
     The entries must balance in each currency (UnbalancedEntries otherwise).
     Accounts are created on first use. `occurred_at` defaults to now (the
     database's clock); `order_id` and `tenant_id` are for filtering.
+    `gateway_source` names the processor's object behind a movement of
+    gateway_balance (a charge, refund, transfer, reversal or dispute):
+    reconciliation matches the processor's balance transactions by it.
     Concurrent posts of one external id record it once: the second waits for
     the first's commit and returns its transaction.
     """
     return _post(uow, kind, external_id, entries, description=description, occurred_at=occurred_at,
-                 order_id=order_id, tenant_id=tenant_id, reverses_id=None)
+                 order_id=order_id, tenant_id=tenant_id, reverses_id=None, gateway_source=gateway_source)
 
 
 def reverse(uow: UnitOfWork, transaction_id: int, external_id: str, reason: str,
@@ -162,7 +165,7 @@ def reverse(uow: UnitOfWork, transaction_id: int, external_id: str, reason: str,
     ]
     return _post(uow, TransactionKind.CORRECTION, external_id, opposite_entries, description=reason,
                  occurred_at=occurred_at, order_id=original.order_id, tenant_id=original.tenant_id,
-                 reverses_id=original.id)
+                 reverses_id=original.id, gateway_source=original.gateway_source)
 
 
 def balance(session: Session, account: AccountRef, currency: str, as_of: datetime | None = None) -> Money:
@@ -205,7 +208,7 @@ def balances_by_tenant(session: Session, kind: AccountKind, currency: str, tenan
 
 def _post(uow: UnitOfWork, kind: TransactionKind, external_id: str, entries: Sequence[Entry], *, description: str,
           occurred_at: datetime | None, order_id: int | None, tenant_id: int | None,
-          reverses_id: int | None) -> LedgerTransaction:
+          reverses_id: int | None, gateway_source: str | None = None) -> LedgerTransaction:
     _require_control_database(uow)
     if not 0 < len(external_id) <= EXTERNAL_ID_MAX_LENGTH:
         raise ValueError(f"A ledger transaction's external id has 1 to {EXTERNAL_ID_MAX_LENGTH} characters.")
@@ -217,7 +220,7 @@ def _post(uow: UnitOfWork, kind: TransactionKind, external_id: str, entries: Seq
     claimed_id = session.execute(
         pg_insert(LedgerTransaction)
         .values(kind=kind, external_id=external_id, description=description, order_id=order_id,
-                tenant_id=tenant_id, reverses_id=reverses_id,
+                tenant_id=tenant_id, reverses_id=reverses_id, gateway_source=gateway_source,
                 **({"occurred_at": occurred_at} if occurred_at is not None else {}))
         # No target: a second reversal of one transaction (unique reverses_id) is caught below, not raised here.
         .on_conflict_do_nothing()

@@ -146,6 +146,9 @@ class LedgerTransaction(SharedBase):
     tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"), index=True)
     # A correction names the transaction it negates; unique, so nothing is corrected twice.
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"), unique=True)
+    # The gateway object that moved the platform's balance at the processor (`ch_…`, `re_…`, `tr_…`, `trr_…`,
+    # a dispute's `dp_…`): what reconciliation (billing/reconcile.py) matches the balance transactions by.
+    gateway_source: Mapped[str | None] = mapped_column(String(EXTERNAL_ID_MAX_LENGTH), index=True)
 
     postings: Mapped[list["LedgerPosting"]] = relationship(
         back_populates="transaction", order_by="LedgerPosting.id", lazy="selectin"

@@ -30,7 +30,8 @@ A seller's figures follow from its accounts:
     pending    = payable − connected_balance (earned, not transferred yet; below zero, the
                  seller owes the platform that much: reverse a transfer, else a receivable)
     receivable = receivable
-    paid out   = the sum of its payout transactions
+    paid out   = the sum of its payout transactions, less the corrections of those that failed
+                 (billing/balances.py reads all four)
 
 A zero amount posts nothing (an entry is positive), and an amount that can
 come out negative (a seller whose commission and fee share pass its gross)

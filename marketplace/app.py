@@ -96,6 +96,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     from marketplace.catalog.api import blp as catalog_blp
     from marketplace.checkout.api import blp as checkout_blp
     from marketplace.commissions.api import blp as commissions_blp
+    from marketplace.finance.api import blp as finance_blp
     from marketplace.health import blp as health_blp
     from marketplace.notifications.api import blp as notifications_blp
     from marketplace.orders.api import blp as seller_orders_blp
@@ -135,15 +136,17 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     api.register_blueprint(order_handling_blp, url_prefix="/api/v1")
     api.register_blueprint(returns_blp, url_prefix="/api/v1")
     api.register_blueprint(payouts_blp, url_prefix="/api/v1")
+    api.register_blueprint(finance_blp, url_prefix="/api/v1")
 
 
 def _register_commands(app: Flask) -> None:
     from marketplace.accounts.cli import operators_cli
     from marketplace.cli import db_cli, seed_cli
     from marketplace.search.cli import search_cli
+    from billing.cli import billing_cli
     from tenants.cli import tenants_cli
 
-    for group in (db_cli, operators_cli, search_cli, seed_cli, tenants_cli):
+    for group in (billing_cli, db_cli, operators_cli, search_cli, seed_cli, tenants_cli):
         app.cli.add_command(group)
 
 

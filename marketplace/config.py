@@ -34,6 +34,13 @@ def _parse_int(raw: str) -> int:
     return value
 
 
+def _parse_hour(raw: str) -> int:
+    value = int(raw)
+    if not 0 <= value <= 23:
+        raise ValueError("must be an hour of the day, 0 to 23")
+    return value
+
+
 def _parse_positive_int(raw: str) -> int:
     value = int(raw)
     if value < 1:
@@ -237,6 +244,10 @@ SETTINGS: tuple[Setting, ...] = (
             "days after a seller's part is delivered before its share is transferred to the seller"),
     Setting("TRANSFER_SWEEP_SECONDS", "3600", _parse_positive_int,
             "seconds between two runs of the job that transfers sellers' due shares"),
+    Setting("PAYOUT_MINIMUM_AMOUNT", "1000", _parse_int,
+            "least available balance, in minor units, a payout run pays out (a seller's schedule may set its own)"),
+    Setting("PAYOUT_RUN_HOUR", "6", _parse_hour,
+            "hour of the day (UTC) from which the scheduler starts the day's payout run"),
 )
 
 

@@ -1,5 +1,8 @@
 """Demo data for `make run`: an operator, a buyer and three approved sellers with a dozen products each.
 
+The sellers have money too: demo orders' earnings, transfers and a payout
+run (marketplace/demo_money.py), so their balances and the run show figures.
+
 The buyer has a default address in Porto; each seller ships to its own
 country at a flat rate (free over an amount) and to the rest of the world.
 The three sellers price in euros, so that one cart (one currency) can hold
@@ -21,6 +24,7 @@ from marketplace.addresses.services import add_address
 from marketplace.catalog import services as catalog
 from marketplace.catalog.models import StockReason
 from marketplace.catalog.schemas import ProductInputSchema, VariantInputSchema
+from marketplace.demo_money import seed_money
 from marketplace.shipping.services import create_rate
 from tenants.models import TenantRef
 from tenants.provisioning import provision_tenant
@@ -83,12 +87,12 @@ def seed_demo() -> bool:
     buyer = register_user(BUYER_EMAIL, DEMO_PASSWORD, "Bea Buyer")
     mark_email_verified(buyer.id)
     add_address(buyer.id, BUYER_ADDRESS)
-    for seller in DEMO_SELLERS:
-        _seed_seller(seller)
+    tenants = [_seed_seller(seller) for seller in DEMO_SELLERS]
+    seed_money(tenants, operator.id)
     return True
 
 
-def _seed_seller(seller: DemoSeller) -> None:
+def _seed_seller(seller: DemoSeller) -> TenantRef:
     owner = register_user(seller.owner_email, DEMO_PASSWORD, f"{seller.display_name} Owner")
     mark_email_verified(owner.id)
     with UnitOfWork() as uow:
@@ -102,6 +106,7 @@ def _seed_seller(seller: DemoSeller) -> None:
                                    "amount": DOMESTIC_SHIPPING_AMOUNT, "free_over_amount": DOMESTIC_FREE_OVER_AMOUNT})
     create_rate(tenant, owner.id, {"name": "International", "countries": ["*"], "kind": "flat",
                                    "amount": INTERNATIONAL_SHIPPING_AMOUNT, "position": 1})
+    return tenant
 
 
 def _seed_product(tenant: TenantRef, owner_id: int, title: str, price_amount: int, sku: str) -> None:

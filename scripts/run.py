@@ -138,6 +138,8 @@ Get a token:  curl -s -X POST {base}/api/v1/auth/token -H 'Content-Type: applica
 Shop as the demo buyer: POST /api/v1/cart/lines (seller, variant_id, quantity) from each seller,
   POST /api/v1/checkout with an Idempotency-Key header, then POST /api/v1/orders/{{id}}/payment
   with {{"payment_method": "4242424242424242"}} (the test gateway; 4000000000000002 is declined).
+Money: GET /api/v1/sellers/aurora-ceramics/balance (as its owner; also brightline-cycles, cedar-and-wick),
+  GET /api/v1/operator/payout-runs and /api/v1/operator/ledger (as the operator); flask billing reconcile.
 Ctrl-C stops everything.
 """, flush=True)
 

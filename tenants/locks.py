@@ -8,7 +8,8 @@ transaction writes one database (README, "The rule"), so the order is that of
 the control database's transactions and that of a tenant's:
 
     In the control database
-    1. the tenant's registry row (`lock_row(session, Tenant, id)`)
+    1. the tenant's registry row (`lock_row(session, Tenant, id)`); a payout run holds it while it pays
+       that seller out (billing/payouts.py), then writes its ledger transaction and result
     2. the category tree (`lock_category_tree`: the advisory lock of structural changes),
        then categories (FOR UPDATE when deleting), in id order
     3. a user (accounts), then what belongs to that user: its mailed tokens, its

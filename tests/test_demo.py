@@ -1,12 +1,20 @@
 """The demo data `make run` seeds: the accounts the README lists and three sellers' published catalogs."""
+from datetime import date
+
 from marketplace.demo import BUYER_EMAIL, DEMO_PASSWORD, DEMO_SELLERS, OPERATOR_EMAIL, seed_demo
 from marketplace.shipping.services import shipping_options
 from tenants.registry import get_tenant_by_slug
 from tests.workers.support import run_jobs
 
 
+def seed(app) -> bool:
+    """As `flask seed demo` does, in the app's context: the demo's money goes through the app's payment gateway."""
+    with app.app_context():
+        return seed_demo()
+
+
 def test_demo_seed_creates_the_listed_logins_and_a_dozen_visible_products_per_seller(app, client):
-    created = seed_demo()
+    created = seed(app)
 
     assert created is True
     for email in [OPERATOR_EMAIL, BUYER_EMAIL] + [seller.owner_email for seller in DEMO_SELLERS]:
@@ -21,16 +29,16 @@ def test_demo_seed_creates_the_listed_logins_and_a_dozen_visible_products_per_se
 
 
 def test_demo_seed_runs_once(app, sql):
-    seed_demo()
+    seed(app)
 
-    created_again = seed_demo()
+    created_again = seed(app)
 
     assert created_again is False
     assert sql("SELECT count(*) FROM platform.tenants")[0][0] == len(DEMO_SELLERS)
 
 
 def test_the_demo_buyer_has_a_default_address_every_demo_seller_ships_to(app, client):
-    seed_demo()
+    seed(app)
     token = client.post("/api/v1/auth/token", json={"email": BUYER_EMAIL, "password": DEMO_PASSWORD}
                         ).get_json()["access_token"]
 
@@ -45,7 +53,7 @@ def test_the_demo_buyer_has_a_default_address_every_demo_seller_ships_to(app, cl
 
 
 def test_the_demo_buyer_checks_out_one_cart_from_the_three_demo_sellers_with_a_test_card(app, client):
-    seed_demo()
+    seed(app)
     token = client.post("/api/v1/auth/token", json={"email": BUYER_EMAIL, "password": DEMO_PASSWORD}
                         ).get_json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
@@ -67,3 +75,30 @@ def test_the_demo_buyer_checks_out_one_cart_from_the_three_demo_sellers_with_a_t
     assert view["status"] == "paid"
     assert [(part["seller"], part["status"]) for part in view["sellers"]] == [
         (seller.slug, "awaiting_acceptance") for seller in DEMO_SELLERS]
+
+
+def test_the_demo_sellers_have_balances_and_a_payout_run_with_real_figures(app, client):
+    seed(app)
+
+    def signed_in(email: str) -> dict[str, str]:
+        token = client.post("/api/v1/auth/token", json={"email": email, "password": DEMO_PASSWORD}
+                            ).get_json()["access_token"]
+        return {"Authorization": f"Bearer {token}"}
+
+    def balance(seller) -> dict:
+        response = client.get(f"/api/v1/sellers/{seller.slug}/balance", headers=signed_in(seller.owner_email))
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["balances"][0]
+
+    balances = {seller.slug: balance(seller) for seller in DEMO_SELLERS}
+    aurora, brightline, cedar = (balances[seller.slug] for seller in DEMO_SELLERS)
+    assert aurora["paid_out"] > 0 and aurora["available"] == 0
+    assert brightline["available"] > 0 and brightline["paid_out"] == 0
+    assert cedar["pending"] > 0 and cedar["available"] == 0
+    [run] = client.get("/api/v1/operator/payout-runs", headers=signed_in(OPERATOR_EMAIL)).get_json()
+    assert [(result["seller"], result["outcome"]) for result in run["results"]] == [
+        ("aurora-ceramics", "paid"), ("brightline-cycles", "skipped")]
+    run_jobs(app)  # the run's own job, queued by the seed, finds it finished and pays nothing again
+    assert balance(DEMO_SELLERS[0]) == aurora
+    result = app.test_cli_runner().invoke(args=["billing", "reconcile", "--from", date.today().isoformat()])
+    assert result.exit_code == 0, result.output

@@ -305,7 +305,11 @@ def test_every_unique_rule_a_client_can_break_has_its_own_code():
                    # Written only from the processor's answers, one connected account per seller.
                    "uq_payout_accounts_gateway_account_id",
                    # One transfer per (order, seller), claimed with ON CONFLICT by the transfer job.
-                   "seller_transfers_order_seller_key"}
+                   "seller_transfers_order_seller_key",
+                   # Payout runs: a scheduled run per day (ON CONFLICT DO NOTHING), a result per seller under its
+                   # registry row's lock, a gateway payout id from the processor.
+                   "uq_payout_runs_scheduled_run_on", "uq_payout_run_results_run_id_tenant_id_currency",
+                   "uq_payout_run_results_gateway_payout_id"}
 
     assert unique_rules - unreachable == set(CONFLICTS_BY_CONSTRAINT)
 

@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 from rq.cron import CronScheduler
 
+from billing.jobs import reconcile_yesterday, start_scheduled_payout_run
 from marketplace.accounts.jobs import purge_stale_tokens
 from marketplace.checkout.jobs import expire_overdue_orders, recover_checkouts
 from marketplace.app import create_app
@@ -28,6 +29,8 @@ CHECKOUT_SWEEP_SECONDS = 60
 GUEST_CART_PURGE_SECONDS = 3600
 # A return window is counted in days: an order completed up to an hour late loses nobody anything.
 ORDER_COMPLETION_SECONDS = 3600
+# Each starts its day's work once (a unique run per day, a report per day) however often it is called.
+PAYOUT_RUN_CHECK_SECONDS = 900
 
 
 def periodic_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -68,6 +71,12 @@ def periodic_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
         # Sellers' shares due (delivered, held, settled, undisputed, payouts enabled), each transferred once.
         {"func": send_due_transfers, "queue_name": "settlement", "interval": config["TRANSFER_SWEEP_SECONDS"],
          "ttl": config["TRANSFER_SWEEP_SECONDS"], "job_timeout": config["TRANSFER_SWEEP_SECONDS"]},
+        # From PAYOUT_RUN_HOUR on: the day's payout run (its sellers are paid by a job of their own), and the
+        # reconciliation report of the day before.
+        {"func": start_scheduled_payout_run, "queue_name": "settlement", "interval": PAYOUT_RUN_CHECK_SECONDS,
+         "ttl": PAYOUT_RUN_CHECK_SECONDS},
+        {"func": reconcile_yesterday, "queue_name": "settlement", "interval": PAYOUT_RUN_CHECK_SECONDS,
+         "ttl": PAYOUT_RUN_CHECK_SECONDS, "job_timeout": PAYOUT_RUN_CHECK_SECONDS},
     ]
 
 
