@@ -9,7 +9,7 @@ import logging
 
 from flask import current_app
 
-from billing import webhooks
+from billing import plans, webhooks
 from billing.gateway.registry import current_gateway
 
 log = logging.getLogger(__name__)
@@ -44,3 +44,8 @@ def deliver_test_gateway_event(event_id: str) -> None:
         raise WebhookDeliveryFailed(f"the webhook endpoint answered {response.status_code} to event {event_id}")
     current_gateway().mark_delivered(event_id)
     log.info("test gateway event delivered", extra={"event_id": event_id})
+
+
+def invoice_plans() -> None:
+    """Charge the current month's plan fees not charged yet (periodic; billing/plans.py)."""
+    plans.invoice_period()

@@ -231,6 +231,8 @@ SETTINGS: tuple[Setting, ...] = (
             "seconds between two runs of the job that cancels seller orders not accepted in time"),
     Setting("ORDER_SLA_BATCH_SIZE", "500", _parse_positive_int,
             "most overdue orders of one seller the SLA job cancels in one run (the next run goes on)"),
+    Setting("PLAN_INVOICE_SECONDS", "3600", _parse_positive_int,
+            "seconds between two runs of the job that charges sellers their plan's monthly fee (once per month)"),
 )
 
 

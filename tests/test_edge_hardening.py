@@ -303,7 +303,9 @@ def test_every_unique_rule_a_client_can_break_has_its_own_code():
                    "uq_ledger_transactions_external_id", "uq_ledger_transactions_reverses_id",
                    "uq_ledger_accounts_kind_tenant_id_currency", "uq_ledger_accounts_id_currency",
                    # Written only from the processor's answers, one connected account per seller.
-                   "uq_payout_accounts_gateway_account_id"}
+                   "uq_payout_accounts_gateway_account_id",
+                   # Plans: the default plan is made only with ON CONFLICT; invoices are claimed with ON CONFLICT.
+                   "uq_plans_default", "uq_plan_invoices_tenant_id_period_start"}
 
     assert unique_rules - unreachable == set(CONFLICTS_BY_CONSTRAINT)
 

@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 from rq.cron import CronScheduler
 
+from billing.jobs import invoice_plans
 from marketplace.accounts.jobs import purge_stale_tokens
 from marketplace.checkout.jobs import expire_overdue_orders, recover_checkouts
 from marketplace.app import create_app
@@ -64,6 +65,9 @@ def periodic_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
         # The acceptance SLA: one indexed read per seller, then a cancellation (refund, stock back) per overdue order.
         {"func": cancel_overdue_orders, "queue_name": "orders", "interval": config["ORDER_SLA_SWEEP_SECONDS"],
          "ttl": config["ORDER_SLA_SWEEP_SECONDS"], "job_timeout": config["ORDER_SLA_SWEEP_SECONDS"]},
+        # Plan fees: each run charges the current month to the sellers not charged for it yet (once per month).
+        {"func": invoice_plans, "queue_name": "settlement", "interval": config["PLAN_INVOICE_SECONDS"],
+         "ttl": config["PLAN_INVOICE_SECONDS"], "job_timeout": config["PLAN_INVOICE_SECONDS"]},
     ]
 
 
