@@ -154,6 +154,14 @@ def apply_plan_changes(session: Session, start: date) -> int:
 
 # The monthly invoice
 
+class InvoicesFailed(RuntimeError):
+    """Some sellers' invoices of a period could not be written (logged each); the others were."""
+
+    def __init__(self, start: date, tenant_ids: list[int]):
+        self.tenant_ids = tenant_ids
+        super().__init__(f"the plan invoices of {period_name(start)} failed for sellers {tenant_ids}")
+
+
 def invoice_period(today: date | None = None) -> int:
     """Invoice the period `today` falls in (today by default) to every active seller on a paid plan not yet
     invoiced for it; the number of invoices written. Safe to run again, and at once in two processes."""
@@ -163,10 +171,17 @@ def invoice_period(today: date | None = None) -> int:
         uow.commit()
     with UnitOfWork() as uow:
         due_tenant_ids = uow.session.scalars(_sellers_due(start)).all()
-    invoiced = 0
+    invoiced, failed_tenant_ids = 0, []
     for tenant_id in due_tenant_ids:
-        invoiced += invoice_seller(tenant_id, start)
+        # One seller's failure must not keep the others from their invoice; the job fails (and is retried) after.
+        try:
+            invoiced += invoice_seller(tenant_id, start)
+        except Exception:
+            log.exception("plan invoice failed", extra={"tenant": tenant_id, "period": period_name(start)})
+            failed_tenant_ids.append(tenant_id)
     log.info("plan invoices written", extra={"period": period_name(start), "invoices": invoiced})
+    if failed_tenant_ids:
+        raise InvoicesFailed(start, failed_tenant_ids)
     return invoiced
 
 

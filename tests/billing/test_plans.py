@@ -11,7 +11,7 @@ from billing import ledger, plans
 from billing.ledger import GATEWAY_BALANCE, PLAN_FEES, credit, debit, seller_payable, seller_receivable
 from billing.ledger_models import LedgerTransaction, TransactionKind
 from billing.money import Money
-from marketplace.accounts.models import MemberRole
+from marketplace.accounts.models import MemberRole, Membership
 from tenants.uow import UnitOfWork
 from tests.checkout.conftest import check_out, offer, put_in_cart, shopper  # noqa: F401 - fixtures used here
 from tests.concurrency import run_together
@@ -228,7 +228,6 @@ def test_a_seller_sees_only_its_own_plan_and_invoices(app, client, ops, owned_se
         plans.invoice_period(next_month())
     staff = sign_up("staff@oak.example")
     with app.app_context(), UnitOfWork() as uow:
-        from marketplace.accounts.models import Membership
         uow.session.add(Membership(user_id=staff.user_id, tenant_id=oak.id, role=MemberRole.STAFF))
         uow.commit()
 
