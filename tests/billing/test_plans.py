@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
+import psycopg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 
 from billing import ledger, plans
 from billing.ledger import GATEWAY_BALANCE, PLAN_FEES, credit, debit, seller_payable, seller_receivable
 from billing.ledger_models import LedgerTransaction, TransactionKind
 from billing.money import Money
 from marketplace.accounts.models import MemberRole, Membership
+from migrations import script_directory, upgrade_shard, upgrade_shared
 from tenants.uow import UnitOfWork
 from tests.checkout.conftest import check_out, offer, put_in_cart, shopper  # noqa: F401 - fixtures used here
 from tests.concurrency import run_together
@@ -451,3 +453,37 @@ def test_the_scheduler_runs_the_invoice_job_on_the_settlement_queue(app):
 
     assert registration["queue_name"] == "settlement"
     assert registration["interval"] == app.config["PLAN_INVOICE_SECONDS"]
+
+
+def test_revision_0025_puts_every_existing_seller_on_the_free_default_plan(database_url):
+    base_url, separator, query = database_url.partition("?")
+    server_url, test_database_name = base_url.rsplit("/", 1)
+    scratch_name = f"{test_database_name}_plans"
+    scratch_url = f"{server_url}/{scratch_name}{separator}{query}"
+    admin_url = database_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{scratch_name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{scratch_name}"')
+    engine = create_engine(scratch_url)
+    try:
+        upgrade_shard(scratch_url)
+        upgrade_shared(scratch_url, script_directory("shared").get_revision("0025").down_revision)
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO platform.tenants (slug, display_name) VALUES ('oak', 'Oak'), "
+                                    "('elm', 'Elm')"))
+        upgrade_shared(scratch_url, "0025")
+        with engine.connect() as connection:
+            default_plans = connection.execute(text(
+                "SELECT name, monthly_fee_amount, currency, commission_basis_points, product_limit"
+                " FROM platform.plans WHERE is_default")).all()
+            subscribed = connection.execute(text(
+                "SELECT tenants.slug, plans.is_default FROM platform.plan_subscriptions"
+                " JOIN platform.tenants ON tenants.id = plan_subscriptions.tenant_id"
+                " JOIN platform.plans ON plans.id = plan_subscriptions.plan_id ORDER BY tenants.slug")).all()
+    finally:
+        engine.dispose()
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{scratch_name}" WITH (FORCE)')
+
+    assert default_plans == [("Default", 0, None, None, None)]
+    assert subscribed == [("elm", True), ("oak", True)]
