@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 
-from billing import payouts, reconcile, transfers, webhooks
+from billing import payouts, plans, reconcile, transfers, webhooks
 from billing.gateway.registry import current_gateway
 from billing.money import Money
 from billing.payout_models import PayoutRunTrigger
@@ -79,3 +79,8 @@ def reconcile_yesterday() -> None:
     now = datetime.now(timezone.utc)
     if now.hour >= current_app.config["PAYOUT_RUN_HOUR"]:
         reconcile.record_daily_report(current_gateway(), now.date() - timedelta(days=1))
+
+
+def invoice_plans() -> None:
+    """Charge the current month's plan fees not charged yet (periodic; billing/plans.py)."""
+    plans.invoice_period()

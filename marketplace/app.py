@@ -105,6 +105,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     from marketplace.orders.returns_api import blp as returns_blp
     from marketplace.payments.api import blp as payments_blp, test_gateway_blp
     from marketplace.payouts.api import blp as payouts_blp, test_gateway_blp as test_gateway_onboarding_blp
+    from marketplace.plans.api import blp as plans_blp
     from marketplace.reviews.api import blp as reviews_blp
     from marketplace.search.api import blp as search_blp
     from marketplace.sellers.api import blp as sellers_blp
@@ -123,6 +124,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     api.register_blueprint(storefront_blp, url_prefix="/api/v1")
     api.register_blueprint(reviews_blp, url_prefix="/api/v1")
     api.register_blueprint(commissions_blp, url_prefix="/api/v1")
+    api.register_blueprint(plans_blp, url_prefix="/api/v1")
     api.register_blueprint(addresses_blp, url_prefix="/api/v1")
     api.register_blueprint(shipping_blp, url_prefix="/api/v1")
     api.register_blueprint(checkout_blp, url_prefix="/api/v1")

@@ -248,6 +248,8 @@ SETTINGS: tuple[Setting, ...] = (
             "least available balance, in minor units, a payout run pays out (a seller's schedule may set its own)"),
     Setting("PAYOUT_RUN_HOUR", "6", _parse_hour,
             "hour of the day (UTC) from which the scheduler starts the day's payout run"),
+    Setting("PLAN_INVOICE_SECONDS", "3600", _parse_positive_int,
+            "seconds between two runs of the job that charges sellers their plan's monthly fee (once per month)"),
 )
 
 

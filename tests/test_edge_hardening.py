@@ -309,7 +309,9 @@ def test_every_unique_rule_a_client_can_break_has_its_own_code():
                    # Payout runs: a scheduled run per day (ON CONFLICT DO NOTHING), a result per seller under its
                    # registry row's lock, a gateway payout id from the processor.
                    "uq_payout_runs_scheduled_run_on", "uq_payout_run_results_run_id_tenant_id_currency",
-                   "uq_payout_run_results_gateway_payout_id"}
+                   "uq_payout_run_results_gateway_payout_id",
+                   # Plans: the default plan is made only with ON CONFLICT; invoices are claimed with ON CONFLICT.
+                   "uq_plans_default", "uq_plan_invoices_tenant_id_period_start"}
 
     assert unique_rules - unreachable == set(CONFLICTS_BY_CONSTRAINT)
 

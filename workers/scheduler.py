@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 from rq.cron import CronScheduler
 
-from billing.jobs import reconcile_yesterday, start_scheduled_payout_run
+from billing.jobs import invoice_plans, reconcile_yesterday, start_scheduled_payout_run
 from marketplace.accounts.jobs import purge_stale_tokens
 from marketplace.checkout.jobs import expire_overdue_orders, recover_checkouts
 from marketplace.app import create_app
@@ -77,6 +77,9 @@ def periodic_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
          "ttl": PAYOUT_RUN_CHECK_SECONDS},
         {"func": reconcile_yesterday, "queue_name": "settlement", "interval": PAYOUT_RUN_CHECK_SECONDS,
          "ttl": PAYOUT_RUN_CHECK_SECONDS, "job_timeout": PAYOUT_RUN_CHECK_SECONDS},
+        # Plan fees: each run charges the current month to the sellers not charged for it yet (once per month).
+        {"func": invoice_plans, "queue_name": "settlement", "interval": config["PLAN_INVOICE_SECONDS"],
+         "ttl": config["PLAN_INVOICE_SECONDS"], "job_timeout": config["PLAN_INVOICE_SECONDS"]},
     ]
 
 

@@ -24,10 +24,12 @@ from marketplace.catalog.csv_rows import (
     OPTION_PREFIX, ProductRows, RowError, check_layout, decode_csv, plan_import,
 )
 from marketplace.catalog.listing import sync_listings
+from marketplace.catalog.plan_limit import PlanLimitReached, beyond_limit
 from marketplace.catalog.models import (
     CatalogImport, ImportStatus, Product, ProductImage, ProductStatus, StockReason, Variant,
 )
 from marketplace.catalog.stock import set_stock_levels
+from billing.plans import product_limit_of
 from marketplace.core.errors import NotFound
 from tenants.locks import lock_catalog_imports, lock_row
 from tenants.models import TenantRef
@@ -72,11 +74,14 @@ class ImportReport:
 def start_import(tenant: TenantRef, actor_user_id: int | None, filename: str, data: bytes) -> ImportReport:
     """Check the file's encoding and layout, store it and queue the import job; the report starts as `queued`.
 
-    A file that cannot be imported at all is an InvalidCsv (422) and queues nothing.
+    A file that cannot be imported at all is an InvalidCsv (422) and queues nothing; so is, with a
+    PlanLimitReached (403), one whose new products do not fit under the seller's plan's product limit.
     """
     csv_text = decode_csv(data)
     row_count = check_layout(csv_text)
+    product_limit = product_limit_of(tenant.id)
     with UnitOfWork(tenant) as uow:
+        _require_room_for(uow.session, csv_text, product_limit)
         catalog_import = CatalogImport(filename=filename[:255], csv_text=csv_text, row_count=row_count,
                                        created_by_user_id=actor_user_id, row_errors=[])
         uow.session.add(catalog_import)
@@ -86,6 +91,14 @@ def start_import(tenant: TenantRef, actor_user_id: int | None, filename: str, da
         report = ImportReport.of(catalog_import)
         uow.commit()
     return report
+
+
+def _require_room_for(session: Session, csv_text: str, product_limit: int | None) -> None:
+    # The job checks again, product by product: the seller may add products before it runs.
+    if product_limit is None:
+        return
+    if beyond_limit(session, plan_import(csv_text, category_ids_by_slug()).products, product_limit):
+        raise PlanLimitReached(product_limit)
 
 
 def get_import(tenant: TenantRef, import_id: int) -> ImportReport:
@@ -105,13 +118,14 @@ def run_import(tenant_id: int, import_id: int) -> None:
     if csv_text is None:
         return
     plan = plan_import(csv_text, category_ids_by_slug())
+    product_limit = product_limit_of(tenant.id)
     row_errors = list(plan.row_errors)
     imported_count = 0
     for chunk in _chunks(plan.products):
         chunk_row_count = sum(len(product.variants) for product in chunk)
         chunk_errors = _drop_vanished_categories(chunk)
         with UnitOfWork(tenant) as uow:
-            chunk_errors += _import_chunk(uow, tenant, plan.columns, chunk, import_id, actor_user_id)
+            chunk_errors += _import_chunk(uow, tenant, plan.columns, chunk, import_id, actor_user_id, product_limit)
             uow.commit()
         row_errors += chunk_errors
         imported_count += chunk_row_count - len(chunk_errors)
@@ -167,11 +181,13 @@ def _chunks(products: list[ProductRows]) -> Iterator[list[ProductRows]]:
 
 
 def _import_chunk(uow: UnitOfWork, tenant: TenantRef, columns: tuple[str, ...], products: list[ProductRows],
-                  import_id: int, actor_user_id: int | None) -> list[RowError]:
-    """Write one chunk in `uow`; return the rows refused on the database's account (category gone, SKU taken)."""
+                  import_id: int, actor_user_id: int | None, product_limit: int | None) -> list[RowError]:
+    """Write one chunk in `uow`; return the rows refused on the database's account (category gone, SKU taken,
+    no room left under the plan's product limit)."""
     session = uow.session
     lock_catalog_imports(session, tenant.id)
     row_errors = _drop_foreign_skus(session, products)
+    row_errors += _drop_beyond_limit(session, products, product_limit)
     products = [product for product in products if product.variants]
     if not products:
         return row_errors
@@ -199,6 +215,17 @@ def _drop_vanished_categories(products: list[ProductRows]) -> list[RowError]:
             reason = {"category_slug": [f"There is no category {product.category_slug!r}."]}
             row_errors += [RowError(variant.line, reason) for variant in product.variants]
             product.variants = []
+    return row_errors
+
+
+def _drop_beyond_limit(session: Session, products: list[ProductRows], product_limit: int | None) -> list[RowError]:
+    """Refuse the products that would take a place past the plan's product limit (the file's later ones)."""
+    row_errors = []
+    for product in beyond_limit(session, [product for product in products if product.variants], product_limit):
+        reason = {"product_slug": [f"plan_limit_reached: your plan allows {product_limit} products, archived "
+                                   "ones aside."]}
+        row_errors += [RowError(variant.line, reason) for variant in product.variants]
+        product.variants = []
     return row_errors
 
 

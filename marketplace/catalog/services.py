@@ -18,13 +18,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from marketplace.catalog.categories import require_category
 from marketplace.catalog.listing import sync_listing
+from billing.plans import product_limit_of
 from marketplace.catalog.models import (
     Product, ProductImage, ProductStatus, StockMovement, StockReason, Variant,
 )
+from marketplace.catalog.plan_limit import require_room
 from marketplace.catalog.stock import StockChange, record_movements
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.field_updates import writable_changes
-from tenants.locks import lock_row
+from tenants.locks import lock_catalog_imports, lock_row
 from marketplace.core.pagination import Page, PageRequest, fetch_page
 from marketplace.core.state_machine import StateMachine
 from tenants.models import TenantRef
@@ -162,10 +164,13 @@ class MovementDetails:
 # Products
 
 def create_product(tenant: TenantRef, fields: dict[str, Any]) -> ProductDetails:
-    """Add a draft product; its slug must be new to the seller and its category must exist."""
+    """Add a draft product; its slug must be new to the seller, its category must exist, and the seller's plan
+    must have room for it (PlanLimitReached)."""
     if fields.get("category_id") is not None:
         require_category(fields["category_id"])
+    product_limit = product_limit_of(tenant.id)
     with UnitOfWork(tenant) as uow:
+        require_room(uow.session, tenant.id, product_limit)
         product = Product(slug=fields["slug"], title=fields["title"], description=fields["description"],
                           category_id=fields["category_id"], attributes=fields["attributes"],
                           images=_images(fields["images"]), variants=[])
@@ -212,10 +217,19 @@ def update_product(tenant: TenantRef, product_id: int, changes: dict[str, Any]) 
 
 
 def change_status(tenant: TenantRef, product_id: int, action: str) -> ProductDetails:
-    """Publish, unpublish or archive a product; a move the state machine does not allow is IllegalTransition."""
+    """Publish, unpublish or archive a product; a move the state machine does not allow is IllegalTransition.
+
+    Publishing an archived product takes a place under the plan's product limit again (PlanLimitReached).
+    """
+    product_limit = product_limit_of(tenant.id) if action == "publish" else None
     with UnitOfWork(tenant) as uow:
+        if product_limit is not None:
+            # The catalog write lock before the product's row, in the order an import takes them.
+            lock_catalog_imports(uow.session, tenant.id)
         product = _locked_product(uow.session, product_id)
         new_status = PRODUCT_LIFECYCLE.check(ProductStatus(product.status), action)
+        if product.status is ProductStatus.ARCHIVED:
+            require_room(uow.session, tenant.id, product_limit)
         if new_status is ProductStatus.PUBLISHED:
             _check_sellable(product)
             # Kept from the first publication, so that unpublishing to fix a typo does not make it "new" again.

@@ -61,7 +61,8 @@ def write_order(session: Session, draft: OrderDraft, payment_minutes: int) -> No
     """The order, its lines with their commission frozen, its seller parts and its pending payment.
 
     A fixed number of statements: the commission rules of every line are read
-    in two queries (category paths, candidate rules) and the rows flushed once.
+    in three queries (category paths, candidate rules, the sellers' plans) and
+    the rows flushed once.
     A category deleted since leaves its lines with no category path.
     """
     reserved = [(reservation.tenant, line) for reservation in draft.reservations for line in reservation.lines]

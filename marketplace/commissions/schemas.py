@@ -97,6 +97,14 @@ class CommissionResolutionArgsSchema(Schema):
         "description": "A line total in minor units of the seller's currency, to compute its commission."})
 
 
+class PlanOverrideSchema(Schema):
+    """A SaaS plan's commission override."""
+
+    plan_id = fields.Integer()
+    plan_name = fields.String()
+    basis_points = fields.Integer(metadata={"description": "Hundredths of a percent of the line's total."})
+
+
 class CommissionResolutionSchema(Schema):
     """The rule that applies to a line of this seller in this category, and what it takes."""
 
@@ -106,6 +114,10 @@ class CommissionResolutionSchema(Schema):
     category_path = fields.List(fields.Integer(), metadata={
         "description": "The category and those above it, nearest first: the order in which rules on them count."})
     rule = fields.Nested(CommissionRuleSchema, allow_none=True,
-                         metadata={"description": "The most specific rule; null when none applies (no commission)."})
+                         metadata={"description": "The most specific rule; null when none applies (no commission) "
+                                                  "or when the seller's plan's override applies."})
+    plan_override = fields.Nested(PlanOverrideSchema, allow_none=True, metadata={
+        "description": "The seller's plan's commission override when it applies: it replaces the default rule "
+                       "(no seller, no category); rules naming the seller or the line's category win over it."})
     commission_amount = fields.Integer(allow_none=True, metadata={
         "description": "The commission on `line_total_amount`, in minor units; null when no total was given."})

@@ -17,7 +17,7 @@ from marshmallow import ValidationError
 from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
-from billing.commission import CommissionRule, commission_for, rule_for
+from billing.commission import CommissionRule, PlanCommission, commission_for, rule_for
 from billing.money import Money
 from marketplace.audit.services import record
 from marketplace.catalog.models import Category
@@ -70,6 +70,8 @@ class Resolution:
     category_path: list[int]
     rule: RuleDetails | None
     commission_amount: int | None
+    # The seller's plan's override, when it is what applies (no rule then).
+    plan_override: PlanCommission | None = None
 
 
 # Reading
@@ -97,11 +99,12 @@ def resolve(seller: str, category_id: int | None, line_total_amount: int | None 
         tenant = _tenant_by_slug(uow.session, seller)
         path = category_path(uow.session, category_id) if category_id is not None else []
         rule = rule_for(uow.session, tenant.id, path, tenant.currency)
-        details = _details_of(uow.session, rule.id) if rule is not None else None
+        details = _details_of(uow.session, rule.id) if isinstance(rule, CommissionRule) else None
         commission = (commission_for(rule, Money(line_total_amount, tenant.currency)).amount
                       if line_total_amount is not None else None)
         return Resolution(seller=seller, category_id=category_id, currency=tenant.currency, category_path=path,
-                          rule=details, commission_amount=commission)
+                          rule=details, commission_amount=commission,
+                          plan_override=rule if isinstance(rule, PlanCommission) else None)
 
 
 def category_path(session: Session, category_id: int) -> list[int]:

@@ -48,6 +48,7 @@ CONFLICTS_BY_CONSTRAINT = {
         "already_reviewed", "order_line_id", "This order line has been reviewed already."),
     "uq_tenant_moves_running_tenant_id": ConstraintConflict(
         "move_running", None, "A move of this seller is not finished yet."),
+    "uq_plans_name": ConstraintConflict("plan_name_taken", "name", "Another plan has this name."),
     "uq_commission_rules_tenant_id_category_id": ConstraintConflict(
         "commission_rule_exists", None, "This seller and category have a commission rule already; change it."),
     "uq_addresses_default_user_id": ConstraintConflict(

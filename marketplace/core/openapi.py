@@ -34,7 +34,8 @@ ERROR_CODES = """Codes by status (a client may rely on them; new ones may be add
 - 400 `bad_request`, `invalid_webhook`, `idempotency_key_required`: the body is not valid JSON, or the request is
   malformed (a webhook: its signature does not verify; a checkout: no usable `Idempotency-Key` header).
 - 401 `unauthorized`: no valid bearer token.
-- 403 `forbidden`, `email_not_verified`, `tenant_suspended`, `tenant_closed`: signed in, but not allowed (or not yet).
+- 403 `forbidden`, `email_not_verified`, `tenant_suspended`, `tenant_closed`, `plan_limit_reached`: signed in, but
+  not allowed (or not yet; `plan_limit_reached`: the seller's plan allows no more products).
 - 404 `not_found`, `token_not_found`: no such resource, or not visible to the caller.
 - 405 `method_not_allowed`: the path exists, but not with this method (`Allow` lists the methods).
 - 409 `conflict`, `slug_taken`, `sku_taken`, `email_taken`, `domain_taken`, `category_cycle`, `category_in_use`,
@@ -44,7 +45,7 @@ ERROR_CODES = """Codes by status (a client may rely on them; new ones may be add
   `cart_empty`, `lines_unavailable`, `no_shipping_option`, `total_changed`, `idempotency_key_reused`, `in_progress`,
   `checkout_interrupted`, `checkout_timed_out`, `order_not_payable`, `not_purchasable`, `currency_mismatch`,
   `cart_line_limit_reached`, `duplicate_event`, `refund_exceeds_remaining`, `open_orders`, `not_delivered`,
-  `return_window_closed`: the request clashes with the current state.
+  `return_window_closed`, `plan_name_taken`: the request clashes with the current state.
 - 410 `invite_expired`, `invite_revoked`, `token_expired`, `token_replaced`: the invite or mailed token can no
   longer be used.
 - 402 `payment_declined`: the card was declined; the order stays payable until it expires.

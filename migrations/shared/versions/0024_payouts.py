@@ -1,7 +1,7 @@
 """payouts: schedules, runs and their per-seller results, reconciliation reports; ledger gateway_source
 
 Revision ID: 0024
-Revises: 0021
+Revises: 0023
 Create Date: 2026-11-30 18:00:00.000000
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = '0024'
-down_revision = '0021'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 
