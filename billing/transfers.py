@@ -89,7 +89,7 @@ def transfer_seller_share(gateway: PaymentGateway, order_id: int, tenant_id: int
     with UnitOfWork() as uow:
         ledger.post(uow, TransactionKind.TRANSFER, transfer_key(order_id, tenant_id),
                     postings.transfer(tenant_id, claim.amount), description=f"Transfer {answer.id}",
-                    order_id=order_id, tenant_id=tenant_id)
+                    order_id=order_id, tenant_id=tenant_id, gateway_source=answer.id)
         uow.session.execute(update(SellerTransfer)
                             .where(SellerTransfer.id == claim.transfer_id,
                                    SellerTransfer.status == TransferStatus.PENDING)
@@ -275,7 +275,8 @@ def _record_recovery(recovery: _Recovery, order_id: int, tenant_id: int, reverse
     with UnitOfWork() as uow:
         if reversed_amount.amount > 0:
             ledger.post(uow, TransactionKind.REVERSAL, recovery.key, postings.reversal(tenant_id, reversed_amount),
-                        description=f"Reversal {reversal_id}", order_id=order_id, tenant_id=tenant_id)
+                        description=f"Reversal {reversal_id}", order_id=order_id, tenant_id=tenant_id,
+                        gateway_source=reversal_id)
         if owed.amount > 0:
             # Kind REVERSAL: the part of a recovery no reversal could take, owed by the seller instead.
             ledger.post(uow, TransactionKind.REVERSAL, "recv:" + recovery.key.removeprefix("rev:"),

@@ -106,7 +106,8 @@ def _post_dispute_funds(dispute: Dispute, movement: str, entries) -> None:
         return
     with UnitOfWork() as uow:
         ledger.post(uow, TransactionKind.DISPUTE, f"dispute:{dispute.id}:{movement}", entries,
-                    description=f"Dispute {dispute.id}: funds {movement}", order_id=order_id)
+                    description=f"Dispute {dispute.id}: funds {movement}", order_id=order_id,
+                    gateway_source=dispute.id)
         uow.commit()
 
 
