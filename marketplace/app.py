@@ -107,6 +107,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     from marketplace.sellers.api import blp as sellers_blp
     from marketplace.shipping.api import blp as shipping_blp
     from marketplace.storefront.api import blp as storefront_blp
+    from marketplace.webhooks.api import blp as webhooks_blp
 
     init_auth(app)
     app.register_blueprint(health_blp)
@@ -130,6 +131,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     api.register_blueprint(seller_orders_blp, url_prefix="/api/v1")
     api.register_blueprint(fulfilment_blp, url_prefix="/api/v1")
     api.register_blueprint(order_handling_blp, url_prefix="/api/v1")
+    api.register_blueprint(webhooks_blp, url_prefix="/api/v1")
 
 
 def _register_commands(app: Flask) -> None:

@@ -19,6 +19,7 @@ from marketplace.core.extensions import redis_client
 from marketplace.orders.jobs import complete_past_return_window
 from marketplace.orders.jobs import cancel_overdue_orders
 from marketplace.sellers.jobs import recheck_pending_domains
+from marketplace.webhooks.jobs import retry_due_deliveries
 from workers.relay import purge_dispatched_messages, sweep_outbox
 
 TOKEN_PURGE_SECONDS = 3600
@@ -64,6 +65,9 @@ def periodic_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
         # The acceptance SLA: one indexed read per seller, then a cancellation (refund, stock back) per overdue order.
         {"func": cancel_overdue_orders, "queue_name": "orders", "interval": config["ORDER_SLA_SWEEP_SECONDS"],
          "ttl": config["ORDER_SLA_SWEEP_SECONDS"], "job_timeout": config["ORDER_SLA_SWEEP_SECONDS"]},
+        # Webhook retries: only queues one send job per due delivery; the POSTs run as those jobs.
+        {"func": retry_due_deliveries, "queue_name": "webhooks", "interval": config["WEBHOOK_SWEEP_SECONDS"],
+         "ttl": config["WEBHOOK_SWEEP_SECONDS"]},
     ]
 
 
