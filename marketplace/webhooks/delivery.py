@@ -49,6 +49,9 @@ USER_AGENT = "Marketplace-Webhooks/1"
 # The backoff doubles from WEBHOOK_RETRY_BASE_SECONDS; no single wait is longer than this.
 MAX_RETRY_DELAY = timedelta(hours=6)
 MAX_ERROR_LENGTH = 500
+# RQ stops a job after 180 s (its default timeout) and each POST may take its connect and read timeouts: a job
+# sends what fits in this budget and leaves the rest of its chain to the sweep.
+JOB_BUDGET_SECONDS = 120
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,10 @@ class SendPolicy:
     def from_config(cls, config: Any) -> "SendPolicy":
         return cls(config["WEBHOOK_MAX_ATTEMPTS"], config["WEBHOOK_RETRY_BASE_SECONDS"],
                    config["WEBHOOK_TIMEOUT_SECONDS"], config["WEBHOOKS_ALLOW_LOOPBACK"])
+
+    @property
+    def posts_per_job(self) -> int:
+        return max(1, JOB_BUDGET_SECONDS // (2 * self.timeout_seconds))
 
     def retry_delay(self, attempts: int) -> timedelta:
         return min(timedelta(seconds=self.retry_base_seconds * 2 ** (attempts - 1)), MAX_RETRY_DELAY)
@@ -92,7 +99,8 @@ def send_chain(tenant: TenantRef, delivery_id: int, policy: SendPolicy) -> int:
     if chain is None:
         return 0  # its endpoint was deleted since
     posts = 0
-    while (step := _send_head(tenant, chain.endpoint_id, chain.marketplace_order_id, policy)) is not None:
+    while posts < policy.posts_per_job and \
+            (step := _send_head(tenant, chain.endpoint_id, chain.marketplace_order_id, policy)) is not None:
         posts += step
     return posts
 

@@ -34,7 +34,10 @@ class UnsafeDestination(ValueError):
 
 def check_endpoint_url(url: str, allow_loopback: bool) -> None:
     """Raise UnsafeDestination (its message for the seller) unless `url` may be registered as an endpoint."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed [ of an IPv6 address
+        raise UnsafeDestination("Must be an https:// URL with a host.") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UnsafeDestination("Must be an https:// URL with a host.")
     if parts.username is not None or parts.password is not None:

@@ -64,6 +64,7 @@ def test_a_staff_member_may_not_manage_endpoints(client, seller, member_of):
     "https://user:password@erp.example.com/hooks",
     "https://erp.example.com:99999/hooks",
     "not a url",
+    "https://[::1/hooks",
 ])
 def test_a_url_webhooks_may_not_reach_is_a_422_naming_the_url_and_changes_nothing(client, seller, owner, url):
     response = register_endpoint(client, seller, owner, url)
