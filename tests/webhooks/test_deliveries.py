@@ -4,12 +4,14 @@ from __future__ import annotations
 import pytest
 
 from marketplace.webhooks import delivery
-from marketplace.webhooks.jobs import send_delivery
+from marketplace.webhooks.jobs import retry_due_deliveries, send_delivery
 from tests.concurrency import run_together
 from tests.orders.conftest import seller_lines
 from tests.webhooks.conftest import (deliveries, drive_deliveries, pending_count, register_endpoint,
                                      signature_is_valid)
 from tests.workers.support import run_jobs
+from workers.queues import get_queue
+from workers.scheduler import periodic_jobs
 
 ORDER_JOURNEY = ["seller_order.created", "seller_order.accepted", "shipment.created", "seller_order.shipped",
                  "shipment.tracking_updated", "seller_order.delivered"]
@@ -203,3 +205,36 @@ def test_a_loopback_endpoint_is_not_sent_to_once_loopback_is_not_allowed(app, cl
     [created] = deliveries(app, seller_offer.tenant)
     assert created.attempts == 1 and "Loopback" in created.last_error
     assert pending_count(app, seller_offer.tenant) == 1
+
+
+def test_a_replayed_failed_delivery_gets_one_more_attempt(app, client, subscribed_seller, routed_order, receiver,
+                                                          fast_retries, monkeypatch):
+    monkeypatch.setitem(app.config, "WEBHOOK_MAX_ATTEMPTS", 2)
+    seller_offer, owner, _ = subscribed_seller
+    receiver.answers = [500, 500, 502]
+    routed_order([seller_offer])
+    drive_deliveries(app)
+    [created] = deliveries(app, seller_offer.tenant)
+    assert (created.status.value, created.attempts) == ("failed", 2)
+
+    response = client.post(f"/api/v1/sellers/oak/webhook-deliveries/{created.id}/replay", headers=owner.headers)
+    drive_deliveries(app)
+
+    assert response.status_code == 202
+    [created] = deliveries(app, seller_offer.tenant)
+    assert (created.status.value, created.attempts, created.last_response_status) == ("failed", 3, 502)
+    assert len(receiver.received) == 3
+
+
+def test_the_scheduled_sweep_sends_the_retries_that_are_due(app, client, subscribed_seller, routed_order, receiver,
+                                                             fast_retries):
+    seller_offer, _, _ = subscribed_seller
+    receiver.answers = [500]
+    routed_order([seller_offer])
+    [sweep] = [job for job in periodic_jobs(app.config) if job["func"] is retry_due_deliveries]
+
+    get_queue(sweep["queue_name"]).enqueue(sweep["func"])
+    run_jobs(app)
+
+    assert [request.answered for request in receiver.received] == [500, 200]
+    assert [row.status.value for row in deliveries(app, seller_offer.tenant)] == ["succeeded"]
