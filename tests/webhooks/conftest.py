@@ -64,6 +64,8 @@ def receiver() -> Iterator[Receiver]:
                 status = state.answers.pop(0) if state.answers else 200
                 state.received.append(Received(dict(self.headers), body, status))
             self.send_response(status)
+            if 300 <= status < 400:
+                self.send_header("Location", "/elsewhere")
             self.send_header("Content-Length", "0")
             self.end_headers()
 

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from marketplace.webhooks import delivery
+from marketplace.webhooks.models import WebhookAttempt
+from tenants.uow import UnitOfWork
 from marketplace.webhooks.jobs import retry_due_deliveries, send_delivery
 from tests.concurrency import run_together
 from tests.orders.conftest import seller_lines
@@ -238,3 +241,35 @@ def test_the_scheduled_sweep_sends_the_retries_that_are_due(app, client, subscri
 
     assert [request.answered for request in receiver.received] == [500, 200]
     assert [row.status.value for row in deliveries(app, seller_offer.tenant)] == ["succeeded"]
+
+
+def test_a_redirect_is_not_followed_and_counts_as_a_failed_attempt(app, client, subscribed_seller, routed_order,
+                                                                   receiver):
+    seller_offer, _, _ = subscribed_seller
+    receiver.answers = [301]
+
+    routed_order([seller_offer])
+
+    [request] = receiver.received
+    assert request.answered == 301
+    [created] = deliveries(app, seller_offer.tenant)
+    assert (created.status.value, created.attempts, created.last_response_status) == ("pending", 1, 301)
+
+
+def test_a_receiver_slower_than_the_timeout_is_a_failed_attempt(app, client, subscribed_seller, routed_order,
+                                                                receiver, monkeypatch):
+    monkeypatch.setitem(app.config, "WEBHOOK_TIMEOUT_SECONDS", 1)
+    seller_offer, _, _ = subscribed_seller
+    receiver.delay_seconds = 1.5
+
+    routed_order([seller_offer])
+
+    [created] = deliveries(app, seller_offer.tenant)
+    assert (created.status.value, created.attempts, created.last_response_status) == ("pending", 1, None)
+    assert "Timeout" in created.last_error
+    assert 1000 <= created_attempt_durations(app, seller_offer.tenant)[0] < 1500
+
+
+def created_attempt_durations(app, tenant) -> list[int]:
+    with app.app_context(), UnitOfWork(tenant) as uow:
+        return list(uow.session.scalars(select(WebhookAttempt.duration_ms).order_by(WebhookAttempt.id)))
