@@ -5,9 +5,9 @@ import pytest
 from sqlalchemy import select
 
 from marketplace.webhooks import delivery
+from marketplace.webhooks.jobs import retry_due_deliveries, send_delivery
 from marketplace.webhooks.models import WebhookAttempt
 from tenants.uow import UnitOfWork
-from marketplace.webhooks.jobs import retry_due_deliveries, send_delivery
 from tests.concurrency import run_together
 from tests.orders.conftest import seller_lines
 from tests.webhooks.conftest import (deliveries, drive_deliveries, pending_count, register_endpoint,
