@@ -87,16 +87,18 @@ def _seller_order_in_schema(paid: PaidOrder, part: OrderSellerPart, acceptance_h
         session.execute(insert(SellerOrderLine), [_line_values(seller_order_id, line)
                                                   for line in paid.lines if line.tenant_id == part.tenant_id])
         sell_in(session, order.id)
-        publish(uow, SELLER_ORDER_CREATED, session.get(SellerOrder, seller_order_id), _created_event_data(paid, part))
+        seller_order = session.get(SellerOrder, seller_order_id)
+        publish(uow, SELLER_ORDER_CREATED, seller_order, _created_event_data(paid, part, seller_order))
         uow.commit()
     return seller_order_id
 
 
-def _created_event_data(paid: PaidOrder, part: OrderSellerPart) -> dict[str, Any]:
-    """What a seller's system needs to start on a new order: amounts, the due time, the lines."""
+def _created_event_data(paid: PaidOrder, part: OrderSellerPart, seller_order: SellerOrder) -> dict[str, Any]:
+    """What a seller's system needs to start on a new order: amounts, the acceptance due time, the lines."""
     order = paid.order
     return {"currency": order.currency, "total_amount": part.total_amount, "shipping_amount": part.shipping_amount,
-            "paid_at": order.paid_at.isoformat(), "shipping_name": part.shipping_name,
+            "paid_at": order.paid_at.isoformat(), "acceptance_due_at": seller_order.acceptance_due_at.isoformat(),
+            "shipping_name": part.shipping_name,
             "lines": [{"marketplace_order_line_id": line.id, "sku": line.sku, "title": line.title,
                        "quantity": line.quantity, "unit_price_amount": line.unit_price_amount}
                       for line in paid.lines if line.tenant_id == part.tenant_id]}

@@ -80,6 +80,7 @@ def test_the_events_carry_what_a_seller_needs_to_act(app, client, subscribed_sel
     events = {request.event["type"]: request.event["data"] for request in receiver.acknowledged()}
     created = events["seller_order.created"]
     assert (created["status"], created["seller"]["slug"]) == ("awaiting_acceptance", "oak")
+    assert created["acceptance_due_at"] and created["total_amount"] == order["sellers"][0]["total_amount"]
     assert [line["quantity"] for line in created["lines"]] == [2] and created["lines"][0]["sku"]
     assert events["seller_order.accepted"]["previous_status"] == "awaiting_acceptance"
     assert events["shipment.created"]["shipment"]["tracking_number"] == "JD0001"
