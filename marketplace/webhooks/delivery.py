@@ -92,17 +92,17 @@ def signature(body: bytes, secret: str, timestamp: int) -> str:
 
 
 def send_chain(tenant: TenantRef, delivery_id: int, policy: SendPolicy) -> int:
-    """Send what is due of the delivery's (endpoint, order) chain, oldest first; how many POSTs were made."""
+    """Send what is due of the delivery's (endpoint, order) chain, oldest first; how many deliveries it settled."""
     with UnitOfWork(tenant) as uow:
         chain = uow.session.execute(select(WebhookDelivery.endpoint_id, WebhookDelivery.marketplace_order_id)
                                     .where(WebhookDelivery.id == delivery_id)).first()
     if chain is None:
         return 0  # its endpoint was deleted since
-    posts = 0
-    while posts < policy.posts_per_job and \
+    settled = 0
+    while settled < policy.posts_per_job and \
             (step := _send_head(tenant, chain.endpoint_id, chain.marketplace_order_id, policy)) is not None:
-        posts += step
-    return posts
+        settled += step
+    return settled
 
 
 def _send_head(tenant: TenantRef, endpoint_id: int, marketplace_order_id: int, policy: SendPolicy) -> int | None:

@@ -16,9 +16,9 @@ SWEEP_BATCH_SIZE = 500
 
 def send_delivery(tenant_id: int, delivery_id: int) -> None:
     """POST the delivery's (endpoint, order) chain up to it and past it, whatever is due, oldest first."""
-    posts = delivery.send_chain(get_tenant_by_id(tenant_id), delivery_id,
-                                delivery.SendPolicy.from_config(current_app.config))
-    log.info("webhook deliveries: %d POSTed", posts, extra={"delivery_id": delivery_id, "post_count": posts})
+    settled = delivery.send_chain(get_tenant_by_id(tenant_id), delivery_id,
+                                  delivery.SendPolicy.from_config(current_app.config))
+    log.info("webhook deliveries: %d settled", settled, extra={"delivery_id": delivery_id, "settled_count": settled})
 
 
 def retry_due_deliveries() -> None:
