@@ -111,6 +111,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     from marketplace.sellers.api import blp as sellers_blp
     from marketplace.shipping.api import blp as shipping_blp
     from marketplace.storefront.api import blp as storefront_blp
+    from marketplace.webhooks.api import blp as webhooks_blp
 
     init_auth(app)
     app.register_blueprint(health_blp)
@@ -139,6 +140,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
     api.register_blueprint(returns_blp, url_prefix="/api/v1")
     api.register_blueprint(payouts_blp, url_prefix="/api/v1")
     api.register_blueprint(finance_blp, url_prefix="/api/v1")
+    api.register_blueprint(webhooks_blp, url_prefix="/api/v1")
 
 
 def _register_commands(app: Flask) -> None:

@@ -250,6 +250,17 @@ SETTINGS: tuple[Setting, ...] = (
             "hour of the day (UTC) from which the scheduler starts the day's payout run"),
     Setting("PLAN_INVOICE_SECONDS", "3600", _parse_positive_int,
             "seconds between two runs of the job that charges sellers their plan's monthly fee (once per month)"),
+    Setting("WEBHOOKS_ALLOW_LOOPBACK", None, _parse_bool,
+            "sellers' webhook endpoints may be loopback addresses, over http too; unset: true in development, "
+            "false in production"),
+    Setting("WEBHOOK_MAX_ATTEMPTS", "10", _parse_positive_int,
+            "attempts of one webhook delivery before it is failed (the seller may replay it)"),
+    Setting("WEBHOOK_RETRY_BASE_SECONDS", "30", _parse_int,
+            "delay before a failed webhook delivery's first retry; each later retry waits twice the one before"),
+    Setting("WEBHOOK_TIMEOUT_SECONDS", "10", _parse_positive_int,
+            "connect and read timeout of each webhook POST"),
+    Setting("WEBHOOK_SWEEP_SECONDS", "30", _parse_positive_int,
+            "how often the scheduler queues the webhook deliveries due for a retry"),
 )
 
 
@@ -276,6 +287,9 @@ def load_settings(environ: Mapping[str, str] | None = None, overrides: Mapping[s
         except ValueError as error:
             problems.append(f"{setting.name}={raw!r}: {error}")
     parsed.update(overrides)
+    if parsed.get("WEBHOOKS_ALLOW_LOOPBACK") is None:
+        # Loopback receivers are how a developer tries webhooks; in production one would reach the platform itself.
+        parsed["WEBHOOKS_ALLOW_LOOPBACK"] = parsed.get("APP_ENV") != "production"
     if parsed.get("APP_ENV") == "production":
         problems.extend(production_problems(parsed))
     if parsed.get("PAYMENT_GATEWAY") == "stripe":

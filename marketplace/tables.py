@@ -18,6 +18,7 @@ from marketplace.search import models as search_models  # noqa: F401
 from marketplace.sellers import models as sellers_models  # noqa: F401
 from marketplace.shipping import models as shipping_models  # noqa: F401
 from marketplace.storefront import models as storefront_models  # noqa: F401
+from marketplace.webhooks import models as webhooks_models  # noqa: F401
 from billing import commission as commission_models  # noqa: F401
 from billing import ledger_models  # noqa: F401
 from billing import payout_account_models  # noqa: F401

@@ -93,7 +93,8 @@ def _start_services(port: int, env: dict) -> dict[str, subprocess.Popen]:
         "web": subprocess.Popen([python, "-m", "gunicorn", "--config", str(GUNICORN_CONFIG), "--workers", "2",
                                  "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "wsgi:app"], env=env),
         # Search indexing jobs are many and short: run warm, in process; the others each in a forked horse.
-        "worker": subprocess.Popen([python, "-m", "workers.worker", "orders", "settlement", "read_models", "default"], env=env),
+        "worker": subprocess.Popen([python, "-m", "workers.worker", "orders", "settlement", "read_models", "default",
+                                    "webhooks"], env=env),
         "search worker": subprocess.Popen([python, "-m", "workers.worker", "--in-process", "search"], env=env),
         "scheduler": subprocess.Popen([python, "-m", "workers.scheduler"], env=env),
     }

@@ -31,6 +31,8 @@ the control database's transactions and that of a tenant's:
     5. a seller order (`marketplace.orders.lifecycle.lock_seller_order`), then what its move changes; a
        return is locked after its seller order (`marketplace.orders.returns`), then the variants its receipt restocks
     6. the seller's fulfilment settings row (return window, carrier secret), alone
+    7. a webhook delivery, alone: claimed by its send job (`claim_row`, SKIP LOCKED, held while it is
+       POSTed), or locked by a replay (`lock_row`); a webhook endpoint (rotating its secret), alone
     Anywhere
     - a tenant move's runner lock (`try_session_lock`, held across its transactions) and
       its freeze (tenants/move_sql.py: the triggers it installs take the tenant's lock
@@ -79,6 +81,15 @@ INT4_KEYS = 2**31
 def lock_row(session: Session, model: type[Row], row_id: int) -> Row | None:
     """The row with this id, locked FOR UPDATE until the transaction ends, as committed now (None if absent)."""
     return session.get(model, row_id, with_for_update=True, populate_existing=True)
+
+
+def claim_row(session: Session, model: type[Row], row_id: int) -> Row | None:
+    """The row with this id, locked FOR UPDATE SKIP LOCKED, as committed now; None if absent or another holds it.
+
+    For work one worker at a time does to a row (a webhook delivery's POST):
+    a second claimer gets None at once instead of waiting to do it again.
+    """
+    return session.get(model, row_id, with_for_update={"skip_locked": True}, populate_existing=True)
 
 
 def lock_first(session: Session, statement: Select) -> Any | None:

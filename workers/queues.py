@@ -10,8 +10,9 @@ from rq import Queue, Retry
 from marketplace.core.extensions import redis_client
 
 # `read_models`: the marketplace-wide copies of what sellers change (listing rows, seller names); before search,
-# so that a listing never waits behind a re-index.
-QUEUE_NAMES: tuple[str, ...] = ("orders", "settlement", "read_models", "search", "default")
+# so that a listing never waits behind a re-index. `webhooks`: POSTs to sellers' servers, which may each take
+# the whole timeout, so they queue apart from the platform's own work and after it.
+QUEUE_NAMES: tuple[str, ...] = ("orders", "settlement", "read_models", "search", "default", "webhooks")
 
 # Backoff of 10 s, 1 min, 5 min, 15 min and 1 h: long enough to ride out a
 # restart of a dependency. After the last retry the job rests in RQ's failed

@@ -21,6 +21,7 @@ from marketplace.orders.jobs import complete_past_return_window
 from marketplace.orders.jobs import cancel_overdue_orders
 from marketplace.payouts.jobs import send_due_transfers
 from marketplace.sellers.jobs import recheck_pending_domains
+from marketplace.webhooks.jobs import retry_due_deliveries
 from workers.relay import purge_dispatched_messages, sweep_outbox
 
 TOKEN_PURGE_SECONDS = 3600
@@ -80,6 +81,9 @@ def periodic_jobs(config: Mapping[str, Any]) -> list[dict[str, Any]]:
         # Plan fees: each run charges the current month to the sellers not charged for it yet (once per month).
         {"func": invoice_plans, "queue_name": "settlement", "interval": config["PLAN_INVOICE_SECONDS"],
          "ttl": config["PLAN_INVOICE_SECONDS"], "job_timeout": config["PLAN_INVOICE_SECONDS"]},
+        # Webhook retries: only queues one send job per due delivery; the POSTs run as those jobs.
+        {"func": retry_due_deliveries, "queue_name": "webhooks", "interval": config["WEBHOOK_SWEEP_SECONDS"],
+         "ttl": config["WEBHOOK_SWEEP_SECONDS"]},
     ]
 
 

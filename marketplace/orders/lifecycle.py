@@ -26,6 +26,7 @@ from marketplace.core.state_machine import StateMachine
 from marketplace.notifications.models import Notification
 from marketplace.orders.models import SellerOrder, SellerOrderEvent, SellerOrderStatus
 from marketplace.sellers.notices import notify_order_handlers
+from marketplace.webhooks.services import publish
 from tenants.locks import lock_row
 from tenants.uow import UnitOfWork
 
@@ -100,6 +101,8 @@ def move(uow: UnitOfWork, seller_order: SellerOrder, action: Action, actor: Acto
     seller_order.status = target
     uow.session.add(event)
     uow.session.flush()
+    publish(uow, f"seller_order.{target.value}", seller_order, {
+        "previous_status": event.from_status.value, "actor": actor.kind.value, "reason": reason})
     tell_seller = actor.kind is not ActorKind.SELLER and action not in ENDS
     uow.add_message(MIRROR_STATUS_JOB, {
         "tenant_id": uow.tenant.id, "marketplace_order_id": seller_order.marketplace_order_id,

@@ -22,6 +22,8 @@ from marketplace.checkout.reservations import sell_in
 from marketplace.orders.models import AcceptanceHours, SellerOrder, SellerOrderLine, SellerOrderStatus
 from marketplace.sellers.notices import notify_order_handlers
 from marketplace.storefront.models import StorefrontSettings
+from marketplace.webhooks.models import SELLER_ORDER_CREATED
+from marketplace.webhooks.services import publish
 from tenants.registry import get_tenant_by_id
 from tenants.uow import UnitOfWork
 
@@ -82,8 +84,21 @@ def _seller_order_in_schema(paid: PaidOrder, part: OrderSellerPart, acceptance_h
         session.execute(insert(SellerOrderLine), [_line_values(seller_order_id, line)
                                                   for line in paid.lines if line.tenant_id == part.tenant_id])
         sell_in(session, order.id)
+        seller_order = session.get(SellerOrder, seller_order_id)
+        publish(uow, SELLER_ORDER_CREATED, seller_order, _created_event_data(paid, part, seller_order))
         uow.commit()
     return seller_order_id
+
+
+def _created_event_data(paid: PaidOrder, part: OrderSellerPart, seller_order: SellerOrder) -> dict[str, Any]:
+    """What a seller's system needs to start on a new order: amounts, the acceptance due time, the lines."""
+    order = paid.order
+    return {"currency": order.currency, "total_amount": part.total_amount, "shipping_amount": part.shipping_amount,
+            "paid_at": order.paid_at.isoformat(), "acceptance_due_at": seller_order.acceptance_due_at.isoformat(),
+            "shipping_name": part.shipping_name,
+            "lines": [{"marketplace_order_line_id": line.id, "sku": line.sku, "title": line.title,
+                       "quantity": line.quantity, "unit_price_amount": line.unit_price_amount}
+                      for line in paid.lines if line.tenant_id == part.tenant_id]}
 
 
 def _line_values(seller_order_id: int, line: MarketplaceOrderLine) -> dict[str, Any]:

@@ -19,6 +19,8 @@ from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.orders.lifecycle import SELLER_ORDER_MOVES, Action, Actor, ActorKind, lock_seller_order, move
 from marketplace.orders.models import (SellerOrder, SellerOrderLine, Shipment, ShipmentLine, TrackingEvent,
                                        TrackingStatus)
+from marketplace.webhooks.models import SHIPMENT_CREATED
+from marketplace.webhooks.services import publish
 from tenants.models import TenantRef
 from tenants.uow import UnitOfWork
 
@@ -53,9 +55,10 @@ def ship(tenant: TenantRef, user_id: int | None, seller_order_id: int, carrier: 
                                          quantity=line["quantity"]) for line in lines)
         shipped_now = {line["line_id"]: line["quantity"] for line in lines}
         everything_shipped = all(left == shipped_now.get(line_id, 0) for line_id, left in left_to_ship.items())
+        view = shipment_views(uow.session, [shipment.id])[0]
+        publish(uow, SHIPMENT_CREATED, seller_order, {"shipment": view})  # before the order's own move
         move(uow, seller_order, Action.SHIP_ALL if everything_shipped else Action.SHIP_PART,
              Actor(ActorKind.SELLER, user_id), reason=f"{carrier} {tracking_number}")
-        view = shipment_views(uow.session, [shipment.id])[0]
         uow.commit()
     return view
 

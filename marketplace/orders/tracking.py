@@ -33,6 +33,8 @@ from marketplace.orders.models import (OPEN_RETURN_STATUSES, FulfilmentSettings,
                                        SellerOrderEvent, SellerOrderStatus, Shipment, TrackingEvent, TrackingSource,
                                        TrackingStatus)
 from marketplace.orders.shipments import shipment_views
+from marketplace.webhooks.models import SHIPMENT_TRACKING_UPDATED
+from marketplace.webhooks.services import publish
 from tenants.db import utcnow
 from tenants.fleet import load_tenants
 from tenants.locks import lock_first
@@ -203,6 +205,10 @@ def _record(uow: UnitOfWork, shipment: Shipment, event: dict[str, Any], source: 
         if status is TrackingStatus.DELIVERED:
             shipment.delivered_at = occurred_at
     uow.session.flush()
+    publish(uow, SHIPMENT_TRACKING_UPDATED, seller_order, {
+        "shipment": shipment_views(uow.session, [shipment.id])[0],
+        "tracking_event": {"status": status.value, "description": event.get("description", ""),
+                           "occurred_at": occurred_at.isoformat(), "source": source.value}})
     if seller_order.status is SellerOrderStatus.SHIPPED and _every_shipment_delivered(uow, seller_order.id):
         move(uow, seller_order, Action.DELIVER, actor, reason="Every shipment was delivered.")
 
