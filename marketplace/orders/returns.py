@@ -48,6 +48,7 @@ from marketplace.orders.models import (FulfilmentSettings, Return, ReturnLine, R
                                        TrackingStatus)
 from marketplace.refunds.services import RefundExceedsRemaining, record_refund
 from marketplace.sellers.notices import notify_order_handlers, record_notification
+from marketplace.webhooks.services import publish
 from tenants.db import utcnow
 from tenants.locks import lock_first, lock_row
 from tenants.models import TenantRef
@@ -152,6 +153,7 @@ def request_return(buyer_user_id: int, order_id: int, seller_slug: str, reason: 
                                        quantity=line["quantity"]) for line in lines)
         uow.session.flush()
         _notify(uow, return_, seller_order, ReturnStatus.REQUESTED)
+        _announce(uow, seller_order, return_)
         [view] = buyer_return_views(uow.session, [return_.id])
         uow.commit()
     return view
@@ -244,6 +246,7 @@ def _decide(tenant: TenantRef, return_id: int, action: ReturnAction, reason: str
         return_.decided_at = utcnow()
         uow.session.flush()
         _notify(uow, return_, seller_order, return_.status)
+        _announce(uow, seller_order, return_)
         [view] = seller_return_views(uow.session, [return_.id])
         uow.commit()
     return view
@@ -272,6 +275,7 @@ def receive(tenant: TenantRef, user_id: int, return_id: int, lines: Sequence[dic
             "marketplace_order_id": seller_order.marketplace_order_id,
             "amount": return_.refund_goods_amount + return_.refund_shipping_amount, "currency": seller_order.currency,
             "lines": _buyer_lines(uow.session, return_lines)}, queue="orders")
+        _announce(uow, seller_order, return_)
         [view] = seller_return_views(uow.session, [return_.id])
         uow.commit()
     return view
@@ -415,12 +419,14 @@ def _report_unrefundable(uow: UnitOfWork, tenant_id: int, return_id: int, market
 def record_return_refund(tenant_id: int, return_id: int, refund_id: int | None) -> bool:
     """Record the refund's id on the return and move it to `refunded`; False if it was already (a rerun)."""
     with UnitOfWork(get_tenant_by_id(tenant_id)) as uow:
-        _, return_ = _locked(uow, return_id)
+        seller_order, return_ = _locked(uow, return_id)
         if return_.status is not ReturnStatus.RECEIVED:
             return False
         return_.status = RETURN_MOVES.check(return_.status, ReturnAction.REFUND)
         return_.refund_id = refund_id
         return_.refunded_at = utcnow()
+        uow.session.flush()
+        _announce(uow, seller_order, return_)
         uow.commit()
     return True
 
@@ -436,6 +442,12 @@ def notify_return(tenant_id: int, return_id: int, marketplace_order_id: int, sta
         else:
             _notify_buyer(uow, tenant_id, marketplace_order_id, return_id, ReturnStatus(status), reason)
         uow.commit()
+
+
+def _announce(uow: UnitOfWork, seller_order: SellerOrder, return_: Return) -> None:
+    """The seller's webhook endpoints hear of the return's new status (`return.<status>`), with the return."""
+    [view] = seller_return_views(uow.session, [return_.id])
+    publish(uow, f"return.{return_.status.value}", seller_order, {"return": view})
 
 
 def _notify(uow: UnitOfWork, return_: Return, seller_order: SellerOrder, status: ReturnStatus) -> None:

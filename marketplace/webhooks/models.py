@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String,
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.orders.models import SellerOrderStatus
+from marketplace.orders.models import ReturnStatus, SellerOrderStatus
 from tenants.db import TenantBase, checked_enum
 
 SELLER_ORDER_CREATED = "seller_order.created"
@@ -23,6 +23,8 @@ EVENT_TYPES: tuple[str, ...] = (
     *(f"seller_order.{status.value}" for status in SellerOrderStatus if status is not SellerOrderStatus.AWAITING_ACCEPTANCE),
     SHIPMENT_CREATED,
     SHIPMENT_TRACKING_UPDATED,
+    # A buyer's return of delivered units: `return.<status it reached>`.
+    *(f"return.{status.value}" for status in ReturnStatus),
 )
 
 

@@ -12,12 +12,15 @@ from tests.checkout.conftest import stock_of
 from tests.orders.conftest import seller_lines, stock_movements
 from tests.orders.test_carrier_webhooks import deliver_webhook, event, secret_of
 from tests.orders.test_sla import make_overdue
+from tests.webhooks.conftest import drive_deliveries, receiver, register_endpoint  # noqa: F401 - a fixture
 from tests.workers.support import run_jobs
 
 
-def test_an_order_across_three_sellers_from_payment_to_a_refunded_return(app, client, offer, routed_order, member_of):
+def test_an_order_across_three_sellers_from_payment_to_a_refunded_return(app, client, offer, routed_order, member_of,
+                                                                         receiver):  # noqa: F811 - the fixture
     oak, elm, ash = offer("oak", price_amount=1500, stock=5), offer("elm", stock=5), offer("ash", stock=5)
     owners = {seller.tenant.slug: member_of(seller.tenant) for seller in (oak, elm, ash)}
+    register_endpoint(client, oak.tenant, owners["oak"], receiver.url)  # oak's own system follows its orders
     buyer, order = routed_order([oak, elm, ash], quantity=2)
     parts = {part["seller"]: part for part in order["sellers"]}
     oak_order = parts["oak"]["seller_order_id"]
@@ -86,3 +89,9 @@ def test_an_order_across_three_sellers_from_payment_to_a_refunded_return(app, cl
         "oak": [f"Return requested on order {order['id']}", f"Order {order['id']} is now delivered", placed],
         "elm": [placed],
         "ash": [f"Order {order['id']} was cancelled by the marketplace", placed]}
+    drive_deliveries(app)
+    # oak's endpoint heard every step of its part, once each and in order.
+    assert [request.event["type"] for request in receiver.received] == [
+        "seller_order.created", "seller_order.accepted", "shipment.created", "seller_order.partially_shipped",
+        "shipment.created", "seller_order.shipped", "shipment.tracking_updated", "shipment.tracking_updated",
+        "seller_order.delivered", "return.requested", "return.approved", "return.received", "return.refunded"]
