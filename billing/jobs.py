@@ -9,7 +9,7 @@ import logging
 
 from flask import current_app
 
-from billing import webhooks
+from billing import settlement, webhooks
 from billing.gateway.registry import current_gateway
 
 log = logging.getLogger(__name__)
@@ -44,3 +44,22 @@ def deliver_test_gateway_event(event_id: str) -> None:
         raise WebhookDeliveryFailed(f"the webhook endpoint answered {response.status_code} to event {event_id}")
     current_gateway().mark_delivered(event_id)
     log.info("test gateway event delivered", extra={"event_id": event_id})
+
+
+def settle_order(order_id: int) -> None:
+    """Split a paid order between its sellers and the platform, once (billing/settlement.py)."""
+    settlement.settle_order(order_id)
+
+
+def settle_refund(refund_id: int) -> None:
+    """Post a succeeded refund to the ledger once, and queue the recovery of the seller's share."""
+    settlement.settle_refund(refund_id)
+
+
+def recover_seller_share(order_id: int, tenant_id: int, amount: int, key: str) -> None:
+    """Recover what a seller bore of a refund: reverse its transfer (key `key`), or record a receivable.
+
+    Built by the transfers work (issue 13, point 4); this placeholder is
+    replaced by that branch's job when the branches are merged.
+    """
+    raise NotImplementedError("recover_seller_share is built by the transfers work")

@@ -135,12 +135,13 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
 
 
 def _register_commands(app: Flask) -> None:
+    from billing.cli import billing_cli
     from marketplace.accounts.cli import operators_cli
     from marketplace.cli import db_cli, seed_cli
     from marketplace.search.cli import search_cli
     from tenants.cli import tenants_cli
 
-    for group in (db_cli, operators_cli, search_cli, seed_cli, tenants_cli):
+    for group in (billing_cli, db_cli, operators_cli, search_cli, seed_cli, tenants_cli):
         app.cli.add_command(group)
 
 

@@ -21,6 +21,7 @@ from marketplace.storefront import models as storefront_models  # noqa: F401
 from billing import commission as commission_models  # noqa: F401
 from billing import ledger_models  # noqa: F401
 from billing import payout_account_models  # noqa: F401
+from billing import settlement_models  # noqa: F401
 from billing import webhooks as webhook_models  # noqa: F401
 from billing.gateway import models as test_gateway_models  # noqa: F401
 from tenants import models as tenants_models  # noqa: F401

@@ -303,7 +303,9 @@ def test_every_unique_rule_a_client_can_break_has_its_own_code():
                    "uq_ledger_transactions_external_id", "uq_ledger_transactions_reverses_id",
                    "uq_ledger_accounts_kind_tenant_id_currency", "uq_ledger_accounts_id_currency",
                    # Written only from the processor's answers, one connected account per seller.
-                   "uq_payout_accounts_gateway_account_id"}
+                   "uq_payout_accounts_gateway_account_id",
+                   # Settlement's rows: written under the order row's lock, once (primary key or this).
+                   "seller_settlements_order_seller_key"}
 
     assert unique_rules - unreachable == set(CONFLICTS_BY_CONSTRAINT)
 

@@ -116,7 +116,8 @@ def two_sellers(make_seller):
 @given(steps=STEPS)
 def test_random_balanced_transactions_and_reversals_keep_every_transaction_and_the_whole_ledger_balanced(
         two_sellers, sql, steps):
-    sql("TRUNCATE platform.ledger_postings, platform.ledger_transactions, platform.ledger_accounts")
+    # CASCADE: tables referring to ledger transactions (settlement records) are emptied with them.
+    sql("TRUNCATE platform.ledger_postings, platform.ledger_transactions, platform.ledger_accounts CASCADE")
     expected_signed_balances: dict[tuple[AccountRef, str], int] = defaultdict(int)
     posted_ids: list[int] = []
 
