@@ -135,14 +135,16 @@ def settle_refund(refund_id: int) -> bool:
     not settled yet (the settlement queues it again).
     """
     with UnitOfWork() as uow:
-        tenant_id = uow.session.scalar(select(_refunds.c.tenant_id).where(_refunds.c.id == refund_id))
-    if tenant_id is None:
+        whose = uow.session.execute(select(_refunds.c.order_id, _refunds.c.tenant_id)
+                                    .where(_refunds.c.id == refund_id)).one_or_none()
+    if whose is None:
         return False
     # On behalf of the seller: the recovery message names it, and its job may act for it only so.
-    with UnitOfWork(on_behalf_of=get_tenant_by_id(tenant_id)) as uow:
+    with UnitOfWork(on_behalf_of=get_tenant_by_id(whose.tenant_id)) as uow:
         session = uow.session
+        _lock_order(session, whose.order_id)
+        # Read under the lock: the settlement and the refund's state as committed now.
         refund = session.execute(select(_refunds).where(_refunds.c.id == refund_id)).one()
-        _lock_order(session, refund.order_id)
         if refund.status != SUCCEEDED_REFUND_STATUS or session.get(SettledRefund, refund_id) is not None:
             return False
         settlement = session.scalar(select(SellerSettlement).where(SellerSettlement.order_id == refund.order_id,
