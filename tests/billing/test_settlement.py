@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from billing import jobs
 from billing.commission import CommissionRule
+from billing.gateway.registry import current_gateway
 from billing.ledger import COMMISSION_REVENUE, GATEWAY_BALANCE, PROCESSING_FEES, balance, seller_payable
 from billing.ledger_models import LedgerPosting, LedgerTransaction
 from billing.settlement import RECOVER_SELLER_SHARE_JOB, SETTLE_REFUND_JOB
@@ -217,3 +218,20 @@ def test_backfill_settles_what_was_paid_and_refunded_before_settlement_existed(a
         f"settle:{order_ids[1]}", f"refund:{refund_id}"]
     assert len(settlements(app, order_ids[0])) == 2
     assert unbalanced_transactions(app) == []
+
+
+def test_a_refund_recorded_succeeded_again_is_sent_to_the_ledger_once(app, client, shopper, three_sellers):
+    aurora, _, _ = three_sellers
+    order_id = buy(app, client, shopper, [(aurora, 1)])
+    refund_id = refund(app, order_id, aurora.tenant.id, 700, "r1")
+    run_order_jobs(app)
+
+    with app.app_context():
+        with UnitOfWork() as uow:
+            gateway_refund_id = uow.session.get(refund_services.Refund, refund_id).gateway_refund_id
+        answer = current_gateway().retrieve_refund(gateway_refund_id)
+        # The gateway's refund.updated and charge.refunded events, delivered twice each, record the same state.
+        for _ in range(4):
+            refund_services.record_gateway_refund(answer)
+
+    assert outbox_payloads(app, SETTLE_REFUND_JOB) == [({"refund_id": refund_id}, None)]
