@@ -1,6 +1,6 @@
 """`python -m bench` (`make bench`): every benchmark, one after the other."""
 from bench import (catalog_http, checkout, csv_import, fleet_migration, listing_cache, order_desk, provisioning, search,
-                   tenant_move)
+                   settlement, tenant_move)
 
 
 def main() -> None:
@@ -13,6 +13,7 @@ def main() -> None:
     tenant_move.main()
     checkout.main()
     order_desk.main()
+    settlement.main([])
 
 
 if __name__ == "__main__":

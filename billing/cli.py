@@ -1,4 +1,4 @@
-"""`flask billing …`: money commands for operators."""
+"""`flask billing …`: the money commands (settlement backfill, reconciliation)."""
 from __future__ import annotations
 
 import sys
@@ -9,9 +9,17 @@ from flask.cli import AppGroup
 
 from billing import reconcile
 from billing.gateway.registry import current_gateway
+from billing.settlement import settle_backfill
 from tenants.uow import UnitOfWork
 
-billing_cli = AppGroup("billing", help="Money: reconciliation of the ledger with the payment processor.")
+billing_cli = AppGroup("billing", help="Money: settlement backfill and reconciliation of the ledger with the processor.")
+
+
+@billing_cli.command("settle-backfill")
+def settle_backfill_command() -> None:
+    """Settle every paid order not settled yet, then post every succeeded refund not posted yet (idempotent)."""
+    counts = settle_backfill()
+    click.echo(f"{counts.orders_settled} order(s) settled, {counts.refunds_posted} refund(s) posted")
 
 
 @billing_cli.command("reconcile")

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 
-from billing import payouts, plans, reconcile, transfers, webhooks
+from billing import payouts, plans, reconcile, settlement, transfers, webhooks
 from billing.gateway.registry import current_gateway
 from billing.money import Money
 from billing.payout_models import PayoutRunTrigger
@@ -47,6 +47,16 @@ def deliver_test_gateway_event(event_id: str) -> None:
         raise WebhookDeliveryFailed(f"the webhook endpoint answered {response.status_code} to event {event_id}")
     current_gateway().mark_delivered(event_id)
     log.info("test gateway event delivered", extra={"event_id": event_id})
+
+
+def settle_order(order_id: int) -> None:
+    """Split a paid order between its sellers and the platform, once (billing/settlement.py)."""
+    settlement.settle_order(order_id)
+
+
+def settle_refund(refund_id: int) -> None:
+    """Post a succeeded refund to the ledger once, and queue the recovery of the seller's share."""
+    settlement.settle_refund(refund_id)
 
 
 def recover_seller_share(order_id: int, tenant_id: int, amount: int, key: str, currency: str | None = None) -> None:

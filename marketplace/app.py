@@ -144,6 +144,7 @@ def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:
 
 
 def _register_commands(app: Flask) -> None:
+    from billing.cli import billing_cli
     from marketplace.accounts.cli import operators_cli
     from marketplace.cli import db_cli, seed_cli
     from marketplace.search.cli import search_cli

@@ -25,6 +25,7 @@ from billing import payout_account_models  # noqa: F401
 from billing import transfer_models  # noqa: F401
 from billing import payout_models  # noqa: F401
 from billing import plan_models  # noqa: F401
+from billing import settlement_models  # noqa: F401
 from billing import webhooks as webhook_models  # noqa: F401
 from billing.gateway import models as test_gateway_models  # noqa: F401
 from tenants import models as tenants_models  # noqa: F401

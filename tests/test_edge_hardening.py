@@ -311,7 +311,9 @@ def test_every_unique_rule_a_client_can_break_has_its_own_code():
                    "uq_payout_runs_scheduled_run_on", "uq_payout_run_results_run_id_tenant_id_currency",
                    "uq_payout_run_results_gateway_payout_id",
                    # Plans: the default plan is made only with ON CONFLICT; invoices are claimed with ON CONFLICT.
-                   "uq_plans_default", "uq_plan_invoices_tenant_id_period_start"}
+                   "uq_plans_default", "uq_plan_invoices_tenant_id_period_start",
+                   # Settlement's rows: written under the order row's lock, once (primary key or this).
+                   "seller_settlements_order_seller_key"}
 
     assert unique_rules - unreachable == set(CONFLICTS_BY_CONSTRAINT)
 

@@ -162,7 +162,9 @@ class TestGatewayBalanceTransaction(SharedBase):
     """A movement of the platform's balance, as Stripe lists them (`GET /v1/balance_transactions`)."""
 
     __tablename__ = "test_gateway_balance_transactions"
-    __table_args__ = (Index("ix_test_gateway_balance_transactions_created", "created_at", "id"),)
+    __table_args__ = (Index("ix_test_gateway_balance_transactions_created", "created_at", "id"),
+                      # A charge's fee is read by its source (`retrieve_charge`), once per order settled.
+                      Index("ix_test_gateway_balance_transactions_source", "source"))
 
     id: Mapped[str] = mapped_column(String(OBJECT_ID_LENGTH), primary_key=True)
     type: Mapped[str] = mapped_column(String(40))

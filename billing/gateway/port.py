@@ -84,6 +84,8 @@ class Charge:
     payment_intent_id: str | None
     amount: Money
     amount_refunded: int
+    # The processor's fee taken from it (its balance transaction's `fee`): what settlement spreads over sellers.
+    fee: Money
 
 
 class PayoutStatus(str, enum.Enum):

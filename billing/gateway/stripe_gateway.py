@@ -104,10 +104,12 @@ class StripeGateway:
 
     def retrieve_charge(self, charge_id: str) -> Charge:
         with _gateway_errors():
-            charge = self._client.v1.charges.retrieve(charge_id)
+            # The fee is its balance transaction's, read in the same request.
+            charge = self._client.v1.charges.retrieve(charge_id, params={"expand": ["balance_transaction"]})
+        currency = charge.currency.upper()
         return Charge(id=charge.id, payment_intent_id=_id_of(charge.payment_intent),
-                      amount=Money(charge.amount_captured, charge.currency.upper()),
-                      amount_refunded=charge.amount_refunded)
+                      amount=Money(charge.amount_captured, currency), amount_refunded=charge.amount_refunded,
+                      fee=Money(charge.balance_transaction.fee if charge.balance_transaction else 0, currency))
 
     # --- Stripe Connect ---
 

@@ -257,7 +257,9 @@ class TestGateway:
                 if charge_id.startswith(CHARGE_PREFIX) else None
             if row is None or not row.amount_received:
                 raise GatewayError("resource_missing", f"No such charge: '{charge_id}'")
-            return _charge(row)
+            fee = uow.session.scalar(select(TestGatewayBalanceTransaction.fee).where(
+                TestGatewayBalanceTransaction.type == "charge", TestGatewayBalanceTransaction.source == charge_id))
+            return _charge(row, fee or 0)
 
     # --- the port: Stripe Connect ---
 
@@ -663,9 +665,9 @@ def _intent_id_of(charge_id: str) -> str:
     return INTENT_PREFIX + charge_id.removeprefix(CHARGE_PREFIX)
 
 
-def _charge(row: TestGatewayPaymentIntent) -> Charge:
+def _charge(row: TestGatewayPaymentIntent, fee: int) -> Charge:
     return Charge(id=_charge_id_of(row.id), payment_intent_id=row.id, amount=Money(row.amount_received, row.currency),
-                  amount_refunded=row.amount_refunded)
+                  amount_refunded=row.amount_refunded, fee=Money(fee, row.currency))
 
 
 def _charge_json(row: TestGatewayPaymentIntent) -> dict[str, Any]:

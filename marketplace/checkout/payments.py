@@ -2,8 +2,9 @@
 
 Whichever comes first, the client's confirmation or the `payment_intent.succeeded`
 webhook, `mark_paid` flips the order from `awaiting_payment` to `paid` with a
-conditional UPDATE and, in that same transaction, writes the outbox message
-that routes it; the second finds the order paid and does nothing.
+conditional UPDATE and, in that same transaction, writes the outbox messages
+that route it and settle it (billing/settlement.py); the second finds the order
+paid and does nothing.
 
 An unpaid order expires after ORDER_PAYMENT_MINUTES: its intent is cancelled
 at the gateway first (an intent that succeeded meanwhile is marked paid
@@ -19,6 +20,7 @@ from sqlalchemy import func, select, update
 
 from billing.gateway.port import GatewayError, PaymentIntent, PaymentIntentStatus, WebhookEvent
 from billing.gateway.registry import current_gateway
+from billing.settlement import SETTLE_ORDER_JOB, SETTLEMENT_QUEUE
 from billing.webhooks import handles
 from marketplace.checkout.models import MarketplaceOrder, OrderSellerPart, OrderStatus, Payment
 from marketplace.checkout.orders import OrderNotFound, order_view
@@ -116,6 +118,7 @@ def mark_paid(intent: PaymentIntent) -> bool:
             uow.commit()
             return False
         uow.add_message(ROUTE_ORDER_JOB, {"order_id": paid_order_id}, queue="orders")
+        uow.add_message(SETTLE_ORDER_JOB, {"order_id": paid_order_id}, queue=SETTLEMENT_QUEUE)
         uow.commit()
     return True
 

@@ -14,7 +14,8 @@ transaction; the job `submit_refund` sends it to the gateway with the key
 gateway's answer. The gateway's events (`refund.created`, `refund.updated`,
 `refund.failed`) re-read the Refund and record its state the same way;
 `charge.refunded`, which names only the charge, re-reads every refund of its
-payment. A
+payment. The transaction recording a refund's move into `succeeded` writes
+the message posting it to the ledger (billing/settlement.py). A
 caller's own key (`idempotency_key`, unique per order and seller) makes a
 repeated request return the refund it made the first time.
 """
@@ -30,6 +31,7 @@ from sqlalchemy.orm import Session
 from billing.gateway.port import Charge, GatewayError, Refund as GatewayRefund, WebhookEvent
 from billing.gateway.registry import current_gateway
 from billing.money import Money
+from billing.settlement import SETTLE_REFUND_JOB, SETTLEMENT_QUEUE
 from billing.webhooks import handles
 from marketplace.checkout.models import MarketplaceOrderLine, OrderSellerPart, Payment
 from marketplace.core.errors import Conflict, NotFound, ValidationFailed
@@ -211,11 +213,16 @@ def _our_refund_id(answer: GatewayRefund) -> int | None:
 
 
 def _record_state(which, state: RefundState, gateway_refund_id: str | None, failure_reason: str | None) -> bool:
+    """Record the gateway's state of a refund; the one that reaches `succeeded` here is sent to the ledger."""
     values: dict[str, Any] = {"status": state, "failure_reason": failure_reason, "updated_at": func.now()}
     if gateway_refund_id is not None:
         values["gateway_refund_id"] = gateway_refund_id
     with UnitOfWork() as uow:
+        # Locked and read first, so that only the change into `succeeded` writes the message (events repeat).
+        earlier_state = uow.session.scalar(select(Refund.status).where(which).with_for_update())
         changed = uow.session.execute(update(Refund).where(which).values(values).returning(Refund.id)).first()
+        if changed is not None and state is RefundState.SUCCEEDED and earlier_state is not RefundState.SUCCEEDED:
+            uow.add_message(SETTLE_REFUND_JOB, {"refund_id": changed.id}, queue=SETTLEMENT_QUEUE)
         uow.commit()
     return changed is not None
 

@@ -5,7 +5,7 @@ import pytest
 
 from tests.billing.transfer_support import Sale
 from tests.checkout.conftest import offer, shopper  # noqa: F401 - fixtures used here
-from tests.orders.conftest import member_of, routed_order  # noqa: F401 - fixtures used here
+from tests.orders.conftest import member_of, routed_order, seller_member  # noqa: F401 - fixtures used here
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 """Helpers of the transfer, payout account and dispute tests: a delivered, settled order and what the gateway did.
 
-`settle` posts an order's settlement itself (postings.settlement, gross per
-seller less the commission frozen on its lines, no processing fee): the real
-settlement job is built beside this work, and the lead switches to it at merge.
+`settle` settles an order with the settlement job's own function.
 """
 from __future__ import annotations
 
@@ -17,6 +15,8 @@ from billing.gateway.models import TestGatewayTransfer
 from billing.gateway.registry import current_gateway
 from billing.ledger_models import AccountKind, LedgerAccount, LedgerPosting, TransactionKind
 from billing.money import Money
+from billing.settlement import settle_order
+from billing.settlement_models import SellerSettlement
 from billing.transfer_models import SellerTransfer
 from marketplace.checkout.models import MarketplaceOrderLine, OrderSellerPart, Payment
 from marketplace.payouts.transfers import send_due_transfers
@@ -53,33 +53,16 @@ def connect(app, client, tenant: TenantRef, owner: SignedIn, onboard: bool = Tru
 
 
 def settle(app, order_id: int) -> None:
-    """Post the order's settlement as the settlement job will (idempotent by `settle:{order}`)."""
-    with app.app_context(), UnitOfWork() as uow:
-        currency, charged = uow.session.execute(select(Payment.currency, Payment.amount)
-                                                .where(Payment.order_id == order_id)).one()
-        commission_by_seller = dict(uow.session.execute(
-            select(MarketplaceOrderLine.tenant_id, func.sum(MarketplaceOrderLine.commission_amount))
-            .where(MarketplaceOrderLine.order_id == order_id).group_by(MarketplaceOrderLine.tenant_id)).all())
-        splits = [postings.SellerSplit(tenant_id, Money(total, currency),
-                                       Money(int(commission_by_seller.get(tenant_id, 0)), currency),
-                                       Money.zero(currency))
-                  for tenant_id, total in uow.session.execute(
-                      select(OrderSellerPart.tenant_id, OrderSellerPart.total_amount)
-                      .where(OrderSellerPart.order_id == order_id))]
-        ledger.post(uow, TransactionKind.SETTLEMENT, f"settle:{order_id}",
-                    postings.settlement(Money(charged, currency), Money.zero(currency), splits), order_id=order_id)
-        uow.commit()
+    """Settle the order as the settlement job does (idempotent: the payment's job may have settled it already)."""
+    with app.app_context():
+        settle_order(order_id)
 
 
 def seller_net(app, order_id: int, tenant: TenantRef) -> int:
-    """What the settlement owes the seller for the order (its part's total less its commission)."""
+    """What the settlement owes the seller for the order (its gross less its commission and processing fee share)."""
     with app.app_context(), UnitOfWork() as uow:
-        total = uow.session.scalar(select(OrderSellerPart.total_amount).where(
-            OrderSellerPart.order_id == order_id, OrderSellerPart.tenant_id == tenant.id))
-        commission = uow.session.scalar(select(func.coalesce(func.sum(MarketplaceOrderLine.commission_amount), 0))
-                                        .where(MarketplaceOrderLine.order_id == order_id,
-                                               MarketplaceOrderLine.tenant_id == tenant.id))
-    return total - int(commission)
+        return uow.session.scalar(select(SellerSettlement.net).where(SellerSettlement.order_id == order_id,
+                                                                     SellerSettlement.tenant_id == tenant.id))
 
 
 def deliver(app, client, sale: Sale) -> None:

@@ -2,14 +2,14 @@
 order's transfers, and when a seller's part was delivered
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 Create Date: 2026-11-30 18:00:00.000000
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0023'
-down_revision = '0021'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 

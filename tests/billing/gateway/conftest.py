@@ -106,7 +106,8 @@ def stripe_mock_url():
     if not STRIPE_MOCK.exists():
         pytest.fail(f"{STRIPE_MOCK} is missing: `make test` installs it (go install github.com/stripe/stripe-mock)")
     port = _free_port()
-    process = subprocess.Popen([str(STRIPE_MOCK), "-http-addr", f"127.0.0.1:{port}"],
+    # Its HTTPS side too on a port of its own: the default one (12112) is taken by any other stripe-mock running.
+    process = subprocess.Popen([str(STRIPE_MOCK), "-http-addr", f"127.0.0.1:{port}", "-https-addr", "127.0.0.1:"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         _wait_until_listening(process, port)

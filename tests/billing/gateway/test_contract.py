@@ -141,6 +141,22 @@ def test_a_paid_intents_charge_and_refunds_read_back(adapter):
         assert (listed.method, listed.path, listed.form["payment_intent"]) == ("GET", "/v1/refunds", intent.id)
 
 
+def test_a_charge_reads_back_with_the_processors_fee(adapter):
+    intent = _create(adapter)
+    paid = adapter.gateway.confirm_payment_intent(intent.id, payment_method="pm_card_visa", idempotency_key="c:8")
+    adapter.sent and adapter.sent.clear()
+
+    charge = adapter.gateway.retrieve_charge(paid.latest_charge)
+
+    assert charge.fee.currency == charge.amount.currency and charge.fee.amount >= 0
+    if adapter.sent is None:
+        # Stripe's standard pricing, 2.9% + 30: 57.971 rounds to 58, plus 30.
+        assert charge.fee == Money(88, "EUR")
+    else:
+        [read_charge] = adapter.sent
+        assert read_charge.form["expand[0]"] == "balance_transaction"
+
+
 def test_an_unpaid_intent_has_no_charge(adapter):
     intent = _create(adapter)
 
