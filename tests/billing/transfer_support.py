@@ -18,7 +18,7 @@ from billing.money import Money
 from billing.settlement import settle_order
 from billing.settlement_models import SellerSettlement
 from billing.transfer_models import SellerTransfer
-from marketplace.checkout.models import MarketplaceOrderLine, OrderSellerPart, Payment
+from marketplace.checkout.models import OrderSellerPart, Payment
 from marketplace.payouts.transfers import send_due_transfers
 from tenants.db import utcnow
 from tenants.models import TenantRef
