@@ -34,6 +34,7 @@ from billing.ledger import connected_balance, seller_payable
 from billing.ledger_models import TransactionKind
 from billing.money import Money
 from billing.plan_models import INVOICE_PERIOD_CONSTRAINT, Plan, PlanInvoice, PlanSubscription
+from tenants.locks import lock_row
 from tenants.models import Tenant, TenantStatus
 from tenants.uow import UnitOfWork
 
@@ -134,7 +135,7 @@ def change_plan(session: Session, tenant: Tenant, plan: Plan, today: date | None
     current = plan_on(session, tenant.id, today) or default_plan(session)
     session.execute(pg_insert(PlanSubscription).values(tenant_id=tenant.id, plan_id=current.id)
                     .on_conflict_do_nothing())
-    subscription = session.get(PlanSubscription, tenant.id, with_for_update=True, populate_existing=True)
+    subscription = lock_row(session, PlanSubscription, tenant.id)
     subscription.plan_id = current.id
     if plan.id == current.id:
         subscription.next_plan_id, subscription.next_plan_from = None, None

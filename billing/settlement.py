@@ -49,6 +49,7 @@ from billing.ledger_models import TransactionKind
 from billing.money import Money, allocate
 from billing.settlement_models import SellerSettlement, SettledRefund
 from tenants.db import SHARED_SCHEMA
+from tenants.locks import lock_against_updates
 from tenants.registry import get_tenant_by_id
 from tenants.uow import UnitOfWork
 
@@ -121,7 +122,7 @@ def seller_splits(charged: Money, processing_fee: Money, part_totals: dict[int, 
     """
     tenant_ids = sorted(part_totals)
     gross = allocate(charged, [part_totals[tenant_id] for tenant_id in tenant_ids])
-    fee_shares = allocate(processing_fee, [share.amount for share in gross])
+    fee_shares = allocate(processing_fee, [part.amount for part in gross])
     return [postings.SellerSplit(tenant_id=tenant_id, gross=gross[index],
                                  commission=Money(commissions.get(tenant_id, 0), charged.currency),
                                  fee_share=fee_shares[index])
@@ -247,7 +248,7 @@ def _is_settled(session: Session, order_id: int) -> bool:
 
 def _lock_order(session: Session, order_id: int) -> None:
     # NO KEY UPDATE: rows referring to the order (refunds, settlement rows) can still be inserted meanwhile.
-    session.execute(select(_orders.c.id).where(_orders.c.id == order_id).with_for_update(key_share=True))
+    lock_against_updates(session, select(_orders.c.id).where(_orders.c.id == order_id))
 
 
 def _part_totals(session: Session, order_id: int) -> dict[int, int]:

@@ -42,6 +42,7 @@ from billing.payout_account_models import PayoutAccount
 from billing.transfer_models import OrderDispute, RecoveryStatus, SellerTransfer, TransferRecovery, TransferStatus
 from billing.webhooks import handles
 from tenants.db import utcnow
+from tenants.locks import lock_first, lock_row
 from tenants.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,7 @@ def _claim_transfer(order_id: int, tenant_id: int, currency: str) -> _Claim | Se
     with UnitOfWork() as uow:
         session = uow.session
         # The seller's account row serializes its transfers: two never net the same receivable.
-        account = session.get(PayoutAccount, tenant_id, with_for_update=True, populate_existing=True)
+        account = lock_row(session, PayoutAccount, tenant_id)
         if account is None or not account.payouts_enabled:
             return None
         destination = account.gateway_account_id
@@ -167,7 +168,7 @@ def _order_balance(session: Session, kind: AccountKind, order_id: int, tenant_id
 def _transfer_of(session: Session, order_id: int, tenant_id: int, lock: bool = False) -> SellerTransfer | None:
     query = select(SellerTransfer).where(SellerTransfer.order_id == order_id, SellerTransfer.tenant_id == tenant_id)
     if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
+        return lock_first(session, query)
     return session.scalar(query)
 
 
@@ -225,7 +226,7 @@ def _claim_recovery(order_id: int, tenant_id: int, amount: Money, key: str) -> _
         if recorded is None:
             # The seller's account row first, as a transfer's claim takes it: a claim that read the ledger before
             # this refund was posted has committed its transfer row by the time this looks for it.
-            session.get(PayoutAccount, tenant_id, with_for_update=True)
+            lock_row(session, PayoutAccount, tenant_id)
             transfer = _transfer_of(session, order_id, tenant_id, lock=True)
             if transfer is None:
                 return None

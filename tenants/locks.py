@@ -21,6 +21,11 @@ the control database's transactions and that of a tenant's:
     5. listing rows (in product id order), in the listing job's own transaction
     6. a seller's stored search facet counts (`lock_sellers_facet_counts`, sellers in id order),
        in the search indexing job's transaction
+    7. money after payment: a marketplace order's row (`lock_against_updates`: its settlement, or a
+       refund of it posted to the ledger, billing/settlement.py); a refund's row when its gateway
+       state lands (marketplace/refunds); a seller's payout account row (a transfer's or a recovery's
+       claim, billing/transfers.py), then that seller's transfer row; a seller's plan subscription
+       (billing/plans.py), alone
     In a tenant's schema
     1. in a catalog import chunk, the seller's import lock (`lock_catalog_imports`)
     2. the seller's storefront settings row
@@ -103,6 +108,12 @@ def lock_rows_in_id_order(session: Session, model: type[Row], *conditions: Any) 
         select(model).where(*conditions).order_by(model.id)
         .with_for_update().execution_options(populate_existing=True)
     ))
+
+
+def lock_against_updates(session: Session, statement: Select) -> Result:
+    """Run `statement` locking the rows it reads FOR NO KEY UPDATE: other writers of those rows wait, while rows
+    that refer to them (by foreign key) may still be inserted."""
+    return session.execute(statement.with_for_update(key_share=True))
 
 
 def lock_selected(session: Session, statement: Select, of: Any = None) -> Result:

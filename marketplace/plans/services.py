@@ -101,10 +101,11 @@ class InvoiceDetails:
 # Plans (operators)
 
 def list_plans(page_request: PageRequest) -> Page[PlanDetails]:
-    """Every plan, oldest first (the default plan among them)."""
+    """Every plan: the default plan first, then the others oldest first."""
     with UnitOfWork() as uow:
         plans.default_plan(uow.session)
-        page = fetch_page(uow.session, select(Plan).order_by(Plan.id), page_request).map(PlanDetails.of)
+        page = fetch_page(uow.session, select(Plan).order_by(Plan.is_default.desc(), Plan.id),
+                          page_request).map(PlanDetails.of)
         uow.commit()
     return page
 

@@ -219,7 +219,7 @@ def _record_state(which, state: RefundState, gateway_refund_id: str | None, fail
         values["gateway_refund_id"] = gateway_refund_id
     with UnitOfWork() as uow:
         # Locked and read first, so that only the change into `succeeded` writes the message (events repeat).
-        earlier_state = uow.session.scalar(select(Refund.status).where(which).with_for_update())
+        earlier_state = lock_first(uow.session, select(Refund.status).where(which))
         changed = uow.session.execute(update(Refund).where(which).values(values).returning(Refund.id)).first()
         if changed is not None and state is RefundState.SUCCEEDED and earlier_state is not RefundState.SUCCEEDED:
             uow.add_message(SETTLE_REFUND_JOB, {"refund_id": changed.id}, queue=SETTLEMENT_QUEUE)

@@ -154,7 +154,7 @@ def test_a_refund_after_settlement_gives_back_its_share_of_commission_and_asks_t
     assert balances(app, seller_payable(aurora.tenant.id)) == [net - (1500 - 169)]
     assert outbox_payloads(app, SETTLE_REFUND_JOB) == [({"refund_id": refund_id}, None)]
     assert outbox_payloads(app, RECOVER_SELLER_SHARE_JOB) == [
-        ({"order_id": order_id, "tenant_id": aurora.tenant.id, "amount": 1331, "currency": "EUR",
+        ({"order_id": order_id, "tenant_id": aurora.tenant.id, "amount": 1331, "currency": "USD",
           "key": f"refund:{refund_id}"}, aurora.tenant.id)]
     assert unbalanced_transactions(app) == []
 

@@ -18,7 +18,7 @@ from billing.money import Money
 from billing.settlement import settle_order
 from billing.settlement_models import SellerSettlement
 from billing.transfer_models import SellerTransfer
-from marketplace.checkout.models import OrderSellerPart, Payment
+from marketplace.checkout.models import MarketplaceOrder, OrderSellerPart, OrderStatus, Payment
 from marketplace.payouts.transfers import send_due_transfers
 from tenants.db import utcnow
 from tenants.models import TenantRef
@@ -63,6 +63,36 @@ def seller_net(app, order_id: int, tenant: TenantRef) -> int:
     with app.app_context(), UnitOfWork() as uow:
         return uow.session.scalar(select(SellerSettlement.net).where(SellerSettlement.order_id == order_id,
                                                                      SellerSettlement.tenant_id == tenant.id))
+
+
+def due_share(app, tenant, buyer_user_id: int, amount: int, settled: bool = True) -> tuple[int, int | None]:
+    """A paid order of `amount` for the seller (written directly, no checkout), delivered long ago and, unless
+    told otherwise, settled: its share is due; the order's id and the seller's net (the amount less the
+    processor's fee; None while unsettled)."""
+    with app.app_context():
+        with UnitOfWork() as uow:
+            order = MarketplaceOrder(buyer_user_id=buyer_user_id, currency="USD", status=OrderStatus.PAID,
+                                     subtotal_amount=amount, total_amount=amount, paid_at=utcnow())
+            uow.session.add(order)
+            uow.session.flush()
+            order_id = order.id
+            uow.commit()
+        gateway = current_gateway()
+        intent = gateway.create_payment_intent(amount=Money(amount, "USD"), transfer_group=f"order_{order_id}",
+                                               idempotency_key=f"pi:{order_id}", metadata={})
+        gateway.confirm_payment_intent(intent.id, payment_method="pm_card_visa", idempotency_key=f"pay:{order_id}")
+        with UnitOfWork() as uow:
+            uow.session.add(Payment(order_id=order_id, gateway=gateway.name, gateway_payment_id=intent.id,
+                                    amount=amount, currency="USD", status="succeeded"))
+            uow.session.add(OrderSellerPart(
+                order_id=order_id, tenant_id=tenant.id, seller_name=tenant.slug, shipping_rate_id=1,
+                shipping_name="Standard", subtotal_amount=amount, shipping_amount=0, total_amount=amount,
+                status="delivered", delivered_at=utcnow() - timedelta(days=HOLD_DAYS + 1)))
+            uow.commit()
+    if not settled:
+        return order_id, None
+    settle(app, order_id)
+    return order_id, seller_net(app, order_id, tenant)
 
 
 def deliver(app, client, sale: Sale) -> None:
