@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from marketplace.accounts.models import MemberRole
 from tests.billing.transfer_support import Sale
 from tests.checkout.conftest import offer, shopper  # noqa: F401 - fixtures used here
 from tests.orders.conftest import member_of, routed_order, seller_member  # noqa: F401 - fixtures used here
@@ -23,3 +24,15 @@ def sale(offer, routed_order, member_of):  # noqa: F811 - the fixtures imported 
                           member_of(seller_offer.tenant)) for seller_offer in offers)
 
     return make
+
+
+@pytest.fixture
+def owner(sign_up):
+    """The owner of `acme`, the money tests' seller."""
+    return sign_up("owner@acme.test")
+
+
+@pytest.fixture
+def acme(make_seller, owner):
+    """A seller whose money the balance, payout and statement tests follow (test_reconcile has its own)."""
+    return make_seller("acme", {owner.user_id: MemberRole.OWNER})

@@ -1,8 +1,6 @@
 """A seller's balance: available, pending, receivable and paid out, as billing/postings.py defines them."""
 from __future__ import annotations
 
-import pytest
-
 from billing import ledger, postings
 from billing.ledger_models import TransactionKind
 from marketplace.accounts.models import MemberRole
@@ -10,16 +8,6 @@ from tenants.uow import UnitOfWork
 from tests.billing.money_support import eur, post, settle
 
 BALANCE = "/api/v1/sellers/{slug}/balance"
-
-
-@pytest.fixture
-def owner(sign_up):
-    return sign_up("owner@acme.test")
-
-
-@pytest.fixture
-def acme(make_seller, owner):
-    return make_seller("acme", {owner.user_id: MemberRole.OWNER})
 
 
 def figures(client, headers, slug="acme") -> list[dict]:

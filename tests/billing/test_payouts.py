@@ -23,16 +23,6 @@ def gateway(app):
     return app.extensions["payment_gateway"]
 
 
-@pytest.fixture
-def owner(sign_up):
-    return sign_up("owner@acme.test")
-
-
-@pytest.fixture
-def acme(make_seller, owner):
-    return make_seller("acme", {owner.user_id: MemberRole.OWNER})
-
-
 def start_run(client, operator) -> dict:
     response = client.post(RUNS, headers=operator.headers)
     assert response.status_code == 202, response.get_json()

@@ -20,16 +20,6 @@ def at(day: int, month: int = 11) -> datetime:
 
 
 @pytest.fixture
-def owner(sign_up):
-    return sign_up("owner@acme.test")
-
-
-@pytest.fixture
-def acme(make_seller, owner):
-    return make_seller("acme", {owner.user_id: MemberRole.OWNER})
-
-
-@pytest.fixture
 def november_of_acme(acme, make_seller):
     """October's order, then November's orders, refund, transfers, payout and plan fee; and another seller's order."""
     settle(acme.id, eur(5_000), key="settle:oct", occurred_at=at(20, 10))
