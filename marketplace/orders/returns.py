@@ -43,6 +43,7 @@ from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.pagination import Page, PageRequest, fetch_page
 from marketplace.core.state_machine import StateMachine
 from marketplace.orders.lifecycle import Action, lock_seller_order
+from marketplace.orders.line_quantities import LineMessages, line_quantity_errors
 from marketplace.orders.models import (FulfilmentSettings, Return, ReturnLine, ReturnStatus, SellerOrder,
                                        SellerOrderEvent, SellerOrderLine, SellerOrderStatus, Shipment, ShipmentLine,
                                        TrackingStatus)
@@ -190,20 +191,17 @@ def _returnable_units(session: Session, seller_order_id: int) -> dict[int, tuple
     return {order_line_id: (seller_line_id, int(left)) for order_line_id, seller_line_id, left in rows}
 
 
+RETURN_MESSAGES = LineMessages(
+    not_a_line=lambda line_id: f"Line {line_id} is not a line of this seller's part of the order.",
+    repeated=lambda line_id: f"Line {line_id} appears more than once: return its units in one entry.",
+    too_many=lambda line_id, left, asked: (f"Line {line_id} has {left} delivered unit(s) not returned yet, "
+                                           f"not {asked}."),
+)
+
+
 def _check_returnable(lines: Sequence[dict[str, int]], returnable: dict[int, tuple[int, int]]) -> None:
-    errors: dict[str, dict[str, list[str]]] = {}
-    repeats = Counter(line["line_id"] for line in lines)
-    for index, line in enumerate(lines):
-        line_id, problem = line["line_id"], None
-        if line_id not in returnable:
-            problem = {"line_id": [f"Line {line_id} is not a line of this seller's part of the order."]}
-        elif repeats[line_id] > 1:
-            problem = {"line_id": [f"Line {line_id} appears more than once: return its units in one entry."]}
-        elif line["quantity"] > returnable[line_id][1]:
-            problem = {"quantity": [f"Line {line_id} has {returnable[line_id][1]} delivered unit(s) not returned "
-                                    f"yet, not {line['quantity']}."]}
-        if problem:
-            errors[str(index)] = problem
+    errors = line_quantity_errors(lines, {line_id: left for line_id, (_, left) in returnable.items()},
+                                  RETURN_MESSAGES)
     if errors:
         raise UnitsNotReturnable({"lines": errors})
 

@@ -9,7 +9,6 @@ order: neither can count units the other is about to ship.
 """
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any, Sequence
 
 from sqlalchemy import func, select
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.orders.lifecycle import SELLER_ORDER_MOVES, Action, Actor, ActorKind, lock_seller_order, move
+from marketplace.orders.line_quantities import LineMessages, line_quantity_errors
 from marketplace.orders.models import (SellerOrder, SellerOrderLine, Shipment, ShipmentLine, TrackingEvent,
                                        TrackingStatus)
 from marketplace.webhooks.models import SHIPMENT_CREATED
@@ -109,19 +109,14 @@ def _units_left_to_ship(session: Session, seller_order_id: int) -> dict[int, int
     return {line_id: left for line_id, left in rows}
 
 
+SHIPPING_MESSAGES = LineMessages(
+    not_a_line=lambda line_id: f"Line {line_id} is not a line of this order.",
+    repeated=lambda line_id: f"Line {line_id} appears more than once: ship its units in one entry.",
+    too_many=lambda line_id, left, asked: f"Line {line_id} has {left} unit(s) left to ship, not {asked}.",
+)
+
+
 def _check_shippable(lines: Sequence[dict[str, int]], left_to_ship: dict[int, int]) -> None:
-    errors: dict[str, dict[str, dict[str, list[str]]]] = {}
-    repeats = Counter(line["line_id"] for line in lines)
-    for index, line in enumerate(lines):
-        line_id, problem = line["line_id"], None
-        if line_id not in left_to_ship:
-            problem = {"line_id": [f"Line {line_id} is not a line of this order."]}
-        elif repeats[line_id] > 1:
-            problem = {"line_id": [f"Line {line_id} appears more than once: ship its units in one entry."]}
-        elif line["quantity"] > left_to_ship[line_id]:
-            problem = {"quantity": [f"Line {line_id} has {left_to_ship[line_id]} unit(s) left to ship, "
-                                    f"not {line['quantity']}."]}
-        if problem:
-            errors[str(index)] = problem
+    errors = line_quantity_errors(lines, left_to_ship, SHIPPING_MESSAGES)
     if errors:
         raise UnitsNotShippable({"lines": errors})
