@@ -19,13 +19,11 @@ import enum
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
 
 from marketplace.checkout.models import MarketplaceOrder, OrderSellerPart
 from marketplace.core.state_machine import StateMachine
-from marketplace.notifications.models import Notification
 from marketplace.orders.models import SellerOrder, SellerOrderEvent, SellerOrderStatus
-from marketplace.sellers.notices import notify_order_handlers
+from marketplace.sellers.notices import notify_order_handlers, record_notification
 from marketplace.webhooks.services import publish
 from tenants.locks import lock_row
 from tenants.uow import UnitOfWork
@@ -131,12 +129,12 @@ def mirror_status(tenant_id: int, marketplace_order_id: int, status: str, event_
         buyer_user_id = uow.session.scalar(select(MarketplaceOrder.buyer_user_id)
                                            .where(MarketplaceOrder.id == marketplace_order_id))
         if part is not None and buyer_user_id is not None:
-            uow.session.execute(insert(Notification).values(
-                user_id=buyer_user_id, kind="seller_order_status", tenant_id=tenant_id,
+            record_notification(
+                uow, user_id=buyer_user_id, kind="seller_order_status", tenant_id=tenant_id,
                 dedupe_key=f"seller_order_status:{tenant_id}:{event_id}",
                 subject=f"Order {marketplace_order_id}: {part.seller_name} — {status.replace('_', ' ')}",
                 body=f"{part.seller_name}'s part of your order {marketplace_order_id} is now "
-                     f"{status.replace('_', ' ')}.").on_conflict_do_nothing(index_elements=[Notification.dedupe_key]))
+                     f"{status.replace('_', ' ')}.")
         if tell_seller:
             notify_order_handlers(uow, tenant_id, kind="seller_order_status",
                                   dedupe_key=f"seller_order_moved:{tenant_id}:{event_id}",
