@@ -244,8 +244,8 @@ def _decide(tenant: TenantRef, return_id: int, action: ReturnAction, reason: str
         return_.decided_at = utcnow()
         uow.session.flush()
         _notify(uow, return_, seller_order, return_.status)
-        _announce(uow, seller_order, return_)
         [view] = seller_return_views(uow.session, [return_.id])
+        _announce(uow, seller_order, return_, view)
         uow.commit()
     return view
 
@@ -273,8 +273,8 @@ def receive(tenant: TenantRef, user_id: int, return_id: int, lines: Sequence[dic
             "marketplace_order_id": seller_order.marketplace_order_id,
             "amount": return_.refund_goods_amount + return_.refund_shipping_amount, "currency": seller_order.currency,
             "lines": _buyer_lines(uow.session, return_lines)}, queue="orders")
-        _announce(uow, seller_order, return_)
         [view] = seller_return_views(uow.session, [return_.id])
+        _announce(uow, seller_order, return_, view)
         uow.commit()
     return view
 
@@ -442,10 +442,13 @@ def notify_return(tenant_id: int, return_id: int, marketplace_order_id: int, sta
         uow.commit()
 
 
-def _announce(uow: UnitOfWork, seller_order: SellerOrder, return_: Return) -> None:
-    """The seller's webhook endpoints hear of the return's new status (`return.<status>`), with the return."""
-    [view] = seller_return_views(uow.session, [return_.id])
-    publish(uow, f"return.{return_.status.value}", seller_order, {"return": view})
+def _announce(uow: UnitOfWork, seller_order: SellerOrder, return_: Return,
+              seller_view: dict[str, Any] | None = None) -> None:
+    """The seller's webhook endpoints hear of the return's new status (`return.<status>`), with the return as its
+    seller sees it (`seller_view`, when the caller has read it already)."""
+    if seller_view is None:
+        [seller_view] = seller_return_views(uow.session, [return_.id])
+    publish(uow, f"return.{return_.status.value}", seller_order, {"return": seller_view})
 
 
 def _notify(uow: UnitOfWork, return_: Return, seller_order: SellerOrder, status: ReturnStatus) -> None:
