@@ -11,15 +11,20 @@ the outbox message `mark_paid` writes (`billing.jobs.settle_order`, queue
 `settlement`), left undispatched. Creating that many paid orders through the
 API would take hours; the settlement side is what is measured.
 
-Timed: `workers.relay.sweep_outbox()`, then `--workers` burst RQ workers
-(`python -m workers.worker --burst --in-process settlement`) until they exit;
-worker start-up is inside the window. Afterwards every order must have its
+Timed: `workers.relay.sweep_outbox()` (which relays the messages as
+`billing.jobs.settle_orders` batch jobs of 500 orders), then `--workers`
+burst RQ workers (`python -m workers.worker --burst --in-process settlement`)
+until they exit; worker start-up is inside the window. Afterwards every order must have its
 three seller settlements and one ledger transaction, and no job may have failed.
+
+Also timed, after the workers: a full reconciliation of the settled ledger
+(`billing.reconcile.reconcile` over the run's period, against the test
+gateway's balance transactions); every charge must match, with no difference.
 
 Anchor, in the same run: the same postings written with no job: one
 `INSERT … SELECT` copying the settlement transactions (new external ids) and
 one copying their postings, in one transaction, the ledger's balance
-triggers included.
+triggers included. Both figures are printed beside it.
 """
 from __future__ import annotations
 
@@ -29,12 +34,16 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import psycopg
 from rq.registry import FailedJobRegistry
 
 from bench.support import ROOT, bench_database, bench_redis, figure_line, goal_line, median_and_p95, psycopg_url
+from billing.gateway.test_gateway import TestGateway
+from billing.reconcile import Report, reconcile
 from tenants.provisioning import provision_tenant
+from tenants.uow import UnitOfWork
 from workers.queues import get_queue
 from workers.relay import sweep_outbox
 
@@ -151,6 +160,16 @@ def counts(database_url: str) -> dict[str, int]:
         }
 
 
+def reconcile_run(run_started_at: datetime) -> tuple[float, Report]:
+    """Reconcile the whole run (an hour either side of it) against the test gateway: the seconds, and the report."""
+    gateway = TestGateway(webhook_secret="whsec_bench")
+    started = time.perf_counter()
+    with UnitOfWork() as uow:
+        report = reconcile(uow.session, gateway, run_started_at - timedelta(hours=1),
+                           datetime.now(timezone.utc) + timedelta(hours=1))
+    return time.perf_counter() - started, report
+
+
 def anchor(database_url: str, run: int) -> float:
     with psycopg.connect(psycopg_url(database_url)) as connection:
         started = time.perf_counter()
@@ -169,10 +188,12 @@ def main(argv: list[str] | None = None) -> None:
     arguments = parser.parse_args(argv)
 
     pipeline_seconds: list[float] = []
+    reconcile_seconds: list[float] = []
     anchor_seconds: list[float] = []
     print(f"settlement: {arguments.orders} paid three-seller orders, {arguments.workers} in-process worker(s)")
     for run in range(arguments.runs):
         with bench_database("settlement") as database_url, bench_redis() as redis_url:
+            run_started_at = datetime.now(timezone.utc)
             seed_started = time.perf_counter()
             seed(database_url, arguments.orders)
             print(f"  run {run + 1}: orders written in bulk SQL in {time.perf_counter() - seed_started:.1f} s")
@@ -182,6 +203,13 @@ def main(argv: list[str] | None = None) -> None:
             print(f"  run {run + 1}: {pipeline_seconds[-1]:.1f} s, {figures}, failed jobs {failed}")
             if figures["seller settlements"] != 3 * arguments.orders or failed:
                 raise SystemExit("not every order was settled: the figures above are not valid")
+            # Before the anchor, whose copies name no gateway object and would count as differences.
+            seconds, report = reconcile_run(run_started_at)
+            reconcile_seconds.append(seconds)
+            print(f"  run {run + 1}: reconciled in {seconds:.1f} s, {report.matched_count} matched, "
+                  f"{len(report.differences)} differences")
+            if report.matched_count != arguments.orders or report.differences:
+                raise SystemExit("the settled ledger does not reconcile: the figures above are not valid")
             if run == 0:
                 anchor_seconds = [anchor(database_url, anchor_run) for anchor_run in range(arguments.anchor_runs)]
                 ledger_rows = figures["settlement transactions"] + figures["ledger postings"]
@@ -189,6 +217,8 @@ def main(argv: list[str] | None = None) -> None:
     print(figure_line(f"settle {arguments.orders} orders (sweep + workers)", pipeline_seconds,
                       f"INSERT … SELECT of the same {ledger_rows} ledger rows", anchor_seconds, unit="s"))
     print(f"  median {arguments.orders / median:.0f} orders/s; ledger rows written by settlement: {ledger_rows}")
+    print(figure_line(f"full reconciliation of the {arguments.orders} settled charges", reconcile_seconds,
+                      f"INSERT … SELECT of the same {ledger_rows} ledger rows", anchor_seconds, unit="s"))
     print(goal_line(f"{arguments.orders} orders settled in under {GOAL_SECONDS} s", median < GOAL_SECONDS))
 
 

@@ -54,6 +54,11 @@ def settle_order(order_id: int) -> None:
     settlement.settle_order(order_id)
 
 
+def settle_orders(order_ids: list[int]) -> None:
+    """Settle a batch of paid orders in one transaction, those not settled yet (the relay's batch of settle_order)."""
+    settlement.settle_orders(order_ids)
+
+
 def settle_refund(refund_id: int) -> None:
     """Post a succeeded refund to the ledger once, and queue the recovery of the seller's share."""
     settlement.settle_refund(refund_id)

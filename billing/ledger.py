@@ -148,6 +148,64 @@ def post(uow: UnitOfWork, kind: TransactionKind, external_id: str, entries: Sequ
                  order_id=order_id, tenant_id=tenant_id, reverses_id=None, gateway_source=gateway_source)
 
 
+@dataclass(frozen=True)
+class NewTransaction:
+    """A transaction `post_many` records: `post`'s arguments, as one value."""
+
+    kind: TransactionKind
+    external_id: str
+    entries: Sequence[Entry]
+    description: str = ""
+    order_id: int | None = None
+    tenant_id: int | None = None
+    gateway_source: str | None = None
+
+
+def post_many(uow: UnitOfWork, transactions: Sequence[NewTransaction]) -> dict[str, int]:
+    """Record many transactions at once, by `post`'s rules; the id of each by external id.
+
+    A few statements whatever their number: one claims every external id, one
+    creates the accounts used for the first time, one reads the accounts' ids,
+    one inserts the postings. An external id recorded already (before, or twice
+    in `transactions`) keeps its first transaction, whose id is returned. They
+    all occur now (the database's clock).
+    """
+    _require_control_database(uow)
+    for transaction in transactions:
+        _require_valid(transaction.external_id, transaction.description, transaction.entries)
+    if not transactions:
+        return {}
+    session = uow.session
+    # Claimed in external id order, so that two batches claiming some of the same ids cannot deadlock.
+    to_claim = sorted({transaction.external_id: transaction for transaction in reversed(transactions)}.values(),
+                      key=lambda transaction: transaction.external_id)
+    claimed_ids = dict(session.execute(
+        pg_insert(LedgerTransaction)
+        .values([{"kind": transaction.kind, "external_id": transaction.external_id,
+                  "description": transaction.description, "order_id": transaction.order_id,
+                  "tenant_id": transaction.tenant_id, "gateway_source": transaction.gateway_source}
+                 for transaction in to_claim])
+        .on_conflict_do_nothing()
+        .returning(LedgerTransaction.external_id, LedgerTransaction.id)
+    ).all())
+    claimed = [transaction for transaction in to_claim if transaction.external_id in claimed_ids]
+    if claimed:
+        account_ids = _account_ids(session, [entry for transaction in claimed for entry in transaction.entries])
+        session.execute(insert(LedgerPosting), [
+            {"transaction_id": claimed_ids[transaction.external_id],
+             "account_id": account_ids[_account_key(entry)], "amount": entry.signed_amount,
+             "currency": entry.amount.currency}
+            for transaction in claimed for entry in transaction.entries
+        ])
+    recorded_before = [transaction.external_id for transaction in to_claim
+                       if transaction.external_id not in claimed_ids]
+    if recorded_before:
+        claimed_ids.update(session.execute(
+            select(LedgerTransaction.external_id, LedgerTransaction.id)
+            .where(LedgerTransaction.external_id.in_(recorded_before))).all())
+    return claimed_ids
+
+
 def reverse(uow: UnitOfWork, transaction_id: int, external_id: str, reason: str,
             occurred_at: datetime | None = None) -> LedgerTransaction:
     """Correct transaction `transaction_id` with a new one under `external_id` negating each of its postings.
@@ -210,11 +268,7 @@ def _post(uow: UnitOfWork, kind: TransactionKind, external_id: str, entries: Seq
           occurred_at: datetime | None, order_id: int | None, tenant_id: int | None,
           reverses_id: int | None, gateway_source: str | None = None) -> LedgerTransaction:
     _require_control_database(uow)
-    if not 0 < len(external_id) <= EXTERNAL_ID_MAX_LENGTH:
-        raise ValueError(f"A ledger transaction's external id has 1 to {EXTERNAL_ID_MAX_LENGTH} characters.")
-    if len(description) > DESCRIPTION_MAX_LENGTH:
-        raise ValueError(f"A ledger transaction's description has at most {DESCRIPTION_MAX_LENGTH} characters.")
-    _require_balanced(entries)
+    _require_valid(external_id, description, entries)
     session = uow.session
     # Claiming the external id first: a concurrent post of the same id waits here for this one's commit.
     claimed_id = session.execute(
@@ -241,6 +295,14 @@ def _require_control_database(uow: UnitOfWork) -> None:
     # One transaction writes one database: the ledger's is the control database.
     if uow.tenant is not None or uow.shard_key != DEFAULT_SHARD:
         raise ValueError("The ledger is in the control database: post from a unit of work bound to no tenant.")
+
+
+def _require_valid(external_id: str, description: str, entries: Sequence[Entry]) -> None:
+    if not 0 < len(external_id) <= EXTERNAL_ID_MAX_LENGTH:
+        raise ValueError(f"A ledger transaction's external id has 1 to {EXTERNAL_ID_MAX_LENGTH} characters.")
+    if len(description) > DESCRIPTION_MAX_LENGTH:
+        raise ValueError(f"A ledger transaction's description has at most {DESCRIPTION_MAX_LENGTH} characters.")
+    _require_balanced(entries)
 
 
 def _require_balanced(entries: Sequence[Entry]) -> None:

@@ -10,8 +10,11 @@ sits on the platform's balance; once a seller's part is delivered and held
            less reversals)
 
 A receivable the seller owes is netted from it first (postings.netting,
-posted with the order). Both amounts are fixed in `seller_transfers` before
-the gateway is asked, in one commit, so a job retried after a crash asks
+posted with the order); an order whose share is below zero by then (a part
+refunded whole before its transfer: the seller still bears its share of the
+processor's fee) transfers nothing and makes that a receivable instead.
+Both amounts are fixed in `seller_transfers` before the gateway is asked,
+in one commit, so a job retried after a crash asks
 again with the same amount under the same key and the gateway answers the
 first transfer back: never two, never a lost one.
 
@@ -127,7 +130,15 @@ def _claim_transfer(order_id: int, tenant_id: int, currency: str) -> _Claim | Se
 
 
 def _fix_amount(uow: UnitOfWork, order_id: int, tenant_id: int, currency: str) -> SellerTransfer:
-    owed = max(owed_for_order(uow.session, order_id, tenant_id, currency), Money.zero(currency))
+    owed = owed_for_order(uow.session, order_id, tenant_id, currency)
+    if owed.amount < 0:
+        # The seller bears more of the order than it earned (a part refunded whole before its transfer still
+        # leaves it its share of the processor's fee): with no transfer to reverse, it owes that as a
+        # receivable, netted from later earnings, rather than the order's payable holding it out of reach.
+        ledger.post(uow, TransactionKind.TRANSFER, f"owed:{order_id}:{tenant_id}",
+                    postings.receivable(tenant_id, -owed), description="Owed by the seller: its share is below zero",
+                    order_id=order_id, tenant_id=tenant_id)
+        owed = Money.zero(currency)
     receivable = ledger.balance(uow.session, ledger.seller_receivable(tenant_id), currency)
     netted = min(owed, max(receivable, Money.zero(currency)))
     if netted.amount > 0:

@@ -12,6 +12,9 @@ from tenants.shards import shards
 db_cli = AppGroup("db", help="Migrations of the shared and shard schemas (tenants: `flask tenants migrate`).")
 seed_cli = AppGroup("seed", help="Demo data.")
 
+# Where the demo's orders, gateway events, settlement, transfers and payouts are queued.
+DEMO_MONEY_QUEUES = ("orders", "settlement", "default")
+
 
 @db_cli.command("upgrade")
 @click.option("--revision", default="head", show_default=True)
@@ -47,7 +50,12 @@ def db_revision(tree: str, message: str, autogenerate: bool) -> None:
 
 @seed_cli.command("demo")
 def seed_demo_command() -> None:
-    """Create the demo accounts, sellers and products (once)."""
+    """Create the demo accounts, sellers, products, and orders with their money (once)."""
     from marketplace.demo import seed_demo
+    from workers.worker import run_queued_jobs
 
-    click.echo("demo data created" if seed_demo() else "demo data already present")
+    app = current_app._get_current_object()
+    # The demo's money waits on the jobs of its orders and payouts: this command runs them as a worker would,
+    # and leaves the rest (search indexing, sellers' webhooks) to `make run`'s workers.
+    created = seed_demo(lambda: run_queued_jobs(app, DEMO_MONEY_QUEUES))
+    click.echo("demo data created" if created else "demo data already present")

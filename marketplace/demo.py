@@ -1,7 +1,9 @@
 """Demo data for `make run`: an operator, a buyer and three approved sellers with a dozen products each.
 
-The sellers have money too: demo orders' earnings, transfers and a payout
-run (marketplace/demo_money.py), so their balances and the run show figures.
+The sellers have money too: the demo buyer's orders, paid with the test
+card, settled, delivered and transferred by the same jobs as any order, and
+a payout run (marketplace/demo_money.py), so that their balances,
+statements and the run show figures the ledger and the gateway agree on.
 
 The buyer has a default address in Porto; each seller ships to its own
 country at a flat rate (free over an amount) and to the rest of the world.
@@ -14,9 +16,9 @@ verified addresses (the .test domain receives no mail to verify them by).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import re
+from dataclasses import dataclass
+from typing import Callable
 
 from marketplace.accounts.models import MemberRole, Membership
 from marketplace.accounts.services import find_account, make_operator, mark_email_verified, register_user
@@ -78,8 +80,12 @@ DEMO_SELLERS = (
 )
 
 
-def seed_demo() -> bool:
-    """Create the demo data unless it exists; return whether it was created."""
+def seed_demo(run_queued_jobs: Callable[[], None]) -> bool:
+    """Create the demo data unless it exists; return whether it was created.
+
+    `run_queued_jobs` runs every job queued so far, then returns: the demo's
+    money waits on its jobs (a worker's, in this process).
+    """
     if find_account(OPERATOR_EMAIL) is not None:
         return False
     operator, _ = make_operator(OPERATOR_EMAIL, DEMO_PASSWORD, "Olive Operator")
@@ -87,12 +93,15 @@ def seed_demo() -> bool:
     buyer = register_user(BUYER_EMAIL, DEMO_PASSWORD, "Bea Buyer")
     mark_email_verified(buyer.id)
     add_address(buyer.id, BUYER_ADDRESS)
-    tenants = [_seed_seller(seller) for seller in DEMO_SELLERS]
-    seed_money(tenants, operator.id)
+    variant_ids = {seller.slug: _seed_seller(seller) for seller in DEMO_SELLERS}
+    seed_money(DEMO_PASSWORD, BUYER_EMAIL, OPERATOR_EMAIL,
+               [(seller.slug, seller.owner_email, variant_ids[seller.slug]) for seller in DEMO_SELLERS],
+               run_queued_jobs)
     return True
 
 
-def _seed_seller(seller: DemoSeller) -> TenantRef:
+def _seed_seller(seller: DemoSeller) -> list[int]:
+    """The seller, its owner, products and shipping rates; its products' variant ids, in DemoSeller order."""
     owner = register_user(seller.owner_email, DEMO_PASSWORD, f"{seller.display_name} Owner")
     mark_email_verified(owner.id)
     with UnitOfWork() as uow:
@@ -100,17 +109,17 @@ def _seed_seller(seller: DemoSeller) -> TenantRef:
                                   country=seller.country, uow=uow)
         uow.session.add(Membership(user_id=owner.id, tenant_id=tenant.id, role=MemberRole.OWNER))
         uow.commit()
-    for position, (title, price_amount) in enumerate(seller.products, start=1):
-        _seed_product(tenant, owner.id, title, price_amount, sku=f"{seller.slug[:3].upper()}-{position:03d}")
+    variant_ids = [_seed_product(tenant, owner.id, title, price_amount, sku=f"{seller.slug[:3].upper()}-{position:03d}")
+                   for position, (title, price_amount) in enumerate(seller.products, start=1)]
     create_rate(tenant, owner.id, {"name": "Standard", "countries": [seller.country], "kind": "flat",
                                    "amount": DOMESTIC_SHIPPING_AMOUNT, "free_over_amount": DOMESTIC_FREE_OVER_AMOUNT})
     create_rate(tenant, owner.id, {"name": "International", "countries": ["*"], "kind": "flat",
                                    "amount": INTERNATIONAL_SHIPPING_AMOUNT, "position": 1})
-    return tenant
+    return variant_ids
 
 
-def _seed_product(tenant: TenantRef, owner_id: int, title: str, price_amount: int, sku: str) -> None:
-    """A published product with one variant in stock, made through the same services as the API."""
+def _seed_product(tenant: TenantRef, owner_id: int, title: str, price_amount: int, sku: str) -> int:
+    """A published product with one variant in stock, made through the same services as the API; its variant's id."""
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
     product = catalog.create_product(tenant, ProductInputSchema().load({"slug": slug, "title": title}))
     variant = catalog.create_variant(tenant, product.id, VariantInputSchema().load(
@@ -118,3 +127,4 @@ def _seed_product(tenant: TenantRef, owner_id: int, title: str, price_amount: in
     catalog.record_stock_movement(tenant, product.id, variant.id, DEMO_STOCK_QUANTITY, StockReason.RECEIPT,
                                   "demo stock", owner_id)
     catalog.change_status(tenant, product.id, "publish")
+    return variant.id

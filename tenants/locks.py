@@ -22,7 +22,8 @@ the control database's transactions and that of a tenant's:
     6. a seller's stored search facet counts (`lock_sellers_facet_counts`, sellers in id order),
        in the search indexing job's transaction
     7. money after payment: a marketplace order's row (`lock_against_updates`: its settlement, or a
-       refund of it posted to the ledger, billing/settlement.py); a refund's row when its gateway
+       refund of it posted to the ledger, billing/settlement.py; a batch's settlement locks its orders
+       in id order); a refund's row when its gateway
        state lands (marketplace/refunds); a seller's payout account row (a transfer's or a recovery's
        claim, billing/transfers.py), then that seller's transfer row; a seller's plan subscription
        (billing/plans.py), alone

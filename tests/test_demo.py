@@ -8,9 +8,10 @@ from tests.workers.support import run_jobs
 
 
 def seed(app) -> bool:
-    """As `flask seed demo` does, in the app's context: the demo's money goes through the app's payment gateway."""
+    """As `flask seed demo` does, in the app's context: the demo's money goes through the app's payment gateway and
+    the queued jobs run in this process."""
     with app.app_context():
-        return seed_demo()
+        return seed_demo(lambda: run_jobs(app))
 
 
 def test_demo_seed_creates_the_listed_logins_and_a_dozen_visible_products_per_seller(app, client):
@@ -77,16 +78,17 @@ def test_the_demo_buyer_checks_out_one_cart_from_the_three_demo_sellers_with_a_t
         (seller.slug, "awaiting_acceptance") for seller in DEMO_SELLERS]
 
 
+def signed_in(client, email: str) -> dict[str, str]:
+    token = client.post("/api/v1/auth/token", json={"email": email, "password": DEMO_PASSWORD}
+                        ).get_json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
 def test_the_demo_sellers_have_balances_and_a_payout_run_with_real_figures(app, client):
     seed(app)
 
-    def signed_in(email: str) -> dict[str, str]:
-        token = client.post("/api/v1/auth/token", json={"email": email, "password": DEMO_PASSWORD}
-                            ).get_json()["access_token"]
-        return {"Authorization": f"Bearer {token}"}
-
     def balance(seller) -> dict:
-        response = client.get(f"/api/v1/sellers/{seller.slug}/balance", headers=signed_in(seller.owner_email))
+        response = client.get(f"/api/v1/sellers/{seller.slug}/balance", headers=signed_in(client, seller.owner_email))
         assert response.status_code == 200, response.get_json()
         return response.get_json()["balances"][0]
 
@@ -95,10 +97,34 @@ def test_the_demo_sellers_have_balances_and_a_payout_run_with_real_figures(app, 
     assert aurora["paid_out"] > 0 and aurora["available"] == 0
     assert brightline["available"] > 0 and brightline["paid_out"] == 0
     assert cedar["pending"] > 0 and cedar["available"] == 0
-    [run] = client.get("/api/v1/operator/payout-runs", headers=signed_in(OPERATOR_EMAIL)).get_json()
+    [run] = client.get("/api/v1/operator/payout-runs", headers=signed_in(client, OPERATOR_EMAIL)).get_json()
     assert [(result["seller"], result["outcome"]) for result in run["results"]] == [
         ("aurora-ceramics", "paid"), ("brightline-cycles", "skipped")]
     run_jobs(app)  # the run's own job, queued by the seed, finds it finished and pays nothing again
     assert balance(DEMO_SELLERS[0]) == aurora
     result = app.test_cli_runner().invoke(args=["billing", "reconcile", "--from", date.today().isoformat()])
     assert result.exit_code == 0, result.output
+
+
+def test_the_demo_money_comes_from_the_demo_buyers_orders_delivered_and_paid_with_the_test_card(app, client):
+    seed(app)
+    buyer = signed_in(client, BUYER_EMAIL)
+
+    orders = client.get("/api/v1/orders", headers=buyer).get_json()
+    aurora, brightline, cedar = DEMO_SELLERS
+    owner = signed_in(client, aurora.owner_email)
+    balance = client.get(f"/api/v1/sellers/{aurora.slug}/balance", headers=owner).get_json()["balances"][0]
+    [statement] = client.get(f"/api/v1/sellers/{aurora.slug}/statements?from={date.today().isoformat()}"
+                             f"&to={date.today().isoformat()}", headers=owner).get_json()["statements"]
+
+    assert len(orders) == 2
+    assert all(part["status"] == "delivered" for order in orders for part in order["sellers"])
+    assert {part["seller"] for order in orders for part in order["sellers"]} == {
+        aurora.slug, brightline.slug, cedar.slug}
+    # Aurora's earnings: its settled share of each order, transferred, then paid out by the run.
+    settled = [line for line in statement["lines"] if line["kind"] == "settlement"]
+    assert sorted(line["order_id"] for line in settled) == sorted(order["id"] for order in orders)
+    assert sorted(line["order_id"] for line in statement["lines"] if line["kind"] == "transfer") == sorted(
+        order["id"] for order in orders)
+    assert balance["paid_out"] == sum(line["balance_change"] for line in settled) > 0
+    assert statement["closing_available"] == 0

@@ -11,6 +11,14 @@ turn, one shard's failure (its server is down) delaying that shard's rows
 only. RQ does not deduplicate by job id (enqueuing an id already queued runs it
 twice, seen with rq 3.0.0), and a crash between enqueue and commit can still
 enqueue a row twice: delivery is at least once and every job is idempotent.
+
+Some jobs are cheaper done many at once (BATCHED_JOBS): the messages of such
+a job that a sweep takes together become one job of their list of ids, and
+each is marked dispatched with it. The fast path enqueues each message as
+itself, as a sweep does a message of any other job: a commit relays one
+business transaction's messages, rarely two of one job, and a job of one
+keeps its own id and retries. The batch job is as idempotent as the job of
+one (run again, it does only what is not done).
 """
 from __future__ import annotations
 
@@ -22,6 +30,7 @@ from typing import Any, Iterable, Mapping
 from redis import RedisError
 from sqlalchemy import Select, func, select
 
+from billing.settlement import SETTLE_ORDER_JOB, SETTLE_ORDERS_JOB, SETTLEMENT_BATCH_SIZE
 from tenants.db import utcnow
 from tenants.outbox import OutboxMessage, set_commit_relay
 from tenants.shards import shards
@@ -33,6 +42,26 @@ log = logging.getLogger(__name__)
 SWEEP_BATCH_SIZE = 100
 # Rows deleted per transaction by the purge: a large backlog never holds one long transaction.
 PURGE_BATCH_SIZE = 5000
+
+
+@dataclass(frozen=True)
+class BatchedJob:
+    """How the messages of one job become a job of many: `batch_job`, given the list of their `item_key` values
+    as `list_key`, at most `max_size` of them."""
+
+    batch_job: str
+    item_key: str
+    list_key: str
+    max_size: int
+
+
+# Jobs (named as outbox messages name them) whose messages taken together run as one job. Only a job whose
+# messages need no order among the other jobs of their queue belongs here: the batch takes the place of its first
+# message. Settling orders in batches makes each table's reads and writes one statement (billing/settlement.py).
+BATCHED_JOBS: dict[str, BatchedJob] = {
+    SETTLE_ORDER_JOB: BatchedJob(batch_job=SETTLE_ORDERS_JOB, item_key="order_id", list_key="order_ids",
+                                 max_size=SETTLEMENT_BATCH_SIZE),
+}
 
 
 @dataclass(frozen=True)
@@ -65,7 +94,8 @@ def relay_committed_messages(shard_key: str, message_ids: Iterable[int]) -> None
     a row left pending is the sweeper's to deliver.
     """
     try:
-        _relay_batch(shard_key, _pending_messages().where(OutboxMessage.id.in_(list(message_ids))))
+        _relay_batch(shard_key, _pending_messages().where(OutboxMessage.id.in_(list(message_ids))),
+                     batched=False)
     except Exception:
         log.exception("outbox relay after commit failed; the sweeper will deliver the rows",
                       extra={"shard": shard_key})
@@ -97,7 +127,8 @@ def sweep_shard_outbox(shard_key: str, batch_size: int = SWEEP_BATCH_SIZE) -> in
     dispatched_count = 0
     after_id = 0
     while True:
-        batch = _relay_batch(shard_key, _pending_messages().where(OutboxMessage.id > after_id).limit(batch_size))
+        batch = _relay_batch(shard_key, _pending_messages().where(OutboxMessage.id > after_id).limit(batch_size),
+                             batched=True)
         dispatched_count += batch.dispatched_count
         if batch.redis_failed or batch.taken_count < batch_size:
             return dispatched_count
@@ -136,10 +167,12 @@ def _pending_messages() -> Select:
     )
 
 
-def _relay_batch(shard_key: str, pending_messages: Select) -> BatchOutcome:
+def _relay_batch(shard_key: str, pending_messages: Select, batched: bool) -> BatchOutcome:
+    """Enqueue the messages `pending_messages` takes (a batched job's as one if `batched`), mark them dispatched."""
     with UnitOfWork(shard_key=shard_key) as uow:
         messages = uow.session.scalars(pending_messages).all()
-        dispatched_count, redis_failed = _dispatch(shard_key, messages)
+        jobs = _jobs_of(messages) if batched else [[message] for message in messages]
+        dispatched_count, redis_failed = _dispatch(shard_key, jobs)
         uow.commit()
     return BatchOutcome(
         taken_count=len(messages),
@@ -149,33 +182,71 @@ def _relay_batch(shard_key: str, pending_messages: Select) -> BatchOutcome:
     )
 
 
-def _dispatch(shard_key: str, messages: list[OutboxMessage]) -> tuple[int, bool]:
-    """Enqueue `messages` in order; return how many were enqueued and whether Redis failed."""
+def _dispatch(shard_key: str, jobs: list[list[OutboxMessage]]) -> tuple[int, bool]:
+    """Enqueue each job of messages in order; return how many messages were enqueued and whether Redis failed."""
     dispatched_count = 0
-    for message in messages:
-        message.dispatch_attempts += 1
+    for job_messages in jobs:
+        for message in job_messages:
+            message.dispatch_attempts += 1
         try:
-            _enqueue(shard_key, message)
+            _enqueue(shard_key, job_messages)
         except UnknownQueue as error:
-            _record_failure(message, error)
+            _record_failures(job_messages, error)
             continue
         except RedisError as error:
-            _record_failure(message, error)
+            _record_failures(job_messages, error)
             return dispatched_count, True
-        message.dispatched_at = utcnow()
-        dispatched_count += 1
+        dispatched_at = utcnow()
+        for message in job_messages:
+            message.dispatched_at = dispatched_at
+        dispatched_count += len(job_messages)
     return dispatched_count, False
 
 
-def _enqueue(shard_key: str, message: OutboxMessage) -> None:
-    # The payload goes in `kwargs=` so that its keys never clash with RQ's own options.
-    get_queue(message.queue).enqueue(
-        message.job,
-        kwargs=message.payload,
-        job_id=message.job_id(shard_key),
-        meta={"outbox_id": message.id, "outbox_shard": shard_key, "tenant_id": message.tenant_id},
+def _jobs_of(messages: list[OutboxMessage]) -> list[list[OutboxMessage]]:
+    """The jobs `messages` become, in order of their first message: each alone, but those of a batched job.
+
+    Messages of a batched job join its open batch of the same queue and
+    tenant (the worker acts for one tenant per job), up to its size; one whose
+    payload holds more than the batched value is not batched.
+    """
+    jobs: list[list[OutboxMessage]] = []
+    open_batches: dict[tuple[str, str, int | None], list[OutboxMessage]] = {}
+    for message in messages:
+        batched = BATCHED_JOBS.get(message.job)
+        if batched is None or set(message.payload) != {batched.item_key}:
+            jobs.append([message])
+            continue
+        key = (message.job, message.queue, message.tenant_id)
+        batch = open_batches.get(key)
+        if batch is None or len(batch) == batched.max_size:
+            batch = open_batches[key] = []
+            jobs.append(batch)
+        batch.append(message)
+    return jobs
+
+
+def _enqueue(shard_key: str, job_messages: list[OutboxMessage]) -> None:
+    first = job_messages[0]
+    meta = {"outbox_id": first.id, "outbox_shard": shard_key, "tenant_id": first.tenant_id}
+    if len(job_messages) == 1:
+        # The payload goes in `kwargs=` so that its keys never clash with RQ's own options.
+        get_queue(first.queue).enqueue(first.job, kwargs=first.payload, job_id=first.job_id(shard_key), meta=meta,
+                                       retry=RETRY_POLICY)
+        return
+    batched = BATCHED_JOBS[first.job]
+    get_queue(first.queue).enqueue(
+        batched.batch_job,
+        kwargs={batched.list_key: [message.payload[batched.item_key] for message in job_messages]},
+        job_id=f"{first.job_id(shard_key)}-batch-{len(job_messages)}",
+        meta={**meta, "outbox_ids": [message.id for message in job_messages]},
         retry=RETRY_POLICY,
     )
+
+
+def _record_failures(messages: list[OutboxMessage], error: Exception) -> None:
+    for message in messages:
+        _record_failure(message, error)
 
 
 def _record_failure(message: OutboxMessage, error: Exception) -> None:

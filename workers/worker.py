@@ -21,7 +21,7 @@ import importlib.util
 import logging
 import pkgutil
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from flask import Flask
 from rq import Queue, SimpleWorker, Worker
@@ -84,6 +84,17 @@ class AppJobs:
 
 class InProcessAppWorker(AppJobs, SimpleWorker):
     """RQ's worker without work horses: jobs run one after the other in this process."""
+
+
+def run_queued_jobs(app: Flask, queue_names: Iterable[str] = QUEUE_NAMES) -> None:
+    """Run every job queued on these queues in this process, and the jobs they queue in turn, then return.
+
+    For a command that must see its follow-up work done before it ends
+    (`flask seed demo`); a job that fails stays scheduled for its retry.
+    """
+    queues = [get_queue(name) for name in QUEUE_NAMES if name in queue_names]
+    worker = InProcessAppWorker(queues, app=app, connection=redis_client.client)
+    worker.work(burst=True, logging_level=app.config["LOG_LEVEL"])
 
 
 class AppWorker(AppJobs, Worker):

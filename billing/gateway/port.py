@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Iterator, Mapping, Protocol
+from typing import Iterator, Mapping, Protocol, Sequence
 
 from billing.money import Money
 
@@ -85,6 +85,14 @@ class Charge:
     amount: Money
     amount_refunded: int
     # The processor's fee taken from it (its balance transaction's `fee`): what settlement spreads over sellers.
+    fee: Money
+
+
+@dataclass(frozen=True)
+class ChargeFee:
+    """The charge that paid an intent and the processor's fee of it: what settlement needs of a payment."""
+
+    charge_id: str
     fee: Money
 
 
@@ -247,6 +255,14 @@ class PaymentGateway(Protocol):
         ...
 
     def retrieve_charge(self, charge_id: str) -> Charge: ...
+
+    def charge_fees(self, payment_intent_ids: Sequence[str]) -> dict[str, ChargeFee]:
+        """The charge and fee of each paid intent of `payment_intent_ids`, by intent id; unpaid ones are left out.
+
+        What `retrieve_payment_intent` then `retrieve_charge` answer, for many
+        intents at once: settlement reads a whole batch of orders' fees so.
+        """
+        ...
 
     # --- Stripe Connect ---
 

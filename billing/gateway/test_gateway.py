@@ -71,10 +71,10 @@ import time
 import typing
 from dataclasses import fields
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
 from urllib.parse import urlencode
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import and_, func, literal, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
 from billing.gateway.models import (
@@ -83,7 +83,7 @@ from billing.gateway.models import (
     TestGatewayTransferReversal,
 )
 from billing.gateway.port import (
-    AccountLink, BalanceTransaction, Charge, ConnectedAccount, Dispute, DisputeStatus, GatewayError,
+    AccountLink, BalanceTransaction, Charge, ChargeFee, ConnectedAccount, Dispute, DisputeStatus, GatewayError,
     IdempotencyKeyReused, PaymentIntent, PaymentIntentStatus, Payout, PayoutStatus, Refund, RefundStatus, Transfer,
     TransferReversal, WebhookEvent,
 )
@@ -260,6 +260,19 @@ class TestGateway:
             fee = uow.session.scalar(select(TestGatewayBalanceTransaction.fee).where(
                 TestGatewayBalanceTransaction.type == "charge", TestGatewayBalanceTransaction.source == charge_id))
             return _charge(row, fee or 0)
+
+    def charge_fees(self, payment_intent_ids: Sequence[str]) -> dict[str, ChargeFee]:
+        intent, charge_transaction = TestGatewayPaymentIntent, TestGatewayBalanceTransaction
+        charge_id = literal(CHARGE_PREFIX) + func.substr(intent.id, len(INTENT_PREFIX) + 1)
+        with UnitOfWork() as uow:
+            # One query for them all; like retrieve_charge, a paid intent whose charge has no fee recorded has 0.
+            rows = uow.session.execute(
+                select(intent.id, intent.currency, charge_transaction.fee)
+                .outerjoin(charge_transaction, and_(charge_transaction.type == "charge",
+                                                    charge_transaction.source == charge_id))
+                .where(intent.id.in_(list(payment_intent_ids)), intent.amount_received > 0))
+            return {intent_id: ChargeFee(_charge_id_of(intent_id), Money(fee or 0, currency))
+                    for intent_id, currency, fee in rows}
 
     # --- the port: Stripe Connect ---
 

@@ -333,3 +333,65 @@ def test_balances_by_tenant_reads_every_sellers_balance_in_one_query(make_seller
     assert len([statement for statement in statements if "ledger" in statement]) == 2
     with UnitOfWork() as uow:
         assert ledger.balances_by_tenant(uow.session, AccountKind.SELLER_RECEIVABLE, "EUR") == {bolt.id: eur(700)}
+
+
+def post_many(transactions):
+    with UnitOfWork() as uow:
+        recorded = ledger.post_many(uow, transactions)
+        uow.commit()
+    return recorded
+
+
+def payment(external_id: str, tenant_id: int, paid: int = 10_000) -> ledger.NewTransaction:
+    return ledger.NewTransaction(TransactionKind.PAYMENT, external_id, payment_entries(tenant_id, paid=paid),
+                                 description=external_id, gateway_source=external_id.removeprefix("payment:"))
+
+
+def test_post_many_records_each_transaction_with_its_postings_in_a_few_statements(make_seller, sql):
+    acme, bolt = make_seller("acme"), make_seller("bolt")
+    transactions = [payment(f"payment:pi_{n}", seller.id) for n, seller in enumerate([acme, bolt, acme, bolt] * 25)]
+    statements = []
+
+    def record(connection, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(shards.engine(), "before_cursor_execute", record)
+    try:
+        recorded = post_many(transactions)
+    finally:
+        event.remove(shards.engine(), "before_cursor_execute", record)
+
+    assert sorted(recorded) == sorted(transaction.external_id for transaction in transactions)
+    assert sql("SELECT count(*), count(DISTINCT gateway_source) FROM platform.ledger_transactions") == [(100, 100)]
+    assert sql("SELECT count(*) FROM platform.ledger_postings") == [(300,)]
+    assert sql("SELECT external_id FROM platform.ledger_transactions WHERE id = :id",
+               id=recorded["payment:pi_7"]) == [("payment:pi_7",)]
+    assert balance_of(GATEWAY_BALANCE) == eur(1_000_000)
+    assert balance_of(seller_payable(acme.id)) == balance_of(seller_payable(bolt.id)) == eur(50 * 8_800)
+    assert len([statement for statement in statements if "ledger" in statement]) <= 4
+
+
+def test_post_many_records_an_external_id_recorded_before_or_twice_once_and_returns_the_first(seller, sql):
+    first = post(TransactionKind.PAYMENT, "payment:pi_1", payment_entries(seller.id))
+
+    recorded = post_many([payment("payment:pi_1", seller.id, paid=99_999), payment("payment:pi_2", seller.id),
+                          payment("payment:pi_2", seller.id, paid=55_555)])
+
+    assert recorded["payment:pi_1"] == first.id
+    assert sql("SELECT count(*) FROM platform.ledger_transactions") == [(2,)]
+    assert balance_of(GATEWAY_BALANCE) == eur(20_000)
+
+
+def test_post_many_refuses_a_batch_with_one_unbalanced_transaction_and_records_nothing(seller, sql):
+    unbalanced = ledger.NewTransaction(TransactionKind.PAYMENT, "payment:pi_2",
+                                       [debit(GATEWAY_BALANCE, eur(100)), credit(COMMISSION_REVENUE, eur(99))])
+
+    with pytest.raises(UnbalancedEntries):
+        post_many([payment("payment:pi_1", seller.id), unbalanced])
+
+    assert sql("SELECT count(*) FROM platform.ledger_transactions") == [(0,)]
+
+
+def test_post_many_is_refused_from_a_transaction_bound_to_a_seller(seller):
+    with UnitOfWork(seller) as uow, pytest.raises(ValueError, match="control database"):
+        ledger.post_many(uow, [payment("payment:pi_1", seller.id)])

@@ -3,7 +3,9 @@
 A real worker process (`python -m workers.worker settlement`, forking a work
 horse per job) settles a batch of paid orders and is killed, horse and all,
 at a random instant once it has settled at least one of them; 30 times, on
-fresh orders each time. Then what RQ does for a dead worker's jobs once its
+fresh orders each time. Each message is relayed on commit as a job of one
+order, or (`swept`) swept with the others into batch jobs of two orders
+(workers/relay.py, BATCHED_JOBS), each settled in one transaction. Then what RQ does for a dead worker's jobs once its
 heartbeat has expired is done at once (abandoned jobs retried, the retries
 due now), and a clean worker drains the queue.
 """
@@ -15,25 +17,32 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
+
+import pytest
 
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 from sqlalchemy import func, select
 
 from billing.ledger import GATEWAY_BALANCE, PROCESSING_FEES, balance
 from billing.ledger_models import LedgerPosting, LedgerTransaction
-from billing.settlement import SETTLE_ORDER_JOB, SETTLEMENT_QUEUE
+from billing.settlement import SETTLE_ORDER_JOB, SETTLE_ORDERS_JOB, SETTLEMENT_QUEUE
 from billing.settlement_models import SellerSettlement
 from marketplace.checkout.models import Payment
 from tenants.uow import UnitOfWork
 from tests.billing import paid_orders
 from tests.shard_support import database_environment
 from tests.workers.support import run_jobs
+from workers import relay
 from workers.queues import get_queue
+from workers.relay import sweep_outbox
 
 ROOT = Path(__file__).resolve().parents[2]
 TRIALS = 30
 ORDERS_PER_TRIAL = 5
+# Swept, the orders of a trial run as batch jobs of BATCH_SIZE: as many jobs per trial as relayed on commit.
+BATCH_SIZE = 2
 # The longest a killed trial waits for its worker to settle a first order (the worker builds the app first).
 FIRST_SETTLEMENT_TIMEOUT_SECONDS = 30
 
@@ -47,12 +56,25 @@ def three_seller_cart(tenant_ids: list[int], rng: random.Random) -> paid_orders.
         for tenant_id in tenant_ids))
 
 
-def queue_settlements(order_ids: list[int]) -> None:
-    """The messages mark_paid writes (relayed to RQ when this commits)."""
+def queue_settlements(order_ids: list[int], swept: bool) -> None:
+    """The messages mark_paid writes: relayed to RQ when this commits, or by the sweeper if `swept`."""
     with UnitOfWork() as uow:
         for order_id in order_ids:
             uow.add_message(SETTLE_ORDER_JOB, {"order_id": order_id}, queue=SETTLEMENT_QUEUE)
         uow.commit()
+    if swept:
+        sweep_outbox()
+
+
+@pytest.fixture(params=["relayed_on_commit", "swept"])
+def swept(request, monkeypatch) -> bool:
+    """Whether the messages are swept into batch jobs of BATCH_SIZE orders, rather than relayed each on commit."""
+    if request.param == "relayed_on_commit":
+        return False
+    request.getfixturevalue("fast_path_off")
+    monkeypatch.setitem(relay.BATCHED_JOBS, SETTLE_ORDER_JOB,
+                        replace(relay.BATCHED_JOBS[SETTLE_ORDER_JOB], max_size=BATCH_SIZE))
+    return True
 
 
 def settled_order_count() -> int:
@@ -94,7 +116,7 @@ def recover_dead_workers_jobs(queue_name: str) -> None:
         queue.enqueue_job(queue.fetch_job(job_id))
 
 
-def test_settlement_workers_killed_at_random_points_settle_every_order_exactly_once(app, make_seller, shopper):
+def test_settlement_workers_killed_at_random_points_settle_every_order_exactly_once(app, make_seller, shopper, swept):
     rng = random.Random(int(os.environ.get("KILL_TEST_SEED", time.time_ns())))
     shopper()
     tenant_ids = [make_seller(slug).id for slug in ("acme", "bolt", "cask")]
@@ -103,12 +125,15 @@ def test_settlement_workers_killed_at_random_points_settle_every_order_exactly_o
     trials_cut_short = 0
     with app.app_context():
         buyer_user_id = paid_orders.any_user_id()
+        orders_per_trial = ORDERS_PER_TRIAL * (BATCH_SIZE if swept else 1)
         for _ in range(TRIALS):
             batch = [paid_orders.write_paid_order(buyer_user_id, three_seller_cart(tenant_ids, rng))
-                     for _ in range(ORDERS_PER_TRIAL)]
+                     for _ in range(orders_per_trial)]
             order_ids += batch
             settled_before = settled_order_count()
-            queue_settlements(batch)
+            queue_settlements(batch, swept)
+            if swept:  # the trial's orders wait as batch jobs
+                assert {job.func_name for job in get_queue(SETTLEMENT_QUEUE).get_jobs()} == {SETTLE_ORDERS_JOB}
             run_worker_and_kill_it(environment, settled_before, rng)
             trials_cut_short += settled_order_count() < len(order_ids)
 

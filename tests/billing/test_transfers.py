@@ -13,6 +13,7 @@ from billing.money import Money
 from billing.payout_account_models import PayoutAccount
 from billing.transfers import on_transfer_reversed, recover_seller_share, transfer_seller_share
 from marketplace.catalog.models import Variant
+from marketplace.checkout.models import Payment
 from marketplace.payouts.transfers import send_due_transfers
 from tenants.uow import UnitOfWork
 from tests.billing.transfer_support import (
@@ -117,6 +118,34 @@ def test_a_refund_before_the_transfer_shrinks_it(app, client, sale):
     run_transfers(app)
 
     assert [amount for _, amount, _ in gateway_transfers(app)] == [seller_net(app, oak.order_id, oak.tenant) - 300]
+    assert ledger_balances(app)
+
+
+def test_a_part_refunded_whole_before_its_transfer_leaves_the_seller_owing_its_fee_share_netted_from_the_next_order(
+        app, client, sale, routed_order):
+    [first] = sale("oak", price_amount=1000)
+    delivered_and_held(app, client, first)
+    net = seller_net(app, first.order_id, first.tenant)
+    with app.app_context(), UnitOfWork() as uow:
+        charged = uow.session.scalar(select(Payment.amount).where(Payment.order_id == first.order_id))
+
+    refund_seller_share(app, first, charged, "r1")  # the buyer gets everything back; the processor keeps its fee
+    run_transfers(app)
+
+    owed = charged - net  # the seller's share of the processor's fee (and any commission): it bears the refund
+    assert owed > 0
+    assert gateway_transfers(app) == []
+    assert transfer_row(app, first).status.value == "nothing_owed"
+    assert seller_balance(app, AccountKind.SELLER_RECEIVABLE, first.tenant) == owed
+
+    second = next_sale_of(app, routed_order, first)
+    delivered_and_held(app, client, second, connected=False)
+    run_transfers(app)
+
+    second_net = seller_net(app, second.order_id, second.tenant)
+    assert [amount for _, amount, _ in gateway_transfers(app)] == [second_net - owed]
+    assert transfer_row(app, second).netted_amount == owed
+    assert seller_balance(app, AccountKind.SELLER_RECEIVABLE, first.tenant) == 0
     assert ledger_balances(app)
 
 

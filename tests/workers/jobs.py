@@ -75,3 +75,11 @@ def _insert_run(session: Session, run_key: str) -> None:
 def record_tenant_run(tenant_id: int, run_key: str) -> None:
     """Record one execution of work for a tenant (the tenant is not used: the worker checks it first)."""
     record_run(run_key)
+
+
+def record_runs(run_keys: list[str]) -> None:
+    """Record one execution of each key, in one transaction: the batch form of `record_run` (not idempotent either)."""
+    with UnitOfWork() as uow:
+        for run_key in run_keys:
+            _insert_run(uow.session, run_key)
+        uow.commit()

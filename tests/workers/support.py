@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from marketplace.core.extensions import redis_client
 from tenants.models import TenantRef
 from tenants.outbox import OutboxMessage
 from tenants.shards import DEFAULT_SHARD, shards
 from tenants.uow import UnitOfWork
 from tests.workers import jobs
 from workers.queues import QUEUE_NAMES, get_queue
-from workers.worker import InProcessAppWorker
+from workers.worker import run_queued_jobs
 
 
 def write_message(job: str, payload: dict, queue: str = "default", tenant: TenantRef | None = None) -> int:
@@ -48,9 +47,7 @@ def count_queued_jobs() -> int:
 
 def run_jobs(app) -> None:
     """Run every queued job in this process, then return."""
-    queues = [get_queue(name) for name in QUEUE_NAMES]
-    worker = InProcessAppWorker(queues, app=app, connection=redis_client.client)
-    worker.work(burst=True, logging_level=app.config["LOG_LEVEL"])
+    run_queued_jobs(app)
 
 
 def count_runs(run_key: str) -> int:

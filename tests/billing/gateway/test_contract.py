@@ -12,7 +12,7 @@ import time
 import pytest
 
 from billing.gateway.port import (
-    GatewayError, IdempotencyKeyReused, InvalidSignature, PaymentIntentStatus, Refund, RefundStatus,
+    ChargeFee, GatewayError, IdempotencyKeyReused, InvalidSignature, PaymentIntentStatus, Refund, RefundStatus,
     WEBHOOK_TOLERANCE_SECONDS,
 )
 from billing.gateway.signatures import signature_header
@@ -155,6 +155,26 @@ def test_a_charge_reads_back_with_the_processors_fee(adapter):
     else:
         [read_charge] = adapter.sent
         assert read_charge.form["expand[0]"] == "balance_transaction"
+
+
+def test_the_fees_of_many_intents_read_at_once_are_those_of_their_charges(adapter):
+    paid = [adapter.gateway.confirm_payment_intent(_create(adapter, f"pi:order-{n}").id, payment_method="pm_card_visa",
+                                                   idempotency_key=f"c:{n}") for n in (9, 10)]
+    unpaid = _create(adapter, "pi:order-11")
+    adapter.sent and adapter.sent.clear()
+
+    fees = adapter.gateway.charge_fees([intent.id for intent in paid] + [unpaid.id])
+
+    if adapter.sent is None:
+        assert fees == {intent.id: ChargeFee(intent.latest_charge, adapter.gateway.retrieve_charge(
+            intent.latest_charge).fee) for intent in paid}
+        assert fees[paid[0].id].fee == Money(88, "EUR")
+    else:
+        # Stripe reads no batch of objects: one request per intent (a few at once), its charge's fee expanded into it.
+        assert sorted((sent.method, sent.path, sent.form["expand[0]"]) for sent in adapter.sent) == sorted(
+            ("GET", f"/v1/payment_intents/{intent.id}", "latest_charge.balance_transaction")
+            for intent in [*paid, unpaid])
+        assert all(isinstance(fee, ChargeFee) and fee.fee.amount >= 0 for fee in fees.values())
 
 
 def test_an_unpaid_intent_has_no_charge(adapter):
