@@ -9,7 +9,7 @@ OPENSEARCH_LIB := var/opensearch/lib
 STRIPE_MOCK_VERSION := v0.203.0
 STRIPE_MOCK := var/bin/stripe-mock
 
-.PHONY: run test install bench clean opensearch opensearch-deps stripe-mock
+.PHONY: run test install bench clean opensearch opensearch-deps stripe-mock chromium
 
 # The dependency install is not quiet: the first one takes a couple of minutes, and pip names each
 # package as it goes.
@@ -28,8 +28,13 @@ install: $(STAMP)
 run: install
 	$(PY) -m scripts.run
 
-test: install opensearch-deps stripe-mock
+test: install opensearch-deps stripe-mock chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The page tests drive Debian's Chromium (never a browser `playwright install` downloads); installed once, as root.
+chromium:
+	@command -v chromium >/dev/null || { echo "==> installing Debian's chromium for the page tests"; \
+		apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; }
 
 # Built once; Go caches the module download.
 stripe-mock: $(STRIPE_MOCK)

@@ -1,6 +1,6 @@
 """`python -m bench` (`make bench`): every benchmark, one after the other."""
-from bench import (catalog_http, checkout, csv_import, fleet_migration, listing_cache, order_desk, provisioning, search,
-                   settlement, tenant_move)
+from bench import (catalog_http, checkout, csv_import, fleet_migration, listing_cache, order_desk, pages, provisioning,
+                   search, settlement, tenant_move)
 
 
 def main() -> None:
@@ -14,6 +14,7 @@ def main() -> None:
     checkout.main()
     order_desk.main()
     settlement.main([])
+    pages.main()
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from flask import Flask
-from flask.sessions import SessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from billing.gateway import registry as payment_gateways
@@ -22,6 +21,7 @@ from marketplace.core.logging import configure_logging, init_request_ids
 from marketplace.core.metrics import init_metrics
 from marketplace.core.openapi import ContractPlugin
 from marketplace.core.pagination import MAX_PAGE_NUMBER
+from marketplace.web import init_web
 
 API_SETTINGS = {
     "API_TITLE": "Marketplace API",
@@ -51,7 +51,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(API_SETTINGS)
     app.config.update(settings)
     app.json.sort_keys = False
-    app.session_interface = NoCookieSessions()
 
     shards.init_app(app)
     redis_client.init_app(app)
@@ -66,24 +65,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_edge(app)
     init_metrics(app)
     _register_blueprints(app, api)
+    init_web(app)
     _register_commands(app)
     _trust_reverse_proxies(app)
     return app
-
-
-class NoCookieSessions(SessionInterface):
-    """No cookie session: the API signs callers in with bearer tokens.
-
-    Flask's default opens a signed cookie session on every request, which was
-    a measurable share of a cached catalog read (bench/catalog_http.py);
-    writing to `flask.session` now fails loudly instead of setting a cookie.
-    """
-
-    def open_session(self, app, request):
-        return None  # Flask then uses make_null_session: a session that refuses writes.
-
-    def save_session(self, app, session, response) -> None:
-        return None
 
 
 def _register_blueprints(app: Flask, api: MarketplaceApi) -> None:

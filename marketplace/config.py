@@ -261,6 +261,11 @@ SETTINGS: tuple[Setting, ...] = (
             "connect and read timeout of each webhook POST"),
     Setting("WEBHOOK_SWEEP_SECONDS", "30", _parse_positive_int,
             "how often the scheduler queues the webhook deliveries due for a retry"),
+    Setting("WEB_COOKIE_SECURE", "true", _parse_bool,
+            "the pages' session cookie is sent over HTTPS only (browsers also send it to http://localhost)"),
+    Setting("STRIPE_PUBLISHABLE_KEY", None, str,
+            "Stripe publishable key (pk_...); set: the storefront's checkout takes the card in Stripe's Payment "
+            "Element (js.stripe.com); unset: a card number field for the test gateway"),
 )
 
 

@@ -127,6 +127,9 @@ def _print_banner(port: int, mail_folder: Path | None) -> None:
             if mail_folder else "sent to SMTP_URL")
     print(f"""
 Marketplace is running.
+  Storefront     {base}/
+  Seller portal  {base}/portal
+  Console        {base}/console   (operators)
   API docs       {base}/api/docs
   OpenAPI        {base}/api/v1/openapi.json
   Health         {base}/healthz   {base}/readyz

@@ -9,7 +9,7 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$")
 RESERVED_SLUGS = frozenset({
     "about", "account", "accounts", "admin", "api", "app", "assets", "auth", "billing", "blog", "cart",
     "checkout", "dashboard", "docs", "help", "login", "logout", "mail", "marketplace", "me", "new",
-    "operator", "operators", "orders", "platform", "products", "public", "register", "root", "search",
+    "operator", "operators", "orders", "payouts", "platform", "products", "public", "register", "root", "search",
     "seller", "sellers", "settings", "static", "status", "support", "system", "tenant", "tenants",
     "webhooks", "www",
 })

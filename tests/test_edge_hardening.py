@@ -267,14 +267,14 @@ def test_a_constraint_without_its_own_code_is_a_plain_409(app):
     conflicting_app = create_app({**{key: app.config[key] for key in ("DATABASE_URL", "SHARD_URLS", "REDIS_URL")},
                                   "LOG_LEVEL": "CRITICAL"})
 
-    @conflicting_app.post("/orphan-membership")
+    @conflicting_app.post("/api/v1/orphan-membership")
     def orphan_membership():
         with UnitOfWork() as uow:
             uow.session.execute(text("INSERT INTO platform.memberships (user_id, tenant_id, role) "
                                      "VALUES (-1, -1, 'staff')"))
             uow.commit()
 
-    response = conflicting_app.test_client().post("/orphan-membership")
+    response = conflicting_app.test_client().post("/api/v1/orphan-membership")
 
     assert_error_shape(response, 409, "conflict")
 

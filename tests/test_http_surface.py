@@ -33,11 +33,11 @@ def test_unexpected_exception_is_a_json_500_without_internals(app):
     failing_app = create_app({**{key: app.config[key] for key in ("DATABASE_URL", "SHARD_URLS", "REDIS_URL")},
                               "LOG_LEVEL": "CRITICAL"})
 
-    @failing_app.get("/explode")
+    @failing_app.get("/api/v1/explode")
     def explode():
         raise RuntimeError("secret internals")
 
-    response = failing_app.test_client().get("/explode")
+    response = failing_app.test_client().get("/api/v1/explode")
 
     assert response.status_code == 500
     assert response.get_json() == {"code": "internal_error",

@@ -70,7 +70,7 @@ class SellerPayoutAccount(MethodView):
         try:
             account, link = payout_accounts.open_payout_account(
                 current_gateway(), tenant.id, email=current_principal().email,
-                country=body.get("country") or _country_of(tenant.id), refresh_url=portal_url, return_url=portal_url)
+                country=body.get("country") or seller_country(tenant.id), refresh_url=portal_url, return_url=portal_url)
         except payout_accounts.CountryRequired as error:
             raise ValidationFailed(str(error), errors={"country": [str(error)]}) from error
         except GatewayError as error:
@@ -81,7 +81,8 @@ class SellerPayoutAccount(MethodView):
                 "expires_at": datetime.fromtimestamp(link.expires_at, timezone.utc)}
 
 
-def _country_of(tenant_id: int) -> str | None:
+def seller_country(tenant_id: int) -> str | None:
+    """The country a seller registered with: the default country of its connected account (pages use it too)."""
     with UnitOfWork() as uow:
         return uow.session.scalar(select(Tenant.country).where(Tenant.id == tenant_id))
 

@@ -182,6 +182,16 @@ def record_application_decision_notice(application_id: int) -> bool:
     return recorded
 
 
+def get_application(application_id: int) -> ApplicationView:
+    """One application as operators see it, else ApplicationNotFound (404)."""
+    with UnitOfWork() as uow:
+        row = uow.session.execute(
+            _applications_query().where(SellerApplication.id == application_id)).one_or_none()
+        if row is None:
+            raise ApplicationNotFound(application_id)
+        return ApplicationView.of(*row)
+
+
 def _applications_query() -> Select:
     return (
         select(SellerApplication, User.email, Tenant.slug)

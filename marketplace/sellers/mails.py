@@ -11,7 +11,8 @@ def invite_mail(to: str, seller_name: str, role: MemberRole, token: str, expires
     """The mail that carries an invite's token, the only place the token ever appears."""
     what = f"You are invited to join {seller_name} on the marketplace as {role.value}. Your invite code:"
     how = ("Sign in with an account that uses this address (register one if needed) and verify the address, "
-           'then send the code as {"token": "<code>"} to POST /api/v1/member-invites/accept.')
+           "then type the code in the seller portal (/portal/new/invite), or send it as "
+           '{"token": "<code>"} to POST /api/v1/member-invites/accept.')
     expiry = f"The invite works once and expires at {expires_at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC."
     ignore = "If you did not expect this, ignore this mail."
     return Mail(to=to, subject=f"You are invited to join {seller_name}",

@@ -1,0 +1,6 @@
+"""The storefront's blueprint, shared by its view modules."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+blp = Blueprint("shop", __name__)
