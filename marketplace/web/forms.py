@@ -22,6 +22,11 @@ from marketplace.core.integrity import CONFLICTS_BY_CONSTRAINT, UNNAMED_CONFLICT
 FORM_WIDE = "_schema"
 
 
+def text(field) -> str:
+    """A text field's value, stripped: "" when the post left the field out (WTForms then keeps its default, None)."""
+    return (field.data or "").strip()
+
+
 def submitted_values(form: FlaskForm, names: Iterable[str]) -> dict[str, Any]:
     """What the form sent for `names`, blanks left out (so that the schema's defaults, or "required", apply)."""
     return {name: form[name].data for name in names if form[name].data not in (None, "")}

@@ -14,7 +14,7 @@ from marketplace.core.errors import ValidationFailed
 from marketplace.web.auth import viewer
 from marketplace.web.console.blueprint import blp
 from marketplace.web.console.forms import choices
-from marketplace.web.forms import load, saved, submitted_values
+from marketplace.web.forms import load, saved, submitted_values, text
 from marketplace.web.pages import page_links, page_request
 
 TOP_LEVEL = ""
@@ -151,7 +151,7 @@ def commission_rules():
     form = RuleForm()
     form.category_id.choices = choices([("", "(every category)"), *_indented(catalog.category_tree())])
     if form.validate_on_submit():
-        posted = {"seller": form.seller.data.strip() or None, "category_id": _category_id(form.category_id.data),
+        posted = {"seller": text(form.seller) or None, "category_id": _category_id(form.category_id.data),
                   **_terms(form)}
         values = load(form, CommissionRuleInputSchema(), posted)
         if values is not None and saved(form, lambda: commissions.create_rule(viewer().user_id, **values)):
@@ -182,7 +182,7 @@ def commission_rule(rule_id: int):
 def _terms(form: RuleForm | RuleTermsForm) -> dict:
     """A rule's terms as posted: no fee is a fee of 0, a currency in any case is its code."""
     return {"basis_points": form.basis_points.data, "fixed_fee_amount": form.fixed_fee_amount.data or 0,
-            "currency": form.currency.data.strip().upper() or None}
+            "currency": text(form.currency).upper() or None}
 
 
 @blp.post("/commissions/<int:rule_id>/delete")

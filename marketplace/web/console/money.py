@@ -19,7 +19,7 @@ from marketplace.web.auth import viewer
 from marketplace.web.console.blueprint import blp
 from marketplace.web.console.charts import revenue_chart
 from marketplace.web.console.forms import choices
-from marketplace.web.forms import load, saved, show_service_error
+from marketplace.web.forms import load, saved, show_service_error, text
 from marketplace.web.console.reads import list_disputes
 from marketplace.web.pages import page_links, page_request
 from tenants.db import utcnow
@@ -87,8 +87,8 @@ def plan(plan_id: int):
 
 
 def _plan_values(form: PlanForm) -> dict:
-    return {"name": form.name.data.strip(), "monthly_fee_amount": form.monthly_fee_amount.data or 0,
-            "currency": form.currency.data.strip().upper() or None,
+    return {"name": text(form.name), "monthly_fee_amount": form.monthly_fee_amount.data or 0,
+            "currency": text(form.currency).upper() or None,
             "commission_basis_points": form.commission_basis_points.data, "product_limit": form.product_limit.data}
 
 
@@ -132,7 +132,7 @@ def _ledger_page(search: LedgerFilterForm, asked):
     if first and last and last < first:
         search.occurred_until.errors.append("Must not be before the first day.")
         return None
-    given = {name: search[name].data.strip() for name in LEDGER_FILTERS if (search[name].data or "").strip()}
+    given = {name: text(search[name]) for name in LEDGER_FILTERS if text(search[name])}
     # Whole UTC days, as the API's instants: from the first day's start to the start of the day after the last.
     if first:
         given["occurred_from"] = _start_of(first).isoformat()

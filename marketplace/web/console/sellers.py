@@ -15,7 +15,7 @@ from marketplace.sellers.schemas import MAX_REASON_LENGTH
 from marketplace.web.auth import viewer
 from marketplace.web.console.blueprint import blp
 from marketplace.web.console.forms import choices
-from marketplace.web.forms import saved
+from marketplace.web.forms import saved, text
 from marketplace.web.formatting import money
 from marketplace.web.pages import page_links, page_request
 from tenants.models import TenantStatus
@@ -71,7 +71,7 @@ def reject_application(application_id: int):
     application = _pending_application(application_id)
     form = ReasonForm()
     if form.validate_on_submit():
-        applications.reject_application(application_id, viewer().user_id, form.reason.data.strip())
+        applications.reject_application(application_id, viewer().user_id, text(form.reason))
         flash(f"Rejected: {application.shop_name}. The applicant is told why.", "success")
         return redirect(url_for("console.applications_queue"))
     return render_template("console/application_reject.html", application=application,
@@ -98,9 +98,9 @@ def tenants():
     search = TenantSearchForm(request.args)
     search.validate()
     status = TenantStatus(search.status.data) if search.status.data and not search.status.errors else None
-    text = search.q.data.strip() if search.q.data and not search.q.errors else None
+    contains = text(search.q) if not search.q.errors else ""
     asked = page_request()
-    page = administration.list_tenants(asked, status=status, text_contains=text)
+    page = administration.list_tenants(asked, status=status, text_contains=contains or None)
     return render_template("console/tenants.html", page=page, links=page_links(page, asked), search=search)
 
 
@@ -146,7 +146,7 @@ def change_tenant_plan(slug: str):
 def _change_status(slug: str, action: TenantAction, form: ReasonForm, done: str):
     """Suspend or close with the form's reason; a refusal (open orders, say) is shown on the form."""
     if form.validate_on_submit() and saved(form, lambda: administration.change_tenant_status(
-            slug, action, viewer().user_id, form.reason.data.strip())):
+            slug, action, viewer().user_id, text(form.reason))):
         flash(f"{done}: {slug}.", "success")
         return redirect(url_for("console.tenant", slug=slug))
     forms = {"suspend_form": form} if action is TenantAction.SUSPEND else {"close_form": form}

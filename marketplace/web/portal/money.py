@@ -76,7 +76,7 @@ def statement(slug, extension):
 def payout_schedule(slug):
     tenant = current_seat().tenant
     form = ScheduleForm()
-    weekday = form.weekday.data
+    weekday = form.weekday.data or ""
     values = load(form, PayoutScheduleSchema(), {
         "frequency": form.frequency.data, "weekday": int(weekday) if weekday.isdigit() else None,
         "minimum_amount": minor_units(form.minimum_amount.data, tenant.currency)})

@@ -27,7 +27,7 @@ from marketplace.sellers.schemas import ApplicationCreateSchema
 from marketplace.web.auth import login_required, safe_next, viewer
 from marketplace.web.portal.access import current_seat, seller_page
 from marketplace.web.portal.blueprint import blp
-from marketplace.web.forms import load, show_errors, submitted_values
+from marketplace.web.forms import load, show_errors, submitted_values, text
 from tenants.models import TenantRef
 
 APPLICATION_FIELDS = ["shop_name", "wanted_slug", "contact_email", "country", "currency", "description"]
@@ -142,7 +142,7 @@ def payouts(slug):
     tenant = current_seat().tenant
     form = ConnectForm()
     if request.method == "POST":
-        country = form.country.data.strip().upper() or seller_country(tenant.id)
+        country = text(form.country).upper() or seller_country(tenant.id)
         try:
             _, link = payout_accounts.open_payout_account(
                 current_gateway(), tenant.id, email=viewer().email, country=country,

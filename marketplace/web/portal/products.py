@@ -22,7 +22,7 @@ from marketplace.web.auth import viewer
 from marketplace.web.pages import page_links, page_request
 from marketplace.web.portal.access import current_seat, seller_page
 from marketplace.web.portal.blueprint import blp
-from marketplace.web.forms import load, show_errors, show_service_error
+from marketplace.web.forms import load, show_errors, show_service_error, text
 from marketplace.web.portal.forms import major_units, minor_units
 
 # The variant form's names of the API's fields.
@@ -211,7 +211,7 @@ def _variant_values(form: VariantForm, currency: str, option_name: str = "option
     values: dict[str, Any] = {"sku": (form.sku.data or "").strip(),
                               "price_amount": minor_units(form.price.data, currency)}
     if form.size.data:
-        values["options"] = {option_name: form.size.data.strip()}
+        values["options"] = {option_name: text(form.size)}
     threshold = _count(form.low_stock_threshold)
     if threshold is not None:
         values["low_stock_threshold"] = threshold
@@ -220,11 +220,11 @@ def _variant_values(form: VariantForm, currency: str, option_name: str = "option
 
 def _count(field) -> int | None:
     """A whole number of units from a text field (blank is 0); None with the error beside the field otherwise."""
-    text = (field.data or "").strip()
-    if not text:
+    given = text(field)
+    if not given:
         return 0
-    if text.isdigit() and len(text) <= 9:
-        return int(text)
+    if given.isdigit() and len(given) <= 9:
+        return int(given)
     field.errors = list(field.errors) + ["Enter a whole number of units, such as 12."]
     return None
 

@@ -20,7 +20,7 @@ from marketplace.web.storefront.cart_owner import (
     cart_owner, merge_guest_cart_after_login, remember_guest_cart, with_cart,
 )
 from marketplace.web.storefront.catalog_views import add_to_cart_form, render_product
-from marketplace.web.forms import show_errors
+from marketplace.web.forms import show_errors, text
 from marketplace.web.storefront.payment_element import stripe_publishable_key
 
 ADDRESS_BOOK_PAGE = PageRequest(number=1, size=100)
@@ -125,7 +125,7 @@ def _check_out(form: CheckoutForm, view: dict[str, Any]):
     if response.body["status"] != "awaiting_payment":  # the same form posted twice: the order is paid already
         return redirect(url_for("shop.order_page", order_id=order_id))
     try:
-        payments.pay(user_id, order_id, form.payment_method.data.strip())
+        payments.pay(user_id, order_id, text(form.payment_method))
     except ApiError as refusal:  # declined, or the gateway did not answer: the order waits for a payment
         flash(refusal.message, "error")
         return redirect(url_for("shop.pay_page", order_id=order_id))

@@ -14,6 +14,7 @@ from marketplace.orders import returns
 from marketplace.orders import services as orders
 from marketplace.reviews.services import create_review
 from marketplace.web.auth import login_required, viewer
+from marketplace.web.forms import text
 from marketplace.web.pages import page_links, page_request
 from marketplace.web.storefront.blueprint import blp
 from marketplace.web.storefront.cart_forms import TEST_CARD, PayForm
@@ -57,7 +58,7 @@ def pay_page(order_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            payments.pay(viewer().user_id, order_id, form.payment_method.data.strip())
+            payments.pay(viewer().user_id, order_id, text(form.payment_method))
         except ApiError as refusal:
             if refusal.status == 404:
                 raise
@@ -79,7 +80,7 @@ def cancel_page(order_id: int, seller: str):
     form = CancelForm()
     if form.validate_on_submit():
         try:
-            orders.cancel_by_buyer(viewer().user_id, order_id, seller, form.reason.data.strip())
+            orders.cancel_by_buyer(viewer().user_id, order_id, seller, text(form.reason))
         except ApiError as refusal:
             if refusal.status == 404:
                 raise
@@ -104,7 +105,7 @@ def return_page(order_id: int, seller: str):
             line_errors.append("Choose at least one item to return.")
         else:
             try:
-                returns.request_return(viewer().user_id, order_id, seller, form.reason.data.strip(), lines,
+                returns.request_return(viewer().user_id, order_id, seller, text(form.reason), lines,
                                        current_app.config["RETURN_WINDOW_DAYS"])
             except ApiError as refusal:
                 if refusal.status == 404:
