@@ -100,6 +100,12 @@ def shipment_views(session: Session, shipment_ids: Sequence[int]) -> list[dict[s
     } for shipment in shipments]
 
 
+def units_left_to_ship(tenant: TenantRef, seller_order_id: int) -> dict[int, int]:
+    """Each line of the seller's order: units not shipped yet (the portal's "ship the rest" sends them all)."""
+    with UnitOfWork(tenant) as uow:
+        return _units_left_to_ship(uow.session, seller_order_id)
+
+
 def _units_left_to_ship(session: Session, seller_order_id: int) -> dict[int, int]:
     """Each line of the order: units ordered minus units in its shipments so far."""
     shipped = (select(func.coalesce(func.sum(ShipmentLine.quantity), 0))

@@ -6,8 +6,6 @@ suspended (the buyers are owed their orders), as in the API
 """
 from __future__ import annotations
 
-from collections import Counter
-
 from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
@@ -106,7 +104,7 @@ def ship_order(slug, seller_order_id):
     tenant = current_seat().tenant
     form = ShipForm()
     lines = [{"line_id": line_id, "quantity": left}
-             for line_id, left in units_left_to_ship(tenant, seller_order_id).items() if left]
+             for line_id, left in shipments.units_left_to_ship(tenant, seller_order_id).items() if left]
     values = load(form, ShipmentInputSchema(),
                   {**submitted_values(form, ["carrier", "tracking_number"]), "lines": lines})
     if values is not None:
@@ -128,16 +126,6 @@ def ship_order(slug, seller_order_id):
 def packing_slip(slug, seller_order_id):
     return render_template("portal/packing_slip.html",
                            order=desk.get_order(current_seat().tenant, seller_order_id))
-
-
-def units_left_to_ship(tenant, seller_order_id: int) -> dict[int, int]:
-    """Per line of the order, the units not shipped yet."""
-    order_lines = desk.get_order(tenant, seller_order_id)["lines"]
-    shipped = Counter()
-    for shipment in shipments.list_shipments(tenant, seller_order_id):
-        for line in shipment["lines"]:
-            shipped[line["line_id"]] += line["quantity"]
-    return {line["id"]: line["quantity"] - shipped[line["id"]] for line in order_lines}
 
 
 def _order_page(seller_order_id: int, *, ship_form=None, reject_form=None):
