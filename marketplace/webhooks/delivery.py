@@ -37,6 +37,7 @@ import requests
 from sqlalchemy import select
 
 from marketplace.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from marketplace.webhooks.pinned import post_to_addresses
 from marketplace.webhooks.urls import UnsafeDestination, check_destination
 from tenants.db import utcnow
 from tenants.locks import claim_row
@@ -137,13 +138,9 @@ def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery, policy: SendPoli
                "Marketplace-Signature": signature(body, endpoint.secret, int(time.time()))}
     started = time.monotonic()
     try:
-        check_destination(endpoint.url, policy.allow_loopback)
-        with requests.Session() as session:
-            # No proxy or .netrc from the environment: the address checked is the one connected to.
-            session.trust_env = False
-            with session.post(endpoint.url, data=body, headers=headers, allow_redirects=False, stream=True,
-                              timeout=(policy.timeout_seconds, policy.timeout_seconds)) as response:
-                status = response.status_code  # the body is never read: nothing of it is kept
+        addresses = check_destination(endpoint.url, policy.allow_loopback)
+        status = post_to_addresses(endpoint.url, addresses, data=body, headers=headers,
+                                   timeout_seconds=policy.timeout_seconds)
         return Outcome(status, None if 200 <= status < 300 else f"HTTP {status}", _elapsed_ms(started))
     except UnsafeDestination as error:
         return Outcome(None, str(error)[:MAX_ERROR_LENGTH], _elapsed_ms(started))

@@ -9,13 +9,10 @@ network for them (server-side request forgery).
 
 The URL is checked at registration (its literal IP, if it has one) and the
 host again before every send, after resolving it: every address it resolves
-to must be allowed. What that leaves open is DNS rebinding: the HTTP client
-resolves the name once more to connect, so a hostile DNS server answering
-with a zero TTL can give us a public address to check and the connection a
-private one a moment later. Closing that window takes connecting to the very
-address checked (pinning it, with the name kept for TLS) or an egress proxy
-that enforces these rules; until then, the check stops every endpoint whose
-name resolves to a forbidden address when we look.
+to must be allowed. The POST then connects to one of those very addresses
+(pinned.py), never resolving the name again: otherwise a hostile DNS server
+answering with a zero TTL could give the check a public address and the
+connection a private one a moment later (DNS rebinding).
 """
 from __future__ import annotations
 
@@ -58,24 +55,31 @@ def check_endpoint_url(url: str, allow_loopback: bool) -> None:
         raise UnsafeDestination(f"{address} is a private, link-local, multicast, reserved or unspecified address.")
 
 
-def check_destination(url: str, allow_loopback: bool, resolve: Resolver = socket.getaddrinfo) -> None:
-    """Raise UnsafeDestination unless `url` passes the registration rules and every address its host resolves to
-    is allowed (see the module's note on DNS rebinding)."""
+def check_destination(url: str, allow_loopback: bool, resolve: Resolver | None = None) -> list[IpAddress]:
+    """The addresses `url`'s host resolves to, in the resolver's order, the ones to connect to (pinned.py); raise
+    UnsafeDestination unless the URL passes the registration rules and every one of them is allowed.
+
+    `resolve` is getaddrinfo's stand-in (by default the socket module's, looked up at each call)."""
     check_endpoint_url(url, allow_loopback)
     parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        resolved = resolve(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
-                           type=socket.SOCK_STREAM)
+        resolved = (resolve or socket.getaddrinfo)(parts.hostname, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
         raise UnsafeDestination(f"The host {parts.hostname} does not resolve: {error}.") from None
+    addresses: list[IpAddress] = []
     for *_, socket_address in resolved:
         address = _unmapped(ipaddress.ip_address(socket_address[0].split("%", 1)[0]))
+        addresses.append(address)
         if address.is_loopback:
             if not allow_loopback:
                 raise UnsafeDestination(f"The host {parts.hostname} resolves to the loopback address {address}.")
         elif not is_public(address):
             raise UnsafeDestination(f"The host {parts.hostname} resolves to {address}, a private, link-local, "
                                     "multicast, reserved or unspecified address.")
+    if not addresses:
+        raise UnsafeDestination(f"The host {parts.hostname} resolves to no address.")
+    return list(dict.fromkeys(addresses))
 
 
 def is_public(address: IpAddress) -> bool:

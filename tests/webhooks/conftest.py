@@ -4,7 +4,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import ssl
+import subprocess
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Iterator
@@ -12,6 +15,7 @@ from typing import Iterator
 import pytest
 from sqlalchemy import select
 
+from marketplace.webhooks import pinned
 from marketplace.webhooks.models import DeliveryStatus, EVENT_TYPES, WebhookDelivery
 from marketplace.webhooks.services import queue_due_deliveries
 from tenants.uow import UnitOfWork
@@ -53,6 +57,35 @@ def signature_is_valid(request: Received, secret: str) -> bool:
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     state = Receiver()
+    with serving(state) as port:
+        state.url = f"http://127.0.0.1:{port}/hooks"
+        yield state
+
+
+# The names the TLS receiver's certificate carries: a loopback name, and one no DNS knows (tests resolve it).
+TLS_NAMES = ("localhost", "hooks.rebind.test")
+
+
+@pytest.fixture
+def tls_receiver(tmp_path, monkeypatch) -> Iterator[Receiver]:
+    """A receiver on 127.0.0.1 over HTTPS, with a certificate for TLS_NAMES that webhooks trust for the test;
+    its url names it `localhost`."""
+    certificate, key = tmp_path / "receiver.pem", tmp_path / "receiver.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=" + ",".join(f"DNS:{name}" for name in TLS_NAMES),
+                    "-keyout", str(key), "-out", str(certificate)], check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate, key)
+    monkeypatch.setattr(pinned, "TLS_VERIFY", str(certificate))
+    state = Receiver()
+    with serving(state, context) as port:
+        state.url = f"https://localhost:{port}/hooks"
+        yield state
+
+
+@contextmanager
+def serving(state: Receiver, tls: ssl.SSLContext | None = None) -> Iterator[int]:
+    """Serve `state`'s answers on a free port of 127.0.0.1 (over TLS with `tls`) while the block runs; the port."""
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
@@ -73,12 +106,15 @@ def receiver() -> Iterator[Receiver]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture
