@@ -7,6 +7,7 @@ cookies from another test) whose last page is saved under var/screenshots/.
 """
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -63,6 +64,18 @@ def account(app):
         return made.id
 
     return make
+
+
+def client_logged_in(client, email: str, password: str = PASSWORD) -> str:
+    """Log the Flask test client's page session in as `email` through the login form; the session's CSRF token."""
+    client.post("/login", data={"csrf_token": csrf_token_of(client), "email": email, "password": password})
+    return csrf_token_of(client)
+
+
+def csrf_token_of(client) -> str:
+    """The CSRF token of the test client's page session (its forms carry it)."""
+    page = client.get("/login").get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
 
 
 def log_in(page, email: str, password: str = PASSWORD, next_path: str | None = None) -> None:

@@ -6,25 +6,12 @@ through `marketplace.web.forms.text`.
 """
 from __future__ import annotations
 
-import re
-
 from marketplace.accounts.models import MemberRole
-from tests.conftest import PASSWORD
+from tests.web.conftest import client_logged_in
 from tests.web.console_support import api_headers
 from tests.web.portal_support import seller_with_member
 
 PLAN = {"name": "Pro", "monthly_fee_amount": 2900, "currency": "USD", "commission_basis_points": 800}
-
-
-def logged_in(client, email: str) -> str:
-    """Log the test client's page session in as `email`; the session's CSRF token."""
-    client.post("/login", data={"csrf_token": csrf_token(client), "email": email, "password": PASSWORD})
-    return csrf_token(client)
-
-
-def csrf_token(client) -> str:
-    page = client.get("/login").get_data(as_text=True)
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
 
 
 def test_an_operator_posting_plan_forms_without_their_fields_adds_no_plan_and_changes_none(client, account):
@@ -32,7 +19,7 @@ def test_an_operator_posting_plan_forms_without_their_fields_adds_no_plan_and_ch
     operator = api_headers(client, "ops@example.com")
     client.post("/api/v1/operator/plans", json=PLAN, headers=operator)
     terms_before = plan_terms(client, operator)
-    token = logged_in(client, "ops@example.com")
+    token = client_logged_in(client, "ops@example.com")
 
     added = client.post("/console/plans", data={"csrf_token": token})
     assert added.status_code == 422
@@ -55,7 +42,7 @@ def test_a_manager_posting_the_payout_schedule_without_its_fields_gets_422_and_t
     seller_with_member(make_seller, account, "oak", "manager@oak.test", MemberRole.MANAGER)
     manager = api_headers(client, "manager@oak.test")
     before = client.get("/api/v1/sellers/oak/payout-schedule", headers=manager).get_json()
-    token = logged_in(client, "manager@oak.test")
+    token = client_logged_in(client, "manager@oak.test")
 
     response = client.post("/portal/oak/money/schedule", data={"csrf_token": token})
 
@@ -68,7 +55,7 @@ def test_an_owner_connecting_payouts_without_a_country_field_or_one_on_record_is
     seller_with_member(make_seller, account, "oak", "owner@oak.test")  # provisioned without a country
     owner = api_headers(client, "owner@oak.test")
     before = client.get("/api/v1/sellers/oak/payout-account", headers=owner)
-    token = logged_in(client, "owner@oak.test")
+    token = client_logged_in(client, "owner@oak.test")
 
     response = client.post("/portal/oak/payouts", data={"csrf_token": token})
 

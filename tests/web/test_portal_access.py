@@ -6,12 +6,13 @@ from sqlalchemy import func, select
 from marketplace.accounts.models import MemberRole
 from marketplace.catalog import services as catalog
 from marketplace.catalog.models import Product
+from marketplace.orders.models import SellerOrder
 from tenants.models import TenantStatus
 from tenants.uow import UnitOfWork
 from tests.checkout.conftest import offer, shopper  # noqa: F401 - fixtures used here
 from tests.orders.conftest import member_of, routed_order, set_tenant_status  # noqa: F401 - fixtures used here
 from tests.web.browser import assert_accessible
-from tests.web.conftest import log_in
+from tests.web.conftest import client_logged_in, log_in
 from tests.web.portal_support import heading
 
 PLANS_URL = "/api/v1/operator/plans"
@@ -144,3 +145,38 @@ def test_the_plan_product_limit_is_told_beside_the_product_form(app, client, pag
     assert page.get_by_role("alert").inner_text().startswith("Your plan allows 1 products")
     assert page.get_by_label("Title").input_value() == "Oak Chair"  # what was typed stays
     assert_accessible(page)
+
+
+def another_sellers_paths(app, slug: str, method: str, **ids) -> list[str]:
+    """Every portal address of one seller for `method`, its ids filled with `ids`, else 1."""
+    values = {"slug": slug, "extension": "csv", "action": "publish", **ids}
+    return sorted(rule.build({name: values.get(name, 1) for name in rule.arguments}, append_unknown=False)[1]
+                  for rule in app.url_map.iter_rules()
+                  if rule.endpoint.startswith("portal.") and "slug" in rule.arguments and method in rule.methods)
+
+
+def test_every_page_and_action_of_another_seller_is_a_403_for_a_seller_and_changes_nothing(
+        app, client, account, make_seller, offer, routed_order):  # noqa: F811 - the fixtures imported above
+    elm = offer("elm")
+    _, order = routed_order([elm])
+    ids = {"product_id": elm.product_id, "variant_id": elm.variant_id,
+           "seller_order_id": order["sellers"][0]["seller_order_id"]}
+    make_seller("oak", {account("owner@oak.example.com"): MemberRole.OWNER})
+    token = client_logged_in(client, "owner@oak.example.com")
+    get_paths = another_sellers_paths(app, "elm", "GET", **ids)
+    post_paths = another_sellers_paths(app, "elm", "POST", **ids)
+    areas = ("", "/products", "/orders", "/returns", "/money", "/payouts", "/team", "/settings")
+    assert {f"/portal/elm{area}" for area in areas} <= set(get_paths)  # every area of the portal, not a sample
+    assert len(post_paths) > 20
+
+    for path in get_paths:
+        assert client.get(path).status_code == 403, path
+    for path in post_paths:
+        response = client.post(path, data={"csrf_token": token, "reason": "Because.", "title": "Taken", "role": "owner",
+                                           "carrier": "DHL", "tracking_number": "X1", "email": "me@oak.example.com"})
+        assert response.status_code == 403, path
+
+    with app.app_context(), UnitOfWork(elm.tenant) as uow:
+        product = uow.session.get(Product, elm.product_id)
+        assert (product.title, product.status.value) == ("Elm thing", "published")
+        assert [status.value for status in uow.session.scalars(select(SellerOrder.status))] == ["awaiting_acceptance"]
