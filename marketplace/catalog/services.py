@@ -190,6 +190,27 @@ def list_products(tenant: TenantRef, page_request: PageRequest,
         return fetch_page(uow.session, query, page_request).map(ProductDetails.of)
 
 
+@dataclass(frozen=True)
+class LowStock:
+    product_id: int
+    title: str
+    sku: str
+    available: int
+    threshold: int
+
+
+def low_stock(tenant: TenantRef, limit: int) -> list[LowStock]:
+    """Variants of products still on sale or in preparation whose available stock is at or below their threshold,
+    the lowest first."""
+    available = Variant.stock_on_hand - Variant.stock_reserved
+    query = (select(Product.id, Product.title, Variant.sku, available, Variant.low_stock_threshold)
+             .join(Variant, Variant.product_id == Product.id)
+             .where(Product.status != ProductStatus.ARCHIVED, available <= Variant.low_stock_threshold)
+             .order_by(available, Variant.id).limit(limit))
+    with UnitOfWork(tenant) as uow:
+        return [LowStock(*row) for row in uow.session.execute(query).all()]
+
+
 def get_product(tenant: TenantRef, product_id: int) -> ProductDetails:
     with UnitOfWork(tenant) as uow:
         product = uow.session.get(Product, product_id)

@@ -1,4 +1,5 @@
-"""The seller's order desk: its orders filtered, searched and sorted, one order whole, a CSV export, a packing slip.
+"""The seller's order desk: its orders filtered, searched and sorted, one order whole, a CSV export, a packing slip,
+and its daily sales (the portal's chart).
 
 Reads only, in the seller's own schema. A list is cut into pages by offset
 with the count of all matches (marketplace.core.pagination); every sort ends
@@ -15,11 +16,11 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterator
 
 import jinja2
-from sqlalchemy import ColumnElement, Select, false, func, select
+from sqlalchemy import ColumnElement, Date, Select, cast, false, func, select
 from sqlalchemy.orm import Session
 
 from marketplace.core.errors import NotFound
@@ -41,6 +42,8 @@ SORTS: dict[str, tuple[Any, bool]] = {
     "-total_amount": (SellerOrder.total_amount, True),
 }
 DEFAULT_SORT = "-paid_at"
+# Orders that did not become sales: left out of daily sales.
+NOT_SALES = (SellerOrderStatus.REJECTED, SellerOrderStatus.CANCELLED)
 EXPORT_COLUMNS = ("order_number", "seller_order_id", "status", "paid_at", "acceptance_due_at", "buyer_name",
                   "ship_to_name", "ship_to_city", "ship_to_postal_code", "ship_to_country", "shipping_option",
                   "currency", "subtotal_amount", "shipping_amount", "total_amount")
@@ -95,6 +98,20 @@ def packing_slip_html(tenant: TenantRef, seller_order_id: int) -> str:
     """A printable page for the parcel: the order number, the ship-to address and each line to pack."""
     order = get_order(tenant, seller_order_id)
     return PACKING_SLIP.render(order=order)
+
+
+def daily_sales(tenant: TenantRef, first_day: date, days: int) -> dict[date, int]:
+    """Each of `days` days (UTC) from `first_day` with the total of the seller's orders paid that day, rejected and
+    cancelled ones left out (they did not become sales)."""
+    day = cast(func.timezone("UTC", SellerOrder.paid_at), Date)
+    query = (select(day, func.sum(SellerOrder.total_amount))
+             .where(SellerOrder.paid_at >= datetime.combine(first_day, time.min, tzinfo=timezone.utc),
+                    SellerOrder.status.not_in(NOT_SALES))
+             .group_by(day))
+    with UnitOfWork(tenant) as uow:
+        totals = dict(uow.session.execute(query).all())
+    return {first_day + timedelta(days=offset): int(totals.get(first_day + timedelta(days=offset), 0))
+            for offset in range(days)}
 
 
 def orders_statement(query: DeskQuery) -> Select:
