@@ -26,6 +26,11 @@ def money(amount: int | None, currency: str) -> str:
     return format_currency(major, currency, locale=LOCALE)
 
 
+def status_label(status) -> str:
+    """A status as people read it: `awaiting_acceptance` -> `Awaiting acceptance` (an enum or its value)."""
+    return str(getattr(status, "value", status)).replace("_", " ").capitalize()
+
+
 def viewer_time_zone():
     if "viewer_time_zone" not in g:
         g.viewer_time_zone = _zone(request.cookies.get(TIME_ZONE_COOKIE, ""))
@@ -61,3 +66,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(money, "money")
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(local_date, "date")
+    app.add_template_filter(status_label, "status_label")

@@ -19,12 +19,6 @@ def time_left(due_at: datetime, now: datetime) -> str:
     return f"{span} left" if seconds >= 0 else f"overdue by {span}"
 
 
-@blp.app_template_filter("status_label")
-def status_label(status: str) -> str:
-    """`awaiting_acceptance` -> `Awaiting acceptance`."""
-    return str(getattr(status, "value", status)).replace("_", " ").capitalize()
-
-
 @blp.app_template_filter("day")
 def day(value: date, style: str = "medium") -> str:
     """A calendar day (the chart's UTC days), which no time zone shifts."""

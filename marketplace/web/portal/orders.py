@@ -20,11 +20,12 @@ from marketplace.web.auth import viewer
 from marketplace.web.pages import page_links, page_request
 from marketplace.web.portal.access import current_seat, seller_page
 from marketplace.web.portal.blueprint import blp
+from marketplace.web.formatting import status_label
 from marketplace.web.forms import load, show_service_error, submitted_values
 from tenants.db import utcnow
 
 STATUS_CHOICES = [SelectChoice("", "All orders")] + [
-    SelectChoice(status.value, status.value.replace("_", " ").capitalize()) for status in SellerOrderStatus]
+    SelectChoice(status.value, status_label(status)) for status in SellerOrderStatus]
 MAX_SEARCH_LENGTH = 200  # the API's `q`
 
 
